@@ -1,0 +1,149 @@
+/**
+ * The live model as the state database records it, and the store interface every stage uses.
+ * One implementation (knex) serves SQLite and Postgres; nothing outside src/state speaks SQL.
+ */
+
+/** Values of one secret: key → plaintext value. Only ever held in memory or in a plaintext row. */
+export type SecretValues = Record<string, string>
+
+export interface TokenMeta {
+  accessor?: string
+  createdAt?: string
+  expiresAt?: string | null
+  lastRotatedAt?: string
+  lastRotationError?: string | null
+  lastRotationErrorAt?: string | null
+  lastRevokeWarning?: string | null
+}
+
+export interface BackendRecord {
+  id: number
+  name: string
+  type: string
+  description: string | null
+  isDefault: boolean
+  config: Record<string, unknown>
+  rotation: Record<string, unknown> | null
+  tokenMeta: TokenMeta | null
+  createdAt: string
+  updatedAt: string
+}
+
+/** What the state knows of one key of a secret, never its value. */
+export interface KeyRecord {
+  /** HMAC-SHA-256(salt, key NUL value), hex. */
+  fingerprint: string
+  /** How the value was produced last: `env`, `file`, `envFile`, `generate`, `external` (placement only / unknown). */
+  source: string
+  /** When the value was last written (ISO); used by `generate.rotateEvery`. */
+  writtenAt: string
+}
+
+export interface SecretRecord {
+  id: number
+  name: string
+  backendId: number
+  /** Denormalised for convenience: the backend's name. */
+  backend: string
+  /** Where the value lives on an external backend (`mount/pathPrefix/name`); null on plaintext. */
+  externalRef: string | null
+  /** Key → what the state knows of it; sorted keys. */
+  keys: Record<string, KeyRecord>
+  /** Version the backend reported at the last write (KV v2 `version`); null on plaintext. */
+  backendVersion: number | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface StateMeta {
+  lineage: string
+  serial: number
+}
+
+export interface AuditEntry {
+  runId: string
+  actor: string
+  address: string
+  action: string
+  /** `applied` | `failed` | `skipped` | `warning` */
+  outcome: string
+  /** Human detail: a reason or an error message. Never a value. */
+  detail?: string
+}
+
+export interface AuditRow extends AuditEntry {
+  id: number
+  at: string
+}
+
+/** A copy left on the old backend by a move with `keepSource`. */
+export interface RetainedCopy {
+  secretName: string
+  backend: string
+  externalRef: string | null
+  createdAt: string
+}
+
+/** Input for writing a secret's row after its value has been stored on its backend. */
+export interface SecretPlacement {
+  name: string
+  backend: string
+  externalRef: string | null
+  /** Plaintext values to keep in the row, only when the backend stores values in the state. */
+  rowData: SecretValues | null
+  keys: Record<string, KeyRecord>
+  backendVersion: number | null
+  /** On a move with keepSource: remember the copy left on this backend (name). */
+  retainOn?: {backend: string; externalRef: string | null; rowData: SecretValues | null}
+}
+
+export interface BackendInput {
+  name: string
+  type: string
+  description: string | null
+  config: Record<string, unknown>
+  rotation: Record<string, unknown> | null
+}
+
+/**
+ * The state store. Methods that change anything are atomic (one transaction each) unless said
+ * otherwise. Every read returns plain objects sorted by name.
+ */
+export interface StateStore {
+  /** Redacted description of where the state is (`sqlite:/path/state.db`, `postgres://user:***@host/db`). */
+  readonly location: string
+  readonly dialect: 'sqlite' | 'postgres'
+
+  meta(): Promise<StateMeta>
+  /** HMAC-SHA-256 fingerprint of one key's value with the state's salt. */
+  fingerprint(key: string, value: string): Promise<string>
+
+  listBackends(): Promise<BackendRecord[]>
+  getBackend(name: string): Promise<BackendRecord | undefined>
+  /** Create or update a backend's type/description/config/rotation (not its default flag). */
+  upsertBackend(input: BackendInput): Promise<void>
+  /** Make `name` the one default backend, in one transaction. */
+  setDefaultBackend(name: string): Promise<void>
+  /** Refused (StateError) for `default` and while any secret row points at the backend. */
+  deleteBackend(name: string): Promise<void>
+  setTokenMeta(backend: string, meta: TokenMeta): Promise<void>
+
+  listSecrets(): Promise<SecretRecord[]>
+  getSecret(name: string): Promise<SecretRecord | undefined>
+  /** Plaintext values held in the row, when the secret is on a backend that stores in the state. */
+  readRowData(name: string): Promise<SecretValues | null>
+  /**
+   * Create the row or flip it to a new placement in one transaction: backend, external ref,
+   * row data (cleared when null), keys, version; and, with `retainOn`, record the copy left behind.
+   */
+  putSecret(p: SecretPlacement): Promise<void>
+  deleteSecret(name: string): Promise<void>
+  listRetainedCopies(): Promise<RetainedCopy[]>
+
+  /** Bump the serial by one (an apply that changed something). Returns the new serial. */
+  bumpSerial(): Promise<number>
+  audit(entry: AuditEntry): Promise<void>
+  listAudit(opts?: {limit?: number}): Promise<AuditRow[]>
+
+  close(): Promise<void>
+}
