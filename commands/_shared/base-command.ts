@@ -1,0 +1,52 @@
+/**
+ * What every secretctl command shares: the --dir and --state flags and the one place where engine
+ * errors become a message on stderr and an exit code. Commands stay declarations plus a few lines.
+ */
+import {Command, Errors, Flags} from '@oclif/core'
+import {SecretctlError} from '../../src/errors.js'
+import {colourFor} from '../../src/render/colour.js'
+
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    dir: Flags.string({char: 'd', description: 'manifests directory (read recursively)', default: '.', helpGroup: 'GLOBAL'}),
+    state: Flags.string({
+      description: 'state database: a SQLite path or sqlite:PATH, or postgres://… (default: SECRETCTL_STATE, then `state:` in secretctl.yaml, then DIR/.secretctl/state.db)',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected get colour() {
+    return colourFor(process.stdout)
+  }
+
+  protected get errColour() {
+    return colourFor(process.stderr)
+  }
+
+  /** Writes text as is (renderers end their output with a newline). */
+  protected print(text: string): void {
+    process.stdout.write(text)
+  }
+
+  protected printJson(value: unknown): void {
+    process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
+  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+    if (err instanceof SecretctlError) {
+      const c = this.errColour
+      process.stderr.write(`${c.red('Error:')} ${err.message}\n`)
+      if (err.hint) process.stderr.write(`${c.dim('Hint:')} ${err.hint}\n`)
+      this.exit(err.exitCode)
+    }
+    if (err instanceof Errors.ExitError) throw err
+    return super.catch(err)
+  }
+}
+
+/** Flags of the commands that plan: which changes to consider. */
+export const planFlags = {
+  prune: Flags.boolean({description: 'also delete secrets and backends that the manifests no longer name'}),
+  target: Flags.string({description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao', multiple: true}),
+  concurrency: Flags.integer({description: 'secrets written and backend requests in flight at once', default: 16, min: 1, max: 256}),
+}

@@ -1,0 +1,19 @@
+import {Args} from '@oclif/core'
+import {BaseCommand} from './_shared/base-command.js'
+import {initProject} from '../src/engine/init-project.js'
+
+export default class Init extends BaseCommand {
+  static override summary = 'Scaffold a manifests directory with an example backend and secret.'
+  static override description = 'Writes backends.yaml, secrets.yaml and a .gitignore that keeps .secretctl/ (the state) out of git. Existing files are left alone.'
+  static override examples = ['<%= config.bin %> init infra/secrets', 'export GITHUB_TOKEN=… && <%= config.bin %> plan -d infra/secrets']
+  static override args = {dir: Args.string({description: 'directory to create (default: current directory)', default: '.'})}
+  static override baseFlags = {}
+
+  async run(): Promise<void> {
+    const {args} = await this.parse(Init)
+    const r = initProject(args.dir)
+    for (const f of r.written) this.print(`created ${f}\n`)
+    for (const f of r.skipped) this.print(`kept existing ${f}\n`)
+    this.print(`\nNext: set GITHUB_TOKEN, then\n  secretctl validate -d ${args.dir}\n  secretctl plan -d ${args.dir}\n  secretctl apply -d ${args.dir}\n`)
+  }
+}

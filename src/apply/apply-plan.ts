@@ -1,0 +1,216 @@
+/**
+ * Executes a Plan in DESIGN's order and records every outcome in the audit table. Secrets move one
+ * at a time each (read → write destination → flip the row in one transaction → delete the source),
+ * independent secrets concurrently up to a bound, so an interruption anywhere leaves the row naming
+ * a backend that holds a good copy and a re-run finishes the job.
+ */
+import {randomUUID} from 'node:crypto'
+import pLimit from 'p-limit'
+import type {Change, Plan, SecretView} from '../plan/types.js'
+import {FORMAT_VERSION, Phase} from '../plan/types.js'
+import type {DesiredModel} from '../manifests/types.js'
+import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
+import type {DriverPool} from '../backends/driver-pool.js'
+import type {ResolvedValues} from '../sources/resolve-values.js'
+import {generateValue} from '../sources/generate-value.js'
+import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
+import {describeError} from './describe-error.js'
+
+export interface ApplyContext {
+  state: StateStore
+  desired: DesiredModel
+  /** Values from the manifests' sources, resolved for this run. */
+  values: ResolvedValues
+  drivers: DriverPool
+  actor: string
+  /** Bound on secrets written concurrently. */
+  concurrency: number
+  now?: () => Date
+  /** Called as each change finishes, for progress output. */
+  onOutcome?: (o: ChangeOutcome) => void
+}
+
+export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
+  const runId = randomUUID()
+  const now = ctx.now ?? (() => new Date())
+  const outcomes = new Map<string, ChangeOutcome>()
+  const failedBackends = new Map<string, string>()
+  let bumped: Promise<number> | undefined
+
+  const record = async (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
+    const o: ChangeOutcome = {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
+    outcomes.set(c.address, o)
+    if (outcome === 'applied') bumped ??= ctx.state.bumpSerial()
+    await ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail})
+    ctx.onOutcome?.(o)
+  }
+
+  const run = async (c: Change) => {
+    const blocked = blockingBackend(c, failedBackends)
+    if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
+    try {
+      const warnings = await executeChange(c, ctx, now)
+      await record(c, 'applied', c.reason, warnings)
+    } catch (err) {
+      if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
+      await record(c, 'failed', describeError(err))
+    }
+  }
+
+  const phases = [...new Set(plan.changes.map((c) => c.phase))].sort((a, b) => a - b)
+  for (const phase of phases) {
+    const batch = plan.changes.filter((c) => c.phase === phase)
+    if (phase === Phase.Secrets || phase === Phase.SecretDeletes) {
+      await checkHealth(batch, ctx, failedBackends)
+      const limit = pLimit(Math.max(1, ctx.concurrency))
+      await Promise.all(batch.map((c) => limit(() => run(c))))
+    } else {
+      if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
+      for (const c of batch) await run(c)
+    }
+  }
+
+  const meta = await ctx.state.meta()
+  if (bumped) await bumped
+  const changes = plan.changes.map((c) => outcomes.get(c.address)!)
+  const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
+  for (const o of changes) summary[o.outcome]++
+  const after = await ctx.state.meta()
+  return {formatVersion: FORMAT_VERSION, runId, lineage: meta.lineage, serial: after.serial, changes, summary, ok: summary.failed === 0 && summary.skipped === 0}
+}
+
+/** Backends a secret change touches: where it is and where it goes. */
+function touchedBackends(c: Change): string[] {
+  if (c.kind !== 'secret') return []
+  const names = new Set<string>()
+  if (c.before) names.add((c.before as SecretView).backend)
+  if (c.after) names.add((c.after as SecretView).backend)
+  return [...names]
+}
+
+function blockingBackend(c: Change, failed: Map<string, string>): string | undefined {
+  return touchedBackends(c).find((b) => failed.has(b))
+}
+
+/** Health-check every backend a batch touches before any of it runs: a sealed store changes nothing. */
+async function checkHealth(batch: Change[], ctx: ApplyContext, failed: Map<string, string>): Promise<void> {
+  const names = [...new Set(batch.flatMap(touchedBackends))].filter((n) => !failed.has(n)).sort()
+  await Promise.all(
+    names.map(async (name) => {
+      try {
+        const driver = await ctx.drivers.get(name)
+        const health = await driver.health()
+        if (!health.ok) failed.set(name, health.detail)
+      } catch (err) {
+        failed.set(name, describeError(err))
+      }
+    }),
+  )
+}
+
+/** Runs one change; returns warnings for things that failed after the change took effect. */
+async function executeChange(c: Change, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+  const {state, drivers} = ctx
+  if (c.kind === 'backend') {
+    if (c.action === 'create' || c.action === 'update') {
+      const b = ctx.desired.backends.find((x) => x.name === c.name)
+      if (!b) throw new Error(`backend ${c.name} is not in the manifests`)
+      await state.upsertBackend({name: b.name, type: b.type, description: b.description ?? null, config: b.config, rotation: (b.rotation as Record<string, unknown> | undefined) ?? null})
+      drivers.forget(b.name)
+    } else if (c.action === 'set-default') {
+      await state.setDefaultBackend(c.to ?? c.name)
+    } else if (c.action === 'delete') {
+      await state.deleteBackend(c.name)
+      drivers.forget(c.name)
+    }
+    return []
+  }
+  if (c.kind === 'secret') {
+    if (c.action === 'delete') return deleteSecret(c, ctx)
+    return writeSecret(c, ctx, now)
+  }
+  throw new Error(`${c.action} of ${c.kind} is not supported yet`)
+}
+
+async function deleteSecret(c: Change, ctx: ApplyContext): Promise<string[]> {
+  const live = await ctx.state.getSecret(c.name)
+  if (!live) return []
+  const driver = await ctx.drivers.get(live.backend)
+  await driver.delete(c.name)
+  await ctx.state.deleteSecret(c.name)
+  return []
+}
+
+async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+  const {state, drivers} = ctx
+  const name = c.name
+  const destName = (c.after as SecretView).backend
+  const live = await state.getSecret(name)
+  const dest = await drivers.get(destName)
+  const source = live ? await drivers.get(live.backend) : undefined
+  const isMove = !!live && live.backend !== destName
+  const resolved = ctx.values.get(name)
+
+  // The current value is needed to move it, to keep generated keys, and for placement-only secrets.
+  const needsCurrent =
+    !!live && (isMove || !resolved || [...resolved.entries()].some(([k, v]) => v.source === 'generate' && c.keys?.[k] !== 'regenerated'))
+  let current: SecretValues | undefined
+  if (live && needsCurrent) {
+    current = await source!.read(name)
+    if (!current) throw new Error(`${live.backend} holds no value for ${name}; the state says it should (drift): restore it or remove the secret from the state`)
+  }
+
+  const writtenAt = now().toISOString()
+  let values: SecretValues
+  let keys: Record<string, KeyRecord>
+  if (!resolved) {
+    values = current!
+    keys = live!.keys
+  } else {
+    values = {}
+    keys = {}
+    for (const key of [...resolved.keys()].sort()) {
+      const rv = resolved.get(key)!
+      const kept = live?.keys[key]
+      if (rv.source === 'generate') {
+        const reuse = c.keys?.[key] !== 'regenerated' && kept && current?.[key] !== undefined
+        values[key] = reuse ? current![key]! : generateValue(rv.spec!)
+        keys[key] = reuse ? kept : {fingerprint: await state.fingerprint(key, values[key]!), source: 'generate', writtenAt}
+      } else {
+        values[key] = rv.value!
+        const fingerprint = await state.fingerprint(key, rv.value!)
+        keys[key] = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source: rv.source, writtenAt}
+      }
+    }
+  }
+
+  let cas: number | undefined
+  if (dest.capabilities.checkAndSet) {
+    if (!isMove && live && live.backendVersion !== null && !c.drift) cas = live.backendVersion
+    else {
+      // A create, a move (the destination may hold a copy from an interrupted run), or an approved drift overwrite.
+      const meta = await dest.metadata(name)
+      cas = meta.exists ? (meta.version ?? 0) : 0
+    }
+  }
+  const written = await dest.write(name, values, {cas})
+  await state.putSecret({
+    name,
+    backend: destName,
+    externalRef: written.externalRef,
+    rowData: written.rowData,
+    keys,
+    backendVersion: written.version,
+    ...(isMove && c.keepSource
+      ? {retainOn: {backend: live!.backend, externalRef: live!.externalRef, rowData: source!.capabilities.storesInState ? (current ?? null) : null}}
+      : {}),
+  })
+  if (isMove && !c.keepSource) {
+    try {
+      await source!.delete(name)
+    } catch (err) {
+      return [`moved, but the copy on ${live!.backend} could not be deleted: ${describeError(err)}`]
+    }
+  }
+  return []
+}

@@ -1,0 +1,67 @@
+/**
+ * One driver per backend for the length of a run, built from the state's backend records, and the
+ * trust-root reader drivers use to get their token (read once per run, then cached).
+ */
+import type {BackendDriver} from './driver.js'
+import {createDriver} from './registry.js'
+import type {StateStore} from '../state/types.js'
+import {BackendError, StateError} from '../errors.js'
+
+export class DriverPool {
+  private readonly drivers = new Map<string, BackendDriver>()
+  private readonly trustRootCache = new Map<string, Promise<string>>()
+
+  constructor(
+    private readonly state: StateStore,
+    private readonly concurrency: number,
+  ) {}
+
+  /** The driver of a backend as the state records it now (call after the backend's row exists). */
+  async get(backendName: string): Promise<BackendDriver> {
+    const cached = this.drivers.get(backendName)
+    if (cached) return cached
+    const backend = await this.state.getBackend(backendName)
+    if (!backend) throw new StateError(`backend ${backendName} does not exist in the state`)
+    const driver = createDriver({
+      backend,
+      state: this.state,
+      concurrency: this.concurrency,
+      readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
+    })
+    this.drivers.set(backendName, driver)
+    return driver
+  }
+
+  /** Forget a backend's driver (after its config changed or it was deleted). */
+  forget(backendName: string): void {
+    this.drivers.delete(backendName)
+  }
+
+  private readTrustRoot(forBackend: string, ref: {name: string; key: string}): Promise<string> {
+    const id = `${ref.name}\0${ref.key}`
+    let pending = this.trustRootCache.get(id)
+    if (!pending) {
+      pending = (async () => {
+        const row = await this.state.getSecret(ref.name)
+        const data = row ? await this.state.readRowData(ref.name) : null
+        if (!row || !data) {
+          throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a plaintext backend`, {
+            hint: `create secret ${ref.name} on a plaintext backend first (it is applied before the backend is used)`,
+          })
+        }
+        const value = data[ref.key]
+        if (value === undefined) throw new BackendError(forBackend, `its token secret ${ref.name} has no key ${ref.key}`)
+        return value
+      })()
+      pending.catch(() => this.trustRootCache.delete(id))
+      this.trustRootCache.set(id, pending)
+    }
+    return pending
+  }
+
+  /** Drop cached trust-root values (after a token rotation wrote a new one). */
+  invalidateTrustRoot(): void {
+    this.trustRootCache.clear()
+    this.drivers.clear()
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Read-only views of the state for `get` and `describe`: plain data with no values, no
+ * fingerprints, and backend config values that look like credentials masked.
+ */
+import type {StateStore} from '../state/types.js'
+import {maskConfig} from '../plan/mask-config.js'
+import {UsageError} from '../errors.js'
+
+export interface BackendSummary {
+  name: string
+  type: string
+  default: boolean
+  secrets: number
+  description: string | null
+}
+
+export interface SecretSummary {
+  name: string
+  backend: string
+  keys: string[]
+  externalRef: string | null
+  version: number | null
+  updatedAt: string
+}
+
+export async function listBackendSummaries(state: StateStore): Promise<BackendSummary[]> {
+  const [backends, secrets] = await Promise.all([state.listBackends(), state.listSecrets()])
+  return backends.map((b) => ({
+    name: b.name,
+    type: b.type,
+    default: b.isDefault,
+    secrets: secrets.filter((s) => s.backend === b.name).length,
+    description: b.description,
+  }))
+}
+
+export async function listSecretSummaries(state: StateStore): Promise<SecretSummary[]> {
+  return (await state.listSecrets()).map((s) => ({
+    name: s.name,
+    backend: s.backend,
+    keys: Object.keys(s.keys).sort(),
+    externalRef: s.externalRef,
+    version: s.backendVersion,
+    updatedAt: s.updatedAt,
+  }))
+}
+
+export async function describeBackend(state: StateStore, name: string) {
+  const b = await state.getBackend(name)
+  if (!b) throw new UsageError(`no backend named ${name} in the state`, 'list them with `secretctl get backends`')
+  const secrets = (await state.listSecrets()).filter((s) => s.backend === name).map((s) => s.name)
+  return {
+    name: b.name,
+    type: b.type,
+    default: b.isDefault,
+    description: b.description,
+    config: maskConfig(b.config),
+    rotation: b.rotation,
+    tokenMeta: b.tokenMeta,
+    secrets,
+    createdAt: b.createdAt,
+    updatedAt: b.updatedAt,
+  }
+}
+
+export async function describeSecret(state: StateStore, name: string) {
+  const s = await state.getSecret(name)
+  if (!s) throw new UsageError(`no secret named ${name} in the state`, 'list them with `secretctl get secrets`')
+  const retained = (await state.listRetainedCopies()).filter((r) => r.secretName === name).map((r) => ({backend: r.backend, externalRef: r.externalRef, createdAt: r.createdAt}))
+  return {
+    name: s.name,
+    backend: s.backend,
+    externalRef: s.externalRef,
+    version: s.backendVersion,
+    keys: Object.fromEntries(Object.entries(s.keys).map(([k, v]) => [k, {source: v.source, writtenAt: v.writtenAt}])),
+    retainedCopies: retained,
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  }
+}
