@@ -1,0 +1,152 @@
+/**
+ * The core workflow on the embedded SQLite state with plaintext backends, run as a user runs it:
+ * init → validate → plan → apply → plan, updates, moves, keepSource, --target, --prune.
+ */
+import {describe, it, expect, afterEach} from 'vitest'
+import {statSync} from 'node:fs'
+import {secretctl, tempProject, writeFiles, canary, rowData, secretBackend, queryState, assertAuditClean, stateFile} from './support/cli.js'
+import {plaintextBackend, envSecret, docs} from './support/manifests.js'
+
+const dirs: string[] = []
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) await assertAuditClean(dir)
+})
+
+function project(files: Record<string, string>): string {
+  const dir = tempProject(files)
+  dirs.push(dir)
+  return dir
+}
+
+describe('init → plan → apply → plan', () => {
+  it('scaffolds, plans changes (exit 2), applies, then converges (exit 0)', async () => {
+    const cwd = project({})
+    const token = canary('github')
+    const env = {GITHUB_TOKEN: token}
+    const init = await secretctl(['init', 'infra/secrets'], {cwd})
+    expect(init.exitCode).toBe(0)
+    expect(init.stdout).toContain('created secrets.yaml')
+
+    const validate = await secretctl(['validate', '-d', 'infra/secrets'], {cwd, env})
+    expect(validate.stderr).toBe('')
+    expect(validate.exitCode).toBe(0)
+
+    const plan = await secretctl(['plan', '-d', 'infra/secrets', '--detailed-exitcode'], {cwd, env})
+    expect(plan.exitCode).toBe(2)
+    expect(plan.stdout).toContain('+ backend.local')
+    expect(plan.stdout).toContain('+ secret.github')
+    expect(plan.stdout).toMatch(/Plan: 2 to create/)
+
+    const apply = await secretctl(['apply', '-d', 'infra/secrets', '--auto-approve'], {cwd, env})
+    expect(apply.stderr).toBe('')
+    expect(apply.exitCode).toBe(0)
+    expect(apply.stdout).toMatch(/2 applied, 0 failed/)
+
+    const again = await secretctl(['plan', '-d', 'infra/secrets', '--detailed-exitcode'], {cwd, env})
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('No changes.')
+
+    const get = await secretctl(['get', 'secrets', '-d', 'infra/secrets', '-o', 'json'], {cwd})
+    expect(get.exitCode).toBe(0)
+    const secrets = JSON.parse(get.stdout)
+    expect(secrets).toEqual([expect.objectContaining({name: 'github', backend: 'default', keys: ['GITHUB_TOKEN', 'WEBHOOK_SECRET']})])
+
+    const describeOut = await secretctl(['describe', 'backend', 'default', '-d', 'infra/secrets'], {cwd})
+    expect(describeOut.exitCode).toBe(0)
+    expect(describeOut.stdout).toMatch(/type: plaintext/)
+    expect(describeOut.stdout).toMatch(/default: true/)
+
+    const row = await rowData(`${cwd}/infra/secrets`, 'github')
+    expect(row?.GITHUB_TOKEN).toBe(token)
+    expect(row?.WEBHOOK_SECRET).toHaveLength(48)
+    expect(statSync(stateFile(`${cwd}/infra/secrets`)).mode & 0o777).toBe(0o600)
+  })
+
+  it('refuses to apply without --auto-approve when not at a terminal, changing nothing', async () => {
+    const dir = project({'s.yaml': envSecret('app', {A: 'APP_A'})})
+    const r = await secretctl(['apply', '-d', '.'], {cwd: dir, env: {APP_A: canary('a')}})
+    expect(r.exitCode).toBe(1)
+    expect(r.stderr).toMatch(/--auto-approve/)
+    const rows = await queryState(dir, 'select * from secrets')
+    expect(rows).toEqual([])
+  })
+})
+
+describe('changes', () => {
+  it('a changed value is an update naming the key, and the new value is stored', async () => {
+    const dir = project({'s.yaml': envSecret('app', {A: 'APP_A', B: 'APP_B'})})
+    const a1 = canary('a1')
+    const b = canary('b')
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a1, APP_B: b}})).exitCode).toBe(0)
+    const a2 = canary('a2')
+    const plan = await secretctl(['plan', '--detailed-exitcode', '--json'], {cwd: dir, env: {APP_A: a2, APP_B: b}})
+    expect(plan.exitCode).toBe(2)
+    const p = JSON.parse(plan.stdout)
+    expect(p.changes).toHaveLength(1)
+    expect(p.changes[0]).toMatchObject({address: 'secret.app', action: 'update', reason: 'value of A changed', keys: {A: 'changed', B: 'unchanged'}})
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a2, APP_B: b}})).exitCode).toBe(0)
+    expect(await rowData(dir, 'app')).toEqual({A: a2, B: b})
+  })
+
+  it('a changed backend is a move: value intact on the new backend, gone from the old', async () => {
+    const dir = project({'b.yaml': plaintextBackend('other'), 's.yaml': envSecret('app', {A: 'APP_A'})})
+    const a = canary('a')
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a}})).exitCode).toBe(0)
+    writeFiles(dir, {'s.yaml': envSecret('app', {A: 'APP_A'}, {backend: 'other'})})
+    const plan = await secretctl(['plan', '--json'], {cwd: dir, env: {APP_A: a}})
+    const p = JSON.parse(plan.stdout)
+    expect(p.changes.map((c: {address: string; action: string}) => `${c.action} ${c.address}`)).toEqual(['move secret.app'])
+    expect(p.changes[0].reason).toBe('backend default → other')
+    const apply = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a}})
+    expect(apply.exitCode).toBe(0)
+    expect(await secretBackend(dir, 'app')).toBe('other')
+    expect(await rowData(dir, 'app')).toEqual({A: a})
+    expect(await queryState(dir, 'select * from retained_copies')).toEqual([])
+    const converged = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env: {APP_A: a}})
+    expect(converged.exitCode).toBe(0)
+  })
+
+  it('keepSource leaves the copy on the old backend', async () => {
+    const dir = project({'b.yaml': plaintextBackend('other'), 's.yaml': envSecret('app', {A: 'APP_A'})})
+    const a = canary('a')
+    await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a}})
+    writeFiles(dir, {'s.yaml': envSecret('app', {A: 'APP_A'}, {backend: 'other', keepSource: true})})
+    const apply = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a}})
+    expect(apply.exitCode).toBe(0)
+    expect(await secretBackend(dir, 'app')).toBe('other')
+    const kept = await queryState<{data: string; backend: string}>(dir, 'select r.data, b.name as backend from retained_copies r join backends b on b.id = r.backend_id where r.secret_name = ?', ['app'])
+    expect(kept).toHaveLength(1)
+    expect(kept[0]!.backend).toBe('default')
+    expect(JSON.parse(kept[0]!.data)).toEqual({A: a})
+    const described = await secretctl(['describe', 'secret', 'app', '-o', 'json'], {cwd: dir})
+    expect(JSON.parse(described.stdout).retainedCopies).toEqual([expect.objectContaining({backend: 'default'})])
+  })
+
+  it('--target limits the plan and the apply to the named addresses', async () => {
+    const dir = project({'s.yaml': docs(envSecret('one', {A: 'V1'}), envSecret('two', {A: 'V2'}))})
+    const env = {V1: canary('one'), V2: canary('two')}
+    const plan = await secretctl(['plan', '--json', '--target', 'secret.two'], {cwd: dir, env})
+    expect(JSON.parse(plan.stdout).changes.map((c: {address: string}) => c.address)).toEqual(['secret.two'])
+    expect((await secretctl(['apply', '--auto-approve', '--target', 'secret.two'], {cwd: dir, env})).exitCode).toBe(0)
+    const names = (await queryState<{name: string}>(dir, 'select name from secrets order by name')).map((r) => r.name)
+    expect(names).toEqual(['two'])
+    const rest = await secretctl(['plan', '--json'], {cwd: dir, env})
+    expect(JSON.parse(rest.stdout).changes.map((c: {address: string}) => c.address)).toEqual(['secret.one'])
+  })
+
+  it('--prune deletes what the manifests no longer name; without it, only a warning', async () => {
+    const dir = project({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('keep', {A: 'V1'}), envSecret('drop', {A: 'V2'}, {backend: 'other'}))})
+    const env = {V1: canary('keep'), V2: canary('drop')}
+    await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
+    writeFiles(dir, {'b.yaml': '# no backends\n', 's.yaml': envSecret('keep', {A: 'V1'})})
+    const warn = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
+    expect(warn.exitCode).toBe(0)
+    expect(warn.stdout).toMatch(/secret drop is in the state but not in the manifests; apply with --prune/)
+    const plan = await secretctl(['plan', '--prune', '--json'], {cwd: dir, env})
+    expect(JSON.parse(plan.stdout).changes.map((c: {action: string; address: string}) => `${c.action} ${c.address}`)).toEqual(['delete secret.drop', 'delete backend.other'])
+    const apply = await secretctl(['apply', '--prune', '--auto-approve'], {cwd: dir, env})
+    expect(apply.exitCode).toBe(0)
+    expect((await queryState<{name: string}>(dir, 'select name from secrets')).map((r) => r.name)).toEqual(['keep'])
+    expect((await queryState<{name: string}>(dir, 'select name from backends order by name')).map((r) => r.name)).toEqual(['default'])
+  })
+})
