@@ -1,0 +1,25 @@
+/**
+ * How consumers get a secret: by name, from whichever backend holds it now. The state says where a
+ * secret lives; its backend's driver reads the value. A migration only changes the state's answer,
+ * so a consumer resolving by name keeps working before, during and after a move.
+ */
+import type {StateStore, SecretValues} from '../state/types.js'
+import {DriverPool} from '../backends/driver-pool.js'
+import {UsageError, BackendError} from '../errors.js'
+
+export class SecretResolver {
+  private readonly drivers: DriverPool
+
+  constructor(private readonly state: StateStore, concurrency = 16) {
+    this.drivers = new DriverPool(state, concurrency)
+  }
+
+  async resolve(name: string): Promise<SecretValues> {
+    const row = await this.state.getSecret(name)
+    if (!row) throw new UsageError(`no secret named ${name} in the state`, 'list them with `secretctl get secrets`')
+    const driver = await this.drivers.get(row.backend)
+    const values = await driver.read(name)
+    if (!values) throw new BackendError(row.backend, `holds no value for secret ${name}, although the state says it does (drift)`, {hint: 'run `secretctl plan` to see the drift'})
+    return values
+  }
+}
