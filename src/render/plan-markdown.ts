@@ -1,0 +1,84 @@
+/**
+ * The plan as Markdown for a pull-request comment: a summary line, then the changes grouped by
+ * backend, one collapsible section each with its reason. GitHub caps a comment at 65,535
+ * characters, so a long plan is split into numbered parts, each under the cap, the first with the
+ * summary. No values: the plan has none. Same plan in, same bytes out.
+ */
+import {ACTIONS, type Change, type Plan, type SecretView} from '../plan/types.js'
+import {summaryLine} from './plan-text.js'
+
+export const COMMENT_LIMIT = 65_535
+/** Parts are kept this far below the cap to leave room for the part header. */
+const PART_BUDGET = COMMENT_LIMIT - 1_000
+/** Past this many changes in one backend group, details collapse into one line per change. */
+export const DETAILS_CAP = 50
+export const PART_SEPARATOR = '\n<!-- secretctl:part-break -->\n'
+
+function escape(text: string): string {
+  return text.replace(/[<>&|`*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
+}
+
+function groupOf(c: Change): string {
+  if (c.kind !== 'secret') return c.kind === 'token' ? `backend ${c.name.split('.')[0]}` : 'backends'
+  const view = (c.after ?? c.before) as SecretView | null
+  return `secrets on ${view?.backend ?? '?'}`
+}
+
+function detailsFor(c: Change): string {
+  const a = ACTIONS[c.action]
+  const lines = [`<details><summary><code>${a.glyph} ${escape(c.address)}</code> ${a.verb}: ${escape(c.reason)}</summary>`, '']
+  if (c.keys && Object.keys(c.keys).length) {
+    lines.push('| key | value |', '| --- | --- |')
+    for (const [k, v] of Object.entries(c.keys)) lines.push(`| \`${escape(k)}\` | ${v} |`)
+    lines.push('')
+  }
+  if (c.from && c.to) lines.push(`Moves from \`${escape(c.from)}\` to \`${escape(c.to)}\`${c.keepSource ? ', keeping the source copy' : ''}.`, '')
+  lines.push('</details>')
+  return lines.join('\n')
+}
+
+function lineFor(c: Change): string {
+  const a = ACTIONS[c.action]
+  return `- \`${a.glyph} ${escape(c.address)}\` ${a.verb}: ${escape(c.reason)}`
+}
+
+/** Renders the plan as one or more Markdown parts, each at most COMMENT_LIMIT characters. */
+export function renderPlanMarkdown(plan: Plan): string[] {
+  const header = [`### secretctl plan`, '', `**${summaryLine(plan.summary)}**`, '', `State lineage \`${plan.lineage}\`, serial ${plan.serial}.`]
+  if (!plan.changes.length) header.push('', 'No changes. The store matches the manifests.')
+  for (const w of plan.warnings) header.push('', `> ⚠️ ${escape(w)}`)
+
+  const groups = new Map<string, Change[]>()
+  for (const c of plan.changes) {
+    const g = groupOf(c)
+    groups.set(g, [...(groups.get(g) ?? []), c])
+  }
+  const blocks: string[] = []
+  for (const [group, changes] of groups) {
+    const counts = Object.entries(
+      changes.reduce<Record<string, number>>((acc, c) => ({...acc, [c.action]: (acc[c.action] ?? 0) + 1}), {}),
+    )
+      .map(([act, n]) => `${n} ${ACTIONS[act as keyof typeof ACTIONS].verb}`)
+      .join(', ')
+    blocks.push(`#### ${escape(group)} (${counts})`)
+    const capped = changes.length > DETAILS_CAP
+    if (capped) blocks.push(`_${changes.length} changes: details collapsed to one line each._`)
+    for (const c of changes) blocks.push(capped ? lineFor(c) : detailsFor(c))
+  }
+
+  const parts: string[][] = [[header.join('\n')]]
+  let size = parts[0]![0]!.length
+  for (const block of blocks) {
+    if (size + block.length + 2 > PART_BUDGET) {
+      parts.push([])
+      size = 0
+    }
+    parts[parts.length - 1]!.push(block)
+    size += block.length + 2
+  }
+  const n = parts.length
+  return parts.map((blocksOfPart, i) => {
+    const body = blocksOfPart.join('\n\n')
+    return (n > 1 ? `<sub>secretctl plan, part ${i + 1} of ${n}</sub>\n\n` : '') + body + '\n'
+  })
+}
