@@ -1,0 +1,40 @@
+/**
+ * A saved plan is applied only to the world it was computed against: the same state (lineage), at
+ * the same serial, with the same manifests and the same source values. Each refusal says which.
+ */
+import type {Plan} from './types.js'
+import type {StateMeta} from '../state/types.js'
+import {PlanError} from '../errors.js'
+
+export interface CurrentWorld {
+  meta: StateMeta
+  stateLocation: string
+  manifestsDigest: string
+  sourceFingerprints: Record<string, string>
+}
+
+export function checkSavedPlan(plan: Plan, now: CurrentWorld): void {
+  if (plan.lineage !== now.meta.lineage) {
+    throw new PlanError(
+      `the saved plan was made against another state (lineage ${plan.lineage}); ${now.stateLocation} has lineage ${now.meta.lineage}`,
+      'run `secretctl plan --out FILE` against this state',
+    )
+  }
+  if (plan.serial !== now.meta.serial) {
+    throw new PlanError(
+      `the state changed since the plan was made (serial ${plan.serial} → ${now.meta.serial}): another apply ran`,
+      'the plan is stale: run `secretctl plan --out FILE` again and review it',
+    )
+  }
+  if (plan.manifestsDigest !== now.manifestsDigest) {
+    throw new PlanError('the manifests changed since the plan was made', 'run `secretctl plan --out FILE` again and review it')
+  }
+  const keys = [...new Set([...Object.keys(plan.sourceFingerprints), ...Object.keys(now.sourceFingerprints)])].sort()
+  const changed = keys.filter((k) => plan.sourceFingerprints[k] !== now.sourceFingerprints[k])
+  if (changed.length) {
+    throw new PlanError(
+      `a value source changed since the plan was made: ${changed.slice(0, 5).join(', ')}${changed.length > 5 ? ', …' : ''} (a different environment value or file)`,
+      'apply with the same environment and files the plan was made with, or plan again',
+    )
+  }
+}
