@@ -7,7 +7,6 @@ export default class Init extends BaseCommand {
   static override description = 'Writes backends.yaml, secrets.yaml and a .gitignore that keeps .secretctl/ (the state) out of git. Existing files are left alone.'
   static override examples = ['<%= config.bin %> init infra/secrets', 'export GITHUB_TOKEN=… && <%= config.bin %> plan -d infra/secrets']
   static override args = {dir: Args.string({description: 'directory to create (default: current directory)', default: '.'})}
-  static override baseFlags = {}
 
   async run(): Promise<void> {
     const {args} = await this.parse(Init)
