@@ -1,0 +1,191 @@
+import {createHmac} from 'node:crypto'
+import {afterEach, beforeEach, describe, expect, it} from 'vitest'
+import {StateError} from '../../../src/errors.js'
+import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
+import type {KeyRecord, SecretPlacement, StateStore} from '../../../src/state/types.js'
+import {stateFactories} from '../../support/state-factories.js'
+
+const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
+const place = (p: Partial<SecretPlacement> & {name: string}): SecretPlacement => ({
+  backend: 'default',
+  externalRef: null,
+  rowData: null,
+  keys: {},
+  backendVersion: null,
+  ...p,
+})
+const bao = {name: 'bao', type: 'openbao', description: 'shared', config: {url: 'http://127.0.0.1:8200', mount: 'secret'}, rotation: null}
+
+describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore (%s)', (_name, factory) => {
+  let state: StateStore
+  beforeEach(async () => {
+    state = await factory.create()
+  })
+  afterEach(() => factory.cleanup())
+
+  describe('backends', () => {
+    it('upserts type, description, config and rotation, but not the default flag', async () => {
+      await state.upsertBackend(bao)
+      const created = await state.getBackend('bao')
+      expect(created).toMatchObject({name: 'bao', type: 'openbao', description: 'shared', isDefault: false, config: bao.config, rotation: null, tokenMeta: null})
+      await state.setDefaultBackend('bao')
+      await state.upsertBackend({...bao, description: null, rotation: {period: '24h'}})
+      const updated = await state.getBackend('bao')
+      expect(updated).toMatchObject({description: null, rotation: {period: '24h'}, isDefault: true, id: created!.id, createdAt: created!.createdAt})
+      expect((await state.listBackends()).map((b) => b.name)).toEqual(['bao', 'default'])
+    })
+
+    it('setDefaultBackend leaves exactly one default', async () => {
+      await state.upsertBackend(bao)
+      await state.upsertBackend({...bao, name: 'other'})
+      for (const name of ['bao', 'other', 'default', 'bao']) {
+        await state.setDefaultBackend(name)
+        const defaults = (await state.listBackends()).filter((b) => b.isDefault).map((b) => b.name)
+        expect(defaults).toEqual([name])
+      }
+      expect((await state.listBackends()).every((b) => typeof b.isDefault === 'boolean')).toBe(true)
+      await expect(state.setDefaultBackend('nope')).rejects.toThrow(StateError)
+      expect((await state.listBackends()).filter((b) => b.isDefault).map((b) => b.name)).toEqual(['bao'])
+    })
+
+    it('stores token metadata', async () => {
+      await state.upsertBackend(bao)
+      await state.setTokenMeta('bao', {accessor: 'acc', lastRotatedAt: '2025-01-01T00:00:00.000Z', lastRotationError: null})
+      expect((await state.getBackend('bao'))!.tokenMeta).toEqual({accessor: 'acc', lastRotatedAt: '2025-01-01T00:00:00.000Z', lastRotationError: null})
+      await expect(state.setTokenMeta('nope', {})).rejects.toThrow(StateError)
+    })
+
+    it('refuses to delete default, the trust root', async () => {
+      await expect(state.deleteBackend('default')).rejects.toThrow('the plaintext backend default is the trust root and cannot be deleted')
+      expect(await state.getBackend('default')).toBeDefined()
+    })
+
+    it('refuses to delete a backend secrets point at, naming how many and up to 5', async () => {
+      await state.upsertBackend(bao)
+      for (const n of ['s1', 's2', 's3', 's4', 's5', 's6', 's7']) await state.putSecret(place({name: n, backend: 'bao', externalRef: `secret/${n}`}))
+      const err = (await state.deleteBackend('bao').catch((e: unknown) => e)) as StateError
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toBe('backend bao still holds 7 secrets (s1, s2, s3, s4, s5, and 2 more)')
+      expect(err.hint).toBe('move or delete those secrets first (apply with --prune)')
+      expect(await state.getBackend('bao')).toBeDefined()
+    })
+
+    it('refuses to delete the current default; deletes an empty backend and its retained copy records', async () => {
+      await state.upsertBackend(bao)
+      await state.setDefaultBackend('bao')
+      await expect(state.deleteBackend('bao')).rejects.toThrow(/is the default backend/)
+      await state.setDefaultBackend('default')
+      await state.putSecret(place({name: 's', backend: 'default', rowData: {A: '1'}, retainOn: {backend: 'bao', externalRef: 'secret/s', rowData: null}}))
+      await state.deleteBackend('bao')
+      expect(await state.getBackend('bao')).toBeUndefined()
+      expect(await state.listRetainedCopies()).toEqual([])
+      await state.deleteBackend('bao') // already gone: no error
+    })
+  })
+
+  describe('secrets', () => {
+    it('creates a row with data, keys (sorted) and version', async () => {
+      await state.putSecret(place({name: 'gh', rowData: {B: 'two', A: 'one'}, keys: {B: key('fb'), A: key('fa')}}))
+      const s = await state.getSecret('gh')
+      expect(s).toMatchObject({name: 'gh', backend: 'default', externalRef: null, backendVersion: null})
+      expect(Object.keys(s!.keys)).toEqual(['A', 'B'])
+      expect(s!.keys.A).toEqual(key('fa'))
+      expect(await state.readRowData('gh')).toEqual({A: 'one', B: 'two'})
+      expect(await state.readRowData('missing')).toBeNull()
+      expect(await state.getSecret('missing')).toBeUndefined()
+    })
+
+    it('flips a row to another backend in place: sets the ref and version, clears the data', async () => {
+      await state.upsertBackend(bao)
+      await state.putSecret(place({name: 'gh', rowData: {A: 'one'}, keys: {A: key('fa')}}))
+      const before = (await state.getSecret('gh'))!
+      await state.putSecret(place({name: 'gh', backend: 'bao', externalRef: 'secret/secretctl/gh', backendVersion: 3, keys: {A: key('fa')}}))
+      const after = (await state.getSecret('gh'))!
+      expect(after).toMatchObject({id: before.id, backend: 'bao', backendId: (await state.getBackend('bao'))!.id, externalRef: 'secret/secretctl/gh', backendVersion: 3, createdAt: before.createdAt})
+      expect(await state.readRowData('gh')).toBeNull()
+      expect((await state.listSecrets()).map((s) => s.name)).toEqual(['gh'])
+    })
+
+    it('refuses a placement on an unknown backend and leaves the row as it was', async () => {
+      await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
+      await expect(state.putSecret(place({name: 'gh', backend: 'nope'}))).rejects.toThrow(/backend nope does not exist/)
+      expect((await state.getSecret('gh'))!.backend).toBe('default')
+      expect(await state.readRowData('gh')).toEqual({A: 'one'})
+    })
+
+    it('records a retained copy on a keepSource move and drops it when the secret comes back', async () => {
+      await state.upsertBackend(bao)
+      await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
+      await state.putSecret(place({name: 'gh', backend: 'bao', externalRef: 'secret/gh', backendVersion: 1, retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}}}))
+      const copies = await state.listRetainedCopies()
+      expect(copies).toEqual([{secretName: 'gh', backend: 'default', externalRef: null, createdAt: expect.any(String)}])
+      const store = state as KnexStateStore
+      expect(await store.readRetainedData('gh', 'default')).toEqual({A: 'one'})
+      expect(await store.readRetainedData('gh', 'bao')).toBeUndefined()
+
+      // Move back to default, keeping the copy on bao: default's retained copy is now the row.
+      await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'one'}, retainOn: {backend: 'bao', externalRef: 'secret/gh', rowData: null}}))
+      expect(await state.listRetainedCopies()).toEqual([{secretName: 'gh', backend: 'bao', externalRef: 'secret/gh', createdAt: expect.any(String)}])
+      expect(await store.readRetainedData('gh', 'bao')).toBeNull()
+
+      // Retaining again on the same backend updates the record instead of failing.
+      await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'two'}, retainOn: {backend: 'bao', externalRef: 'secret/gh2', rowData: null}}))
+      expect((await state.listRetainedCopies()).map((c) => c.externalRef)).toEqual(['secret/gh2'])
+
+      expect(await store.deleteRetainedCopy('gh', 'bao')).toBe(true)
+      expect(await store.deleteRetainedCopy('gh', 'bao')).toBe(false)
+      expect(await state.listRetainedCopies()).toEqual([])
+    })
+
+    it('deletes a row and its data', async () => {
+      await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
+      await state.deleteSecret('gh')
+      expect(await state.getSecret('gh')).toBeUndefined()
+      expect(await state.readRowData('gh')).toBeNull()
+      await state.deleteSecret('gh')
+    })
+
+    it('lists secrets sorted by name', async () => {
+      for (const n of ['b', 'c', 'a']) await state.putSecret(place({name: n}))
+      expect((await state.listSecrets()).map((s) => s.name)).toEqual(['a', 'b', 'c'])
+    })
+  })
+
+  describe('fingerprints, serial, audit', () => {
+    it('fingerprint is HMAC-SHA-256 with the salt: deterministic within a state, different across states', async () => {
+      const a1 = await state.fingerprint('TOKEN', 'value')
+      expect(await state.fingerprint('TOKEN', 'value')).toBe(a1)
+      expect(await state.fingerprint('TOKEN', 'other')).not.toBe(a1)
+      // The key is part of the MAC, separated by NUL: (k, "xv") and (kx, "v") differ.
+      expect(await state.fingerprint('k', 'xv')).not.toBe(await state.fingerprint('kx', 'v'))
+      const other = await factory.create()
+      expect(await other.fingerprint('TOKEN', 'value')).not.toBe(a1)
+      // Not a bare hash of the input.
+      expect(a1).not.toBe(createHmac('sha256', Buffer.alloc(32)).update('TOKEN\0value').digest('hex'))
+    })
+
+    it('bumpSerial adds one each time and returns the new serial', async () => {
+      expect(await state.bumpSerial()).toBe(1)
+      expect(await state.bumpSerial()).toBe(2)
+      expect(await Promise.all([state.bumpSerial(), state.bumpSerial(), state.bumpSerial()])).toHaveLength(3)
+      expect((await state.meta()).serial).toBe(5)
+    })
+
+    it('lists audit entries newest first, with a limit', async () => {
+      for (const [i, outcome] of ['applied', 'failed', 'skipped'].entries()) {
+        await state.audit({runId: 'run-1', actor: 'ci', address: `secret.s${i}`, action: 'create', outcome, ...(i === 1 ? {detail: 'forbidden'} : {})})
+      }
+      const all = await state.listAudit()
+      expect(all.map((r) => r.address)).toEqual(['secret.s2', 'secret.s1', 'secret.s0'])
+      expect(all[1]).toMatchObject({runId: 'run-1', actor: 'ci', action: 'create', outcome: 'failed', detail: 'forbidden'})
+      expect(all[0]!.detail).toBeUndefined()
+      expect(all[0]!.at).toMatch(/^\d{4}-\d\d-\d\dT/)
+      expect((await state.listAudit({limit: 2})).map((r) => r.address)).toEqual(['secret.s2', 'secret.s1'])
+    })
+
+    it('reports a redacted location', () => {
+      expect(state.location).toMatch(factory.dialect === 'sqlite' ? /^sqlite:\/.*state\.db$/ : /^postgres(ql)?:\/\//)
+      expect(state.location).not.toMatch(/:[^*/@]+@/)
+    })
+  })
+})
