@@ -17,6 +17,12 @@ import type {StateStore} from './types.js'
 /** Milliseconds a SQLite connection waits for another process's lock before failing. */
 const BUSY_TIMEOUT_MS = 5000
 
+/**
+ * knex logs to stdout by default (it would corrupt `--json` output) and its debug output carries
+ * query bindings, which can be secret values. Its errors reach us as exceptions; drop its logs.
+ */
+const SILENT_LOG = {warn() {}, error() {}, deprecate() {}, debug() {}}
+
 /** Where a state lives, once resolved. */
 export type StateTarget = {dialect: 'sqlite'; file: string} | {dialect: 'postgres'; url: string}
 
@@ -94,6 +100,7 @@ function sqliteKnex(file: string): Knex {
     client: 'sqlite3',
     connection: {filename: file},
     useNullAsDefault: true,
+    log: SILENT_LOG,
     pool: {
       min: 1,
       max: 1,
@@ -107,7 +114,7 @@ function sqliteKnex(file: string): Knex {
 }
 
 function postgresKnex(url: string): Knex {
-  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 10}})
+  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 10}, log: SILENT_LOG})
 }
 
 /** Migrates only when something is pending (`latest()` writes its lock row even when nothing is), then seeds. */

@@ -33,6 +33,15 @@ describe('resolveStateUrl', () => {
   })
 })
 
+describe('openState on Postgres, unreachable', () => {
+  it('fails with a StateError that masks the password', async () => {
+    const err = (await openState({url: 'postgres://bob:hunter2@127.0.0.1:1/state', dir: '/tmp'}).catch((e: unknown) => e)) as StateError
+    expect(err).toBeInstanceOf(StateError)
+    expect(err.message).toContain('postgres://bob:***@127.0.0.1:1/state')
+    expect(err.message).not.toContain('hunter2')
+  })
+})
+
 describe('openState on SQLite', () => {
   const dirs: string[] = []
   const fresh = () => {
@@ -162,6 +171,14 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('openState (%s)
     expect(await state.listSecrets()).toEqual([])
     expect(await state.listAudit()).toEqual([])
     expect(await state.fingerprint('k', 'v')).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('with create: false on a state never created, refuses', async () => {
+    const {url, dir} = await factory.freshUrl()
+    await expect(openState({url, dir, create: false})).rejects.toThrow(/no state database at/)
+    const state = await openState({url, dir})
+    expect((await state.meta()).serial).toBe(0)
+    await state.close()
   })
 
   it('re-opening keeps the lineage and does not seed twice', async () => {
