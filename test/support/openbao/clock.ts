@@ -84,6 +84,11 @@ export class TimestampSource {
   nowMs(): number {
     return this.clock.now()
   }
+  /** The current instant without the uniqueness counter (for deletion times and the like). */
+  current(): { ms: number; text: string } {
+    const ms = this.clock.now()
+    return { ms, text: formatRfc3339Nano(ms) }
+  }
   /** The current instant as `{ ms, text }`, `text` in RFC 3339 with nanoseconds. */
   next(): { ms: number; text: string } {
     const ms = this.clock.now()

@@ -338,7 +338,7 @@ export class KvV2Engine implements Backend {
     if (!meta) return ok(null)
     const lv = meta.versions.get(meta.currentVersion)
     if (!lv || lv.destroyed) return ok(null)
-    const now = this.stamps.next()
+    const now = this.stamps.current()
     if (this.isDeleted(lv, now.ms)) return ok(null)
     lv.deletion = now
     return ok(null)
@@ -349,7 +349,7 @@ export class KvV2Engine implements Backend {
     if (versions.length === 0) return fail(400, kind === 'destroy' ? 'no version number provided' : 'No version number provided')
     const meta = this.keys.get(key)
     if (!meta) return ok(null)
-    const now = this.stamps.next()
+    const now = this.stamps.current()
     for (const v of versions) {
       const vm = meta.versions.get(v)
       if (!vm || vm.destroyed) continue
