@@ -5,6 +5,8 @@
 import {Command, Errors, Flags} from '@oclif/core'
 import {SecretctlError} from '../../src/errors.js'
 import {colourFor} from '../../src/render/colour.js'
+import {parseDuration} from '../../src/duration.js'
+import {UsageError} from '../../src/errors.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -49,4 +51,15 @@ export const planFlags = {
   prune: Flags.boolean({description: 'also delete secrets and backends that the manifests no longer name'}),
   target: Flags.string({description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao', multiple: true}),
   concurrency: Flags.integer({description: 'secrets written and backend requests in flight at once', default: 16, min: 1, max: 256}),
+}
+
+/** Flags of the commands that write the state. */
+export const lockFlags = {
+  'lock-timeout': Flags.string({description: 'how long to wait for the state lock held by another run, e.g. 30s or 5m (default 0: fail at once)', default: '0s'}),
+}
+
+export function lockTimeoutMs(value: string): number {
+  const ms = value === '0' ? 0 : parseDuration(value)
+  if (ms === null) throw new UsageError(`--lock-timeout ${JSON.stringify(value)} is not a duration`, 'use e.g. 0s, 30s, 5m')
+  return ms
 }

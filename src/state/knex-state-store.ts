@@ -8,6 +8,7 @@ import {createHmac} from 'node:crypto'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
+import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
 import type {
   AuditEntry,
   AuditRow,
@@ -295,6 +296,20 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
       outcome: r.outcome,
       ...(r.detail !== null ? {detail: r.detail} : {}),
     }))
+  }
+
+  // ---- lock ----
+
+  acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle> {
+    return acquireLock(this.db, this.dialect, holder, {timeoutMs: opts.timeoutMs, now: this.now})
+  }
+
+  listLocks(): Promise<LockInfo[]> {
+    return listLocks(this.db)
+  }
+
+  removeLock(lockId: string): Promise<boolean> {
+    return removeLock(this.db, lockId)
   }
 
   async close(): Promise<void> {

@@ -105,6 +105,8 @@ export interface BackendInput {
   rotation: Record<string, unknown> | null
 }
 
+import type {LockHolder, LockInfo, StateLockHandle} from './state-lock.js'
+
 /**
  * The state store. Methods that change anything are atomic (one transaction each) unless said
  * otherwise. Every read returns plain objects sorted by name.
@@ -144,6 +146,12 @@ export interface StateStore {
   bumpSerial(): Promise<number>
   audit(entry: AuditEntry): Promise<void>
   listAudit(opts?: {limit?: number}): Promise<AuditRow[]>
+
+  /** Take the state lock (one writer at a time), waiting up to timeoutMs; throws StateLockedError naming the holder. */
+  acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle>
+  listLocks(): Promise<LockInfo[]>
+  /** Remove a lock a dead holder left behind; true when there was one. */
+  removeLock(lockId: string): Promise<boolean>
 
   close(): Promise<void>
 }
