@@ -1,0 +1,216 @@
+/**
+ * The CI gate: saved plans that refuse to go stale, Markdown plans, the state lock, and history.
+ */
+import {describe, it, expect} from 'vitest'
+import {execa} from 'execa'
+import {statSync, readFileSync, cpSync} from 'node:fs'
+import path from 'node:path'
+import Ajv2020 from 'ajv/dist/2020.js'
+import {secretctl, tempProject, writeFiles, canary, stateBytes, queryState, assertNoCanary, assertAuditClean, CLI, ROOT} from './support/cli.js'
+import {plaintextBackend, envSecret, docs} from './support/manifests.js'
+
+function converged(): {dir: string; env: Record<string, string>} {
+  const env = {V1: canary('v1'), V2: canary('v2')}
+  const dir = tempProject({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))})
+  return {dir, env}
+}
+
+function schema(name: string) {
+  const ajv = new Ajv2020.default({allErrors: true, strict: false})
+  return ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas', name), 'utf8')))
+}
+
+describe('saved plans', () => {
+  it('plan --out writes a 0600, schema-valid, value-free file that apply FILE applies exactly once', async () => {
+    const {dir, env} = converged()
+    const out = await secretctl(['plan', '--out', 'plan.json'], {cwd: dir, env})
+    expect(out.exitCode).toBe(0)
+    const file = path.join(dir, 'plan.json')
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    const text = readFileSync(file, 'utf8')
+    assertNoCanary(text, 'the saved plan file')
+    const validPlan = schema('plan.schema.json')
+    expect(validPlan(JSON.parse(text)), JSON.stringify(validPlan.errors)).toBe(true)
+
+    const shown = await secretctl(['show', 'plan.json'], {cwd: dir})
+    expect(shown.stdout).toContain('+ secret.a')
+
+    const apply = await secretctl(['apply', 'plan.json', '--json'], {cwd: dir, env})
+    expect(apply.exitCode, apply.stderr).toBe(0)
+    const doc = JSON.parse(apply.stdout)
+    const validResult = schema('apply-result.schema.json')
+    expect(validResult(doc.result), JSON.stringify(validResult.errors)).toBe(true)
+    expect(doc.result.summary).toEqual({applied: 3, failed: 0, skipped: 0})
+
+    const before = stateBytes(dir)!
+    const twice = await secretctl(['apply', 'plan.json'], {cwd: dir, env})
+    expect(twice.exitCode).toBe(1)
+    expect(twice.stderr).toMatch(/the state changed since the plan was made \(serial 0 → 1\)/)
+    expect(stateBytes(dir)!.equals(before)).toBe(true)
+  })
+
+  it('refuses a plan from another state, a changed env value, and a changed file, changing nothing', async () => {
+    const {dir, env} = converged()
+    await secretctl(['plan', '--out', 'plan.json'], {cwd: dir, env})
+
+    const other = converged()
+    cpSync(path.join(dir, 'plan.json'), path.join(other.dir, 'plan.json'))
+    await secretctl(['plan'], {cwd: other.dir, env}) // creates that state
+    const otherBefore = stateBytes(other.dir)!
+    const lineage = await secretctl(['apply', 'plan.json'], {cwd: other.dir, env})
+    expect(lineage.exitCode).toBe(1)
+    expect(lineage.stderr).toMatch(/made against another state \(lineage/)
+    expect(stateBytes(other.dir)!.equals(otherBefore)).toBe(true)
+
+    const before = stateBytes(dir)!
+    const changedEnv = await secretctl(['apply', 'plan.json'], {cwd: dir, env: {...env, V1: canary('v1-changed')}})
+    expect(changedEnv.exitCode).toBe(1)
+    expect(changedEnv.stderr).toMatch(/a value source changed since the plan was made: secret\.a\/A/)
+    expect(stateBytes(dir)!.equals(before)).toBe(true)
+
+    writeFiles(dir, {'cert.pem': 'one', 'c.yaml': 'kind: Secret\nname: c\ndata:\n  PEM: { fromFile: cert.pem }\n'})
+    await secretctl(['plan', '--out', 'plan2.json'], {cwd: dir, env})
+    writeFiles(dir, {'cert.pem': 'two'})
+    const changedFile = await secretctl(['apply', 'plan2.json'], {cwd: dir, env})
+    expect(changedFile.exitCode).toBe(1)
+    expect(changedFile.stderr).toMatch(/a value source changed since the plan was made: secret\.c\/PEM/)
+    expect(stateBytes(dir)!.equals(before)).toBe(true)
+
+    writeFiles(dir, {'cert.pem': 'one', 'extra.yaml': envSecret('z', {Z: 'V1'})})
+    const changedManifests = await secretctl(['apply', 'plan2.json'], {cwd: dir, env})
+    expect(changedManifests.exitCode).toBe(1)
+    expect(changedManifests.stderr).toMatch(/the manifests changed since the plan was made/)
+    expect(stateBytes(dir)!.equals(before)).toBe(true)
+  })
+})
+
+describe('markdown', () => {
+  it('a summary line, one collapsible section per change, byte-identical across runs, no value', async () => {
+    const {dir, env} = converged()
+    const a = await secretctl(['plan', '--markdown'], {cwd: dir, env})
+    const b = await secretctl(['plan', '--markdown'], {cwd: dir, env})
+    expect(a.exitCode).toBe(0)
+    expect(a.stdout).toBe(b.stdout)
+    // The lineage differs per state; everything else is fixed for these inputs.
+    expect(a.stdout.replace(/lineage `[^`]+`/, 'lineage `L`')).toMatchInlineSnapshot(`
+      "### secretctl plan
+
+      **Plan: 3 to create, 0 to update, 0 to move, 0 to delete.**
+
+      State lineage \`L\`, serial 0.
+
+      #### backends (1 create)
+
+      <details><summary><code>+ backend.other</code> create: new plaintext backend</summary>
+
+      </details>
+
+      #### secrets on default (1 create)
+
+      <details><summary><code>+ secret.a</code> create: new secret on default (1 key)</summary>
+
+      | key | value |
+      | --- | --- |
+      | \`A\` | added |
+
+      </details>
+
+      #### secrets on other (1 create)
+
+      <details><summary><code>+ secret.b</code> create: new secret on other (1 key)</summary>
+
+      | key | value |
+      | --- | --- |
+      | \`B\` | added |
+
+      </details>
+      "
+    `)
+  })
+})
+
+describe('state lock', () => {
+  it('a held lock refuses a second apply naming the holder; state unlock removes a dead holder', async () => {
+    const {dir, env} = converged()
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
+    // Simulate a holder killed mid-apply: a slow apply (many secrets) killed with SIGKILL while it holds the lock.
+    const many = Object.fromEntries(Array.from({length: 300}, (_, i) => [`K${i}`, 'V1']))
+    writeFiles(dir, {'big.yaml': docs(...Array.from({length: 10}, (_, i) => envSecret(`big${i}`, many)))})
+    const child = execa('node', [CLI, 'apply', '--auto-approve'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'}, reject: false})
+    // Wait until the lock row exists, then kill the holder.
+    for (let i = 0; i < 200; i++) {
+      const rows = await queryState(dir, 'select * from locks').catch(() => [])
+      if (rows.length) break
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    child.kill('SIGKILL')
+    await child
+    const locks = await queryState<{lock_id: string}>(dir, 'select lock_id from locks')
+    expect(locks).toHaveLength(1)
+    const before = stateBytes(dir)!
+    const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stderr).toMatch(/the state is locked by killed-runner on .+ \(pid \d+, `apply`\) since/)
+    expect(refused.stderr).toContain(locks[0]!.lock_id)
+    expect(stateBytes(dir)!.equals(before)).toBe(true)
+    const unlock = await secretctl(['state', 'unlock', locks[0]!.lock_id, '--force'], {cwd: dir})
+    expect(unlock.exitCode).toBe(0)
+    const after = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
+    expect(after.exitCode, after.stderr).toBe(0)
+    await assertAuditClean(dir)
+  })
+
+  it('two concurrent applies: exactly one proceeds, the other fails naming the holder or waits with --lock-timeout', async () => {
+    const {dir, env} = converged()
+    const bulk = (backend?: string) => ({'big.yaml': docs(...Array.from({length: 400}, (_, i) => envSecret(`big${i}`, {K: 'V1'}, {backend})))})
+    const startHolder = async () => {
+      const child = execa('node', [CLI, 'apply', '--auto-approve', '--concurrency', '1'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'holder'}, reject: false})
+      for (let i = 0; i < 400; i++) {
+        if ((await queryState(dir, 'select * from locks').catch(() => [])).length) break
+        await new Promise((r) => setTimeout(r, 25))
+      }
+      return child
+    }
+
+    writeFiles(dir, bulk())
+    const holder = await startHolder()
+    const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
+    const held = await holder
+    expect(held.exitCode, String(held.stderr)).toBe(0)
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stderr).toMatch(/the state is locked by holder on .+ \(pid \d+, `apply`\)/)
+    const serial = await queryState<{serial: number}>(dir, 'select serial from state_meta')
+    expect(Number(serial[0]!.serial)).toBe(1)
+
+    writeFiles(dir, bulk('other'))
+    const holder2 = await startHolder()
+    const waited = await secretctl(['apply', '--auto-approve', '--lock-timeout', '120s'], {cwd: dir, env})
+    expect((await holder2).exitCode).toBe(0)
+    expect(waited.exitCode, waited.stderr).toBe(0)
+    // The holder moved the 400 secrets; the waiter then found nothing left to do: nothing lost or doubled.
+    expect(waited.stdout).toContain('No changes.')
+    const rows = await queryState<{name: string; backend: string; data: string}>(dir, "select s.name, s.data, b.name as backend from secrets s join backends b on b.id = s.backend_id where s.name like 'big%'")
+    expect(rows).toHaveLength(400)
+    expect(rows.every((r) => r.backend === 'other' && JSON.parse(r.data).K === env.V1)).toBe(true)
+    expect(Number((await queryState<{serial: number}>(dir, 'select serial from state_meta'))[0]!.serial)).toBe(2)
+  })
+})
+
+describe('history', () => {
+  it('lists applies newest first with actor, changes and outcome', async () => {
+    const {dir, env} = converged()
+    await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...env, SECRETCTL_ACTOR: 'alice'}})
+    writeFiles(dir, {'s.yaml': docs(envSecret('a', {A: 'V1'}, {backend: 'other'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))})
+    await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...env, SECRETCTL_ACTOR: 'bob'}})
+    const h = await secretctl(['history', '--json'], {cwd: dir})
+    expect(h.exitCode).toBe(0)
+    const runs = JSON.parse(h.stdout)
+    expect(runs.map((r: {actor: string}) => r.actor)).toEqual(['bob', 'alice'])
+    expect(runs[0].changes).toEqual([expect.objectContaining({address: 'secret.a', action: 'move', outcome: 'applied'})])
+    expect(runs[1].changes).toHaveLength(3)
+    const limited = JSON.parse((await secretctl(['history', '--json', '--limit', '1'], {cwd: dir})).stdout)
+    expect(limited).toHaveLength(1)
+    const text = await secretctl(['history'], {cwd: dir})
+    expect(text.stdout).toMatch(/bob\s+applied\s+move secret\.a/)
+  })
+})
