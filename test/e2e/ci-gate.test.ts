@@ -134,9 +134,8 @@ describe('state lock', () => {
     const {dir, env} = converged()
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     // Simulate a holder killed mid-apply: a slow apply (many secrets) killed with SIGKILL while it holds the lock.
-    const many = Object.fromEntries(Array.from({length: 300}, (_, i) => [`K${i}`, 'V1']))
-    writeFiles(dir, {'big.yaml': docs(...Array.from({length: 10}, (_, i) => envSecret(`big${i}`, many)))})
-    const child = execa('node', [CLI, 'apply', '--auto-approve'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'}, reject: false})
+    writeFiles(dir, {'big.yaml': docs(...Array.from({length: 400}, (_, i) => envSecret(`big${i}`, {K: 'V1'})))})
+    const child = execa('node', [CLI, 'apply', '--auto-approve', '--concurrency', '1'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'}, reject: false})
     // Wait until the lock row exists, then kill the holder.
     for (let i = 0; i < 200; i++) {
       const rows = await queryState(dir, 'select * from locks').catch(() => [])
