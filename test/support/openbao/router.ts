@@ -355,6 +355,19 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
   info.namespace = ns.path
   info.logicalPath = path
 
+  // Which engine serves the path (known before the token is checked, for the request log).
+  let target: { kind: 'sys'; sub: string } | { kind: 'token'; sub: string } | { kind: 'mount'; sub: string; mount: MountMatch } | { kind: 'none' }
+  if (path.startsWith('sys/') || path === 'sys') target = { kind: 'sys', sub: path.slice(4) }
+  else if (path.startsWith('auth/token/') || path === 'auth/token') target = { kind: 'token', sub: path.slice('auth/token/'.length) }
+  else {
+    const match = ns.mounts.match(path)
+    target = match && match.entry.engine ? { kind: 'mount', sub: match.subPath, mount: match } : { kind: 'none' }
+  }
+  if (target.kind === 'mount') {
+    info.mount = target.mount.entry.path
+    info.readSecretData = target.mount.entry.engine!.readsSecretData(logical.op, target.sub)
+  }
+
   // Token.
   const te = token ? core.tokens.lookup(token) : undefined
   const aclPrefix = te ? aclPrefixFor(te, ns, core) : undefined
@@ -371,15 +384,8 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
   const acl = core.aclFor(te, tokenNs)
 
   try {
-    // Which engine serves the path, and whether the target exists (create vs update).
+    // Whether the target exists decides between create and update.
     let op = logical.op
-    let target: { kind: 'sys'; sub: string } | { kind: 'token'; sub: string } | { kind: 'mount'; sub: string; mount: MountMatch } | { kind: 'none' }
-    if (path.startsWith('sys/') || path === 'sys') target = { kind: 'sys', sub: path.slice(4) }
-    else if (path.startsWith('auth/token/') || path === 'auth/token') target = { kind: 'token', sub: path.slice('auth/token/'.length) }
-    else {
-      const match = ns.mounts.match(path)
-      target = match && match.entry.engine ? { kind: 'mount', sub: match.subPath, mount: match } : { kind: 'none' }
-    }
     if (op === 'update') {
       let exists: boolean | undefined
       if (target.kind === 'mount') exists = target.mount.entry.engine!.exists(target.sub)
@@ -419,8 +425,6 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
         break
       case 'mount': {
         const engine = target.mount.entry.engine!
-        info.mount = target.mount.entry.path
-        info.readSecretData = engine.readsSecretData(op, target.sub)
         outcome = engine.handle({ operation: op, subPath: target.sub, mountPath: target.mount.entry.path, data: logical.data })
         break
       }
