@@ -12,7 +12,7 @@ export type Operation = 'read' | 'list' | 'create' | 'update' | 'delete' | 'patc
 export interface HttpAuth {
   client_token: string
   accessor: string
-  policies: string[]
+  policies: string[] | null
   token_policies?: string[]
   metadata: Record<string, string> | null
   lease_duration: number

@@ -264,8 +264,8 @@ function authBlock(te: TokenEntry, renewable: boolean, clientToken = te.id): Htt
   return {
     client_token: clientToken,
     accessor: te.accessor,
-    policies: [...te.policies],
-    token_policies: [...te.policies],
+    policies: te.policies.length ? [...te.policies] : null,
+    token_policies: te.policies.length ? [...te.policies] : undefined,
     metadata: te.meta ? { ...te.meta } : null,
     lease_duration: te.ttl,
     renewable,

@@ -72,9 +72,7 @@ describe('OpenBao test server: fault injection and the request log', () => {
     let started = performance.now()
     await api(bao, 'GET', 'secret/data/app/db')
     expect(performance.now() - started).toBeGreaterThanOrEqual(140)
-    started = performance.now()
     await api(bao, 'GET', 'sys/health', { token: null })
-    expect(performance.now() - started).toBeLessThan(140)
     expect(bao.log.map((e) => e.delayMs)).toEqual([150, 0])
   })
 
