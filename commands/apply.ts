@@ -43,7 +43,7 @@ Exits 1 if any change failed; the others still go on.`
         if (saved) {
           await assertPlanCurrent(saved, ws)
           plan = saved
-        } else plan = await makePlan(ws, {prune: flags.prune, targets: flags.target ?? []})
+        } else plan = await makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
         if (!flags.json) this.print(renderPlanText(plan, this.colour))
         if (!plan.changes.length) {
           if (flags.json) this.printJson({plan, result: null})

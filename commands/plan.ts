@@ -28,7 +28,7 @@ export default class Plan extends BaseCommand {
     const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
     let changes = 0
     try {
-      const plan = await makePlan(ws, {prune: flags.prune, targets: flags.target ?? []})
+      const plan = await makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
       changes = plan.changes.length
       if (flags.out) writePlanFile(flags.out, plan)
       if (flags.json) this.printJson(plan)

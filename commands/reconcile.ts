@@ -18,7 +18,6 @@ export default class Reconcile extends BaseCommand {
   static override flags = {
     ...planFlags,
     ...lockFlags,
-    rotate: Flags.boolean({description: 'also rotate what is due: generated values past rotateEvery, tokens past their period'}),
     json: Flags.boolean({description: 'print one JSON document with the plan and every change\'s outcome'}),
   }
 
