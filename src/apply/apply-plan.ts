@@ -15,6 +15,7 @@ import type {ResolvedValues} from '../sources/resolve-values.js'
 import {generateValue} from '../sources/generate-value.js'
 import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
+import {rotateBackendToken} from '../rotation/rotate-token.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -129,7 +130,20 @@ async function executeChange(c: Change, ctx: ApplyContext, now: () => Date): Pro
     if (c.action === 'delete') return deleteSecret(c, ctx)
     return writeSecret(c, ctx, now)
   }
+  if (c.kind === 'token' && c.action === 'rotate') return rotateToken(c.name, ctx, now)
   throw new Error(`${c.action} of ${c.kind} is not supported yet`)
+}
+
+async function rotateToken(backendName: string, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+  const backend = await ctx.state.getBackend(backendName)
+  if (!backend) throw new Error(`backend ${backendName} does not exist in the state`)
+  const driver = await ctx.drivers.get(backendName)
+  if (!driver.tokenAccess) throw new Error(`backend ${backendName} (${backend.type}) has no token to rotate`)
+  const {api, currentToken} = await driver.tokenAccess()
+  const outcome = await rotateBackendToken({state: ctx.state, backend, api, currentToken, now})
+  // Later changes in this run authenticate with the new token.
+  ctx.drivers.invalidateTrustRoot()
+  return outcome.warnings
 }
 
 async function deleteSecret(c: Change, ctx: ApplyContext): Promise<string[]> {

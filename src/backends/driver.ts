@@ -3,6 +3,7 @@
  * secrets by name; the state database records where each secret lives. Drivers never log values.
  */
 import type {BackendRecord, SecretValues, StateStore} from '../state/types.js'
+import type {TokenApi} from '../rotation/rotate-token.js'
 
 export interface DriverCapabilities {
   /** Values live in the state database's secrets row (plaintext); writes happen in the row transaction. */
@@ -53,6 +54,8 @@ export interface BackendDriver {
   list(): Promise<string[]>
   /** Metadata only, no value read: used by plan for drift. */
   metadata(secretName: string): Promise<SecretMetadata>
+  /** For backends whose token secretctl can rotate: the API and the token in use now. */
+  tokenAccess?(): Promise<{api: TokenApi; currentToken: string}>
 }
 
 /** What a driver factory receives. `tokenResolver` reads a trust-root secret's value (cached per run). */

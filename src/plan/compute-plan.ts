@@ -10,6 +10,7 @@ import {PlanError} from '../errors.js'
 import {canonicalJson} from './canonical-json.js'
 import {maskConfig} from './mask-config.js'
 import {parseDuration} from '../duration.js'
+import {rotationDue} from '../rotation/token-health.js'
 import {
   FORMAT_VERSION,
   Phase,
@@ -196,6 +197,15 @@ export function computePlan(input: PlanInput): Plan {
     })
   }
 
+  // Tokens due for rotation (only with --rotate).
+  if (options.rotate) {
+    for (const b of [...desired.backends].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+      if (!b.rotation) continue
+      const due = rotationDue(liveBackends.get(b.name)?.tokenMeta ?? null, b.rotation, options.now)
+      if (due.due) changes.push(tokenRotation(b.name, due.reason))
+    }
+  }
+
   // Secrets: create, update, move.
   const placementErrors: string[] = []
   for (const s of [...desired.secrets].sort((x, y) => (x.name < y.name ? -1 : 1))) {
@@ -268,6 +278,10 @@ export function computePlan(input: PlanInput): Plan {
     summary: summarise(selected),
     warnings: warnings.sort(),
   }
+}
+
+export function tokenRotation(backend: string, reason: string): Change {
+  return {address: `${backendAddress(backend)}.token`, kind: 'token', name: backend, action: 'rotate', phase: Phase.Tokens, reason, before: null, after: null}
 }
 
 function flattenFingerprints(desiredKeys: Map<string, Map<string, DesiredKey>>): Record<string, string> {

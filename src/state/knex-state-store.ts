@@ -16,6 +16,7 @@ import type {
   BackendRecord,
   KeyRecord,
   RetainedCopy,
+  RotatedToken,
   SecretPlacement,
   SecretRecord,
   SecretValues,
@@ -173,6 +174,21 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     await this.db.transaction(async (trx) => {
       const count = await trx('backends').where({name: backend}).update({token_meta: JSON.stringify(meta), updated_at: this.timestamp()})
       if (count === 0) throw new StateError(`backend ${backend} does not exist in the state`)
+    })
+  }
+
+  async persistRotatedToken(p: RotatedToken): Promise<void> {
+    const at = this.timestamp()
+    await this.db.transaction(async (trx) => {
+      const row: {data: string | null; keys: string} | undefined = await trx('secrets').where({name: p.secret}).first('data', 'keys')
+      const data = row ? parseJson<SecretValues>(row.data) : null
+      if (!row || !data) throw new StateError(`token secret ${p.secret} is not a plaintext row in the state`)
+      const keys = parseJson<Record<string, KeyRecord>>(row.keys) ?? {}
+      data[p.key] = p.value
+      keys[p.key] = {fingerprint: p.fingerprint, source: keys[p.key]?.source ?? 'external', writtenAt: at}
+      await trx('secrets').where({name: p.secret}).update({data: JSON.stringify(sortKeys(data)), keys: JSON.stringify(sortKeys(keys)), updated_at: at})
+      const count = await trx('backends').where({name: p.backend}).update({token_meta: JSON.stringify(p.tokenMeta), updated_at: at})
+      if (count === 0) throw new StateError(`backend ${p.backend} does not exist in the state`)
     })
   }
 

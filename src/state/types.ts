@@ -97,6 +97,16 @@ export interface SecretPlacement {
   retainOn?: {backend: string; externalRef: string | null; rowData: SecretValues | null}
 }
 
+/** A backend's new token, stored on its trust-root secret together with the token's metadata. */
+export interface RotatedToken {
+  backend: string
+  secret: string
+  key: string
+  value: string
+  fingerprint: string
+  tokenMeta: TokenMeta
+}
+
 export interface BackendInput {
   name: string
   type: string
@@ -129,6 +139,8 @@ export interface StateStore {
   /** Refused (StateError) for `default` and while any secret row points at the backend. */
   deleteBackend(name: string): Promise<void>
   setTokenMeta(backend: string, meta: TokenMeta): Promise<void>
+  /** Store a rotated token in its trust-root secret row and the backend's token metadata, in one transaction. */
+  persistRotatedToken(p: RotatedToken): Promise<void>
 
   listSecrets(): Promise<SecretRecord[]>
   getSecret(name: string): Promise<SecretRecord | undefined>
