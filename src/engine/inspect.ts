@@ -5,12 +5,21 @@
 import type {StateStore} from '../state/types.js'
 import {maskConfig} from '../plan/mask-config.js'
 import {UsageError} from '../errors.js'
+import {tokenHealth, type TokenHealthWord} from '../rotation/token-health.js'
+import type {BackendRecord} from '../state/types.js'
+
+/** Token health applies to backends that authenticate with a token; plaintext ones have none. */
+function healthOf(b: BackendRecord, now: Date) {
+  return b.type === 'plaintext' ? null : tokenHealth(b.tokenMeta, b.rotation as {period?: string} | null, now)
+}
 
 export interface BackendSummary {
   name: string
   type: string
   default: boolean
   secrets: number
+  /** Token health word; null for backends without a token. */
+  health: TokenHealthWord | null
   description: string | null
 }
 
@@ -23,13 +32,14 @@ export interface SecretSummary {
   updatedAt: string
 }
 
-export async function listBackendSummaries(state: StateStore): Promise<BackendSummary[]> {
+export async function listBackendSummaries(state: StateStore, now = new Date()): Promise<BackendSummary[]> {
   const [backends, secrets] = await Promise.all([state.listBackends(), state.listSecrets()])
   return backends.map((b) => ({
     name: b.name,
     type: b.type,
     default: b.isDefault,
     secrets: secrets.filter((s) => s.backend === b.name).length,
+    health: healthOf(b, now)?.word ?? null,
     description: b.description,
   }))
 }
@@ -45,7 +55,7 @@ export async function listSecretSummaries(state: StateStore): Promise<SecretSumm
   }))
 }
 
-export async function describeBackend(state: StateStore, name: string) {
+export async function describeBackend(state: StateStore, name: string, now = new Date()) {
   const b = await state.getBackend(name)
   if (!b) throw new UsageError(`no backend named ${name} in the state`, 'list them with `secretctl get backends`')
   const secrets = (await state.listSecrets()).filter((s) => s.backend === name).map((s) => s.name)
@@ -56,7 +66,7 @@ export async function describeBackend(state: StateStore, name: string) {
     description: b.description,
     config: maskConfig(b.config),
     rotation: b.rotation,
-    tokenMeta: b.tokenMeta,
+    token: describeToken(b, now),
     secrets,
     createdAt: b.createdAt,
     updatedAt: b.updatedAt,
@@ -76,5 +86,21 @@ export async function describeSecret(state: StateStore, name: string) {
     retainedCopies: retained,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
+  }
+}
+
+function describeToken(b: BackendRecord, now: Date) {
+  const h = healthOf(b, now)
+  if (!h) return null
+  return {
+    health: h.word,
+    detail: h.detail,
+    accessor: b.tokenMeta?.accessor ?? null,
+    createdAt: b.tokenMeta?.createdAt ?? null,
+    lastRotatedAt: h.lastRotatedAt,
+    expiresAt: h.expiresAt,
+    lastRotationError: h.lastRotationError,
+    lastRotationErrorAt: b.tokenMeta?.lastRotationErrorAt ?? null,
+    lastRevokeWarning: b.tokenMeta?.lastRevokeWarning ?? null,
   }
 }
