@@ -71,18 +71,8 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   const info = looked.body.data as {period?: number | string; renewable?: boolean; expire_time?: string | null}
   if (!info.renewable) return discard(`the token role ${rotation.tokenRole} minted a non-renewable token; it must be renewable`)
   if (!info.period || info.period === '0' || info.period === 0) return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
-  const mount = config.mount ?? 'secret'
-  const prefix = config.pathPrefix ?? 'secretctl'
-  const probeName = `.secretctl-rotation-probe-${randomBytes(4).toString('hex')}`
-  const probePath = [prefix, probeName].filter(Boolean).join('/')
-  const marker = randomBytes(16).toString('hex')
-  const wrote = await api.call('POST', `${mount}/data/${probePath}`, successor, {data: {probe: marker}})
-  if (wrote.status !== 200) return discard(`the new token cannot write ${mount}/data/${probePath}: ${wrote.status} ${errorsOf(wrote.body)}`)
-  const read = await api.call('GET', `${mount}/data/${probePath}`, successor)
-  const probeOk = read.status === 200 && read.body?.data?.data?.probe === marker
-  const removed = await api.call('DELETE', `${mount}/metadata/${probePath}`, successor)
-  if (!probeOk) return discard(`the new token cannot read back ${mount}/data/${probePath}: ${read.status}`)
-  if (removed.status !== 204 && removed.status !== 200) return discard(`the new token cannot delete ${mount}/metadata/${probePath}: ${removed.status} ${errorsOf(removed.body)}`)
+  const probe = await probeToken(api, successor, config.mount ?? 'secret', config.pathPrefix ?? 'secretctl')
+  if (probe) return discard(probe)
 
   // 3. Persist, with the metadata, in one transaction.
   const at = now().toISOString()
@@ -105,4 +95,21 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
     await state.setTokenMeta(backend.name, {...meta, lastRevokeWarning: warning})
   }
   return {accessor, warnings}
+}
+
+/**
+ * Proves a token can do secretctl's work: write, read back and delete a probe secret under the
+ * prefix. Returns undefined when it can, else what failed (paths and statuses, no values).
+ */
+export async function probeToken(api: TokenApi, token: string, mount: string, prefix: string): Promise<string | undefined> {
+  const probePath = [prefix, `.secretctl-probe-${randomBytes(4).toString('hex')}`].filter(Boolean).join('/')
+  const marker = randomBytes(16).toString('hex')
+  const wrote = await api.call('POST', `${mount}/data/${probePath}`, token, {data: {probe: marker}})
+  if (wrote.status !== 200) return `the token cannot write ${mount}/data/${probePath}: ${wrote.status} ${errorsOf(wrote.body)}`
+  const read = await api.call('GET', `${mount}/data/${probePath}`, token)
+  const readOk = read.status === 200 && read.body?.data?.data?.probe === marker
+  const removed = await api.call('DELETE', `${mount}/metadata/${probePath}`, token)
+  if (!readOk) return `the token cannot read back ${mount}/data/${probePath}: ${read.status}`
+  if (removed.status !== 204 && removed.status !== 200) return `the token cannot delete ${mount}/metadata/${probePath}: ${removed.status} ${errorsOf(removed.body)}`
+  return undefined
 }
