@@ -1,0 +1,114 @@
+/**
+ * Checks across documents that no schema can express: unique names per kind, at most one
+ * default backend, `default` stays plaintext, every `backend:` and `tokenSecretRef` resolves,
+ * and backend tokens live on a plaintext (trust-root) backend. Works on declarations, so a
+ * document with a schema error still takes part by name and does not cause dangling references.
+ */
+import type {ManifestProblem} from '../errors.js'
+import type {ParsedDocument} from './positions.js'
+import {problemAt} from './problems.js'
+
+/** The backend that always exists, plaintext, the trust root. */
+export const DEFAULT_BACKEND = 'default'
+
+export interface BackendDeclaration {
+  doc: ParsedDocument
+  name: string
+  /** Normalised type, undefined when the document's type is invalid. */
+  type?: string
+  isDefault: boolean
+  tokenSecretRef?: {name?: string; key?: string}
+}
+
+export interface SecretDeclaration {
+  doc: ParsedDocument
+  name: string
+  /** As written; undefined = the default backend. */
+  backend?: string
+  /** True when `backend` is present but unusable (a schema error already says so). */
+  backendInvalid?: boolean
+  /** The secret's key names; null when not known (schema error or unreadable envFile). */
+  keys: string[] | null
+  placementOnly: boolean
+}
+
+export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDeclaration[]): ManifestProblem[] {
+  const problems: ManifestProblem[] = []
+  const backendByName = firstByName(backends, 'SecretBackend', problems)
+  const secretByName = firstByName(secrets, 'Secret', problems)
+
+  const defaults = backends.filter((b) => b.isDefault)
+  for (const extra of defaults.slice(1)) {
+    problems.push(
+      problemAt(extra.doc, ['isDefault'], `only one backend can be the default; ${defaults[0]!.name} already is (${where(defaults[0]!.doc)})`, {
+        hint: 'set isDefault: true on one backend only',
+      }),
+    )
+  }
+  const declaredDefault = backendByName.get(DEFAULT_BACKEND)
+  if (declaredDefault?.type !== undefined && declaredDefault.type !== 'plaintext') {
+    problems.push(
+      problemAt(declaredDefault.doc, ['type'], `the backend "${DEFAULT_BACKEND}" is the plaintext trust root; its type must be plaintext`, {
+        hint: 'give this backend another name',
+      }),
+    )
+  }
+
+  const defaultName = defaults[0]?.name ?? DEFAULT_BACKEND
+  const typeOf = (name: string): string | undefined => backendByName.get(name)?.type ?? (name === DEFAULT_BACKEND && !backendByName.has(name) ? 'plaintext' : undefined)
+  const known = (name: string): boolean => name === DEFAULT_BACKEND || backendByName.has(name)
+  const backendNames = [...new Set([DEFAULT_BACKEND, ...backendByName.keys()])].join(', ')
+
+  for (const secret of secrets) {
+    if (secret.backend !== undefined && !secret.backendInvalid && !known(secret.backend)) {
+      problems.push(problemAt(secret.doc, ['backend'], `unknown backend "${secret.backend}"`, {hint: `declared backends: ${backendNames}`}))
+    }
+  }
+
+  for (const backend of backends) {
+    const ref = backend.tokenSecretRef
+    if (ref?.name === undefined) continue
+    const secret = secretByName.get(ref.name)
+    if (!secret) {
+      problems.push(
+        problemAt(backend.doc, ['config', 'tokenSecretRef', 'name'], `no Secret named "${ref.name}" is declared`, {
+          hint: 'declare the secret holding the token, on a plaintext backend',
+        }),
+      )
+      continue
+    }
+    const placement = secret.backend ?? defaultName
+    const placementType = secret.backendInvalid ? undefined : typeOf(placement)
+    if (placementType !== undefined && placementType !== 'plaintext') {
+      const how = secret.backend === undefined ? `the default backend, "${placement}"` : `backend "${placement}"`
+      problems.push(
+        problemAt(backend.doc, ['config', 'tokenSecretRef', 'name'], `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a plaintext backend`, {
+          hint: `set backend: ${DEFAULT_BACKEND} on secret ${secret.name} (${where(secret.doc)})`,
+        }),
+      )
+    }
+    if (ref.key !== undefined && !secret.placementOnly && secret.keys !== null && !secret.keys.includes(ref.key)) {
+      problems.push(
+        problemAt(backend.doc, ['config', 'tokenSecretRef', 'key'], `secret "${secret.name}" has no key "${ref.key}"`, {
+          hint: secret.keys.length ? `its keys: ${secret.keys.join(', ')}` : 'it declares no keys',
+        }),
+      )
+    }
+  }
+  return problems
+}
+
+/** The first declaration of each name; every later one is a duplicate problem. */
+function firstByName<T extends {doc: ParsedDocument; name: string}>(decls: T[], kind: string, problems: ManifestProblem[]): Map<string, T> {
+  const first = new Map<string, T>()
+  for (const decl of decls) {
+    const earlier = first.get(decl.name)
+    if (earlier) problems.push(problemAt(decl.doc, ['name'], `duplicate ${kind} "${decl.name}"; first declared at ${where(earlier.doc)}`))
+    else first.set(decl.name, decl)
+  }
+  return first
+}
+
+function where(doc: ParsedDocument): string {
+  return `${doc.file}:${doc.at.line}`
+}

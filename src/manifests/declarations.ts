@@ -1,0 +1,58 @@
+/**
+ * Declarations for the cross-document checks: from a built manifest when its document is
+ * valid, else read defensively from the raw document so that a document with a schema error
+ * still takes part by name (no spurious "unknown backend" because of a typo in its config).
+ */
+import type {BackendManifest, SecretManifest} from './types.js'
+import type {ParsedDocument} from './positions.js'
+import type {BackendDeclaration, SecretDeclaration} from './check-semantics.js'
+import {normaliseBackendType} from './build-backend.js'
+
+/** `reported`: dotted fields of the document that already have a problem; they are left out. */
+export function backendDeclaration(doc: ParsedDocument, built?: BackendManifest, reported: Set<string> = new Set()): BackendDeclaration | undefined {
+  if (built) {
+    const ref = built.config.tokenSecretRef as {name: string; key: string} | undefined
+    return {doc, name: built.name, type: built.type, isDefault: built.isDefault, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
+  }
+  const v = doc.value as Record<string, unknown>
+  if (typeof v.name !== 'string' || reported.has('name')) return undefined
+  const ref = record(record(v.config)?.tokenSecretRef)
+  const refField = (f: 'name' | 'key'): string | undefined => (reported.has(`config.tokenSecretRef.${f}`) ? undefined : text(ref?.[f]))
+  return {
+    doc,
+    name: v.name,
+    type: normaliseBackendType(v.type),
+    isDefault: v.isDefault === true,
+    ...(ref ? {tokenSecretRef: {name: refField('name'), key: refField('key')}} : {}),
+  }
+}
+
+export function secretDeclaration(
+  doc: ParsedDocument,
+  built?: {manifest: SecretManifest; keysKnown: boolean},
+  reported: Set<string> = new Set(),
+): SecretDeclaration | undefined {
+  if (built) {
+    const m = built.manifest
+    return {doc, name: m.name, backend: m.backend, keys: built.keysKnown ? Object.keys(m.data) : null, placementOnly: m.placementOnly}
+  }
+  const v = doc.value as Record<string, unknown>
+  if (typeof v.name !== 'string' || reported.has('name')) return undefined
+  const backendInvalid = v.backend !== undefined && (typeof v.backend !== 'string' || reported.has('backend'))
+  return {
+    doc,
+    name: v.name,
+    backend: typeof v.backend === 'string' ? v.backend : undefined,
+    backendInvalid,
+    keys: null,
+    placementOnly: v.data === undefined && v.envFile === undefined,
+  }
+}
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined
+}

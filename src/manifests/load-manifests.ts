@@ -1,0 +1,97 @@
+/**
+ * Loads a manifests directory into the desired model: discover the files, parse their YAML
+ * documents, validate each against its kind's schema, check what spans documents, and build
+ * the model. Every problem of the run is collected and thrown together as one ManifestErrors.
+ */
+import {readFile, stat} from 'node:fs/promises'
+import path from 'node:path'
+import {ManifestErrors, UsageError, type ManifestProblem} from '../errors.js'
+import type {BackendManifest, DesiredModel, SecretManifest} from './types.js'
+import {compareCodeUnits, discoverFiles} from './discover-files.js'
+import {parseDocuments} from './parse-documents.js'
+import {KIND_NAMES, matchKind} from './kinds.js'
+import {checkLiteralValues} from './literal-values.js'
+import {validateSchema} from './validate-schema.js'
+import {buildBackend} from './build-backend.js'
+import {buildSecret} from './build-secret.js'
+import {backendDeclaration, secretDeclaration} from './declarations.js'
+import {checkSemantics, type BackendDeclaration, type SecretDeclaration} from './check-semantics.js'
+import {parseProjectConfig} from './project-config.js'
+import {manifestsDigest} from './digest.js'
+import {problemAt, sortProblems} from './problems.js'
+
+export async function loadManifests(dir: string): Promise<DesiredModel> {
+  const root = path.resolve(dir)
+  const info = await stat(root).catch(() => undefined)
+  if (!info) throw new UsageError(`manifests directory ${dir} does not exist`, 'pass the directory with -d DIR')
+  if (!info.isDirectory()) throw new UsageError(`manifests directory ${dir} is not a directory`, 'pass the directory with -d DIR')
+
+  const problems: ManifestProblem[] = []
+  const found = await discoverFiles(root)
+  const contents = new Map<string, Buffer>()
+  for (const file of [...found.configs, ...found.manifests]) {
+    try {
+      contents.set(file, await readFile(path.join(root, file)))
+    } catch (error) {
+      problems.push({file, line: 1, column: 1, field: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`})
+    }
+  }
+  const read = (files: string[]) => files.filter((f) => contents.has(f)).map((file) => ({file, absPath: path.join(root, file), text: contents.get(file)!.toString('utf8')}))
+
+  const project = parseProjectConfig(read(found.configs))
+  problems.push(...project.problems)
+
+  const backends: BackendManifest[] = []
+  const secrets: SecretManifest[] = []
+  const backendDecls: BackendDeclaration[] = []
+  const secretDecls: SecretDeclaration[] = []
+  for (const {file, absPath, text} of read(found.manifests)) {
+    const parsed = parseDocuments(file, absPath, text)
+    problems.push(...parsed.problems)
+    for (const doc of parsed.documents) {
+      const value = doc.value as Record<string, unknown>
+      const kind = matchKind(value.kind)
+      if (!kind) {
+        problems.push(
+          value.kind === undefined
+            ? problemAt(doc, [], 'missing required field "kind"', {hint: `kinds: ${KIND_NAMES.join(', ')}`})
+            : problemAt(doc, ['kind'], `unknown kind ${typeof value.kind === 'string' ? `"${value.kind.slice(0, 60)}"` : '(not a string)'}`, {hint: `kinds: ${KIND_NAMES.join(', ')}`}),
+        )
+        continue
+      }
+      const literals = kind === 'Secret' ? checkLiteralValues(doc) : {problems: [], reported: []}
+      const docProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)]
+      problems.push(...docProblems)
+      const reported = new Set(docProblems.map((p) => p.field))
+      if (kind === 'SecretBackend') {
+        const built = docProblems.length === 0 ? buildBackend(doc) : undefined
+        if (built) {
+          problems.push(...built.problems)
+          backends.push(built.manifest)
+        }
+        const decl = backendDeclaration(doc, built?.manifest, reported)
+        if (decl) backendDecls.push(decl)
+      } else {
+        const built = docProblems.length === 0 ? await buildSecret(doc) : undefined
+        if (built) {
+          problems.push(...built.problems)
+          secrets.push(built.manifest)
+        }
+        const decl = secretDeclaration(doc, built, reported)
+        if (decl) secretDecls.push(decl)
+      }
+    }
+  }
+  problems.push(...checkSemantics(backendDecls, secretDecls))
+  if (problems.length > 0) throw new ManifestErrors(sortProblems(problems))
+
+  const files = [...contents.keys()].sort(compareCodeUnits)
+  return {
+    dir: root,
+    backends,
+    secrets,
+    config: project.config,
+    digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file)!}))),
+    files,
+  }
+}

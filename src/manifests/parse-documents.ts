@@ -1,0 +1,52 @@
+/**
+ * Splits one file into its YAML documents with source positions. Broken YAML is reported at the
+ * parser's position (never with a code frame: that would print the file's text); empty
+ * documents are skipped; a document that is not a mapping cannot be a manifest.
+ */
+import {isMap, isScalar, LineCounter, parseAllDocuments} from 'yaml'
+import type {ManifestProblem} from '../errors.js'
+import {positionAt, type ParsedDocument} from './positions.js'
+
+export interface ParsedFile {
+  documents: ParsedDocument[]
+  problems: ManifestProblem[]
+}
+
+export function parseDocuments(file: string, absPath: string, text: string): ParsedFile {
+  const lines = new LineCounter()
+  const parsed = parseAllDocuments(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true})
+  const documents: ParsedDocument[] = []
+  const problems: ManifestProblem[] = []
+  if (!Array.isArray(parsed)) return {documents, problems} // an empty stream
+  for (const doc of parsed) {
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const at = positionAt(file, lines, error.pos[0])
+        problems.push({...at, field: '', message: `invalid YAML: ${yamlMessage(error.message)}`})
+      }
+      continue
+    }
+    const root = doc.contents
+    if (!root || (isScalar(root) && (root.value === null || root.value === undefined))) continue
+    const at = positionAt(file, lines, root.range[0])
+    if (!isMap(root)) {
+      problems.push({...at, field: '', message: 'a document must be a YAML mapping of fields (kind, name, …)'})
+      continue
+    }
+    let value: unknown
+    try {
+      value = doc.toJS({maxAliasCount: 100})
+    } catch (error) {
+      problems.push({...at, field: '', message: `invalid YAML: ${yamlMessage((error as Error).message)}`})
+      continue
+    }
+    documents.push({file, absPath, lines, root, value, at})
+  }
+  return {documents, problems}
+}
+
+/** The parser's message, first line only, lower-cased start to read as part of ours. */
+function yamlMessage(message: string): string {
+  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '').trim()
+  return first.charAt(0).toLowerCase() + first.slice(1)
+}

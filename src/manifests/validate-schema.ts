@@ -1,0 +1,141 @@
+/**
+ * Validates a document against its kind's JSON Schema (ajv, all errors) and turns ajv's errors
+ * into ManifestProblems a human reads: positioned on the offending node, phrased as
+ * `unknown field "foo"` or `must be one of plaintext, openbao, vault`, one problem per field.
+ * No message repeats the document's values, only field names and what the schema allows.
+ */
+import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import type {ManifestProblem} from '../errors.js'
+import {KINDS, type ManifestKind} from './kinds.js'
+import {problemAt} from './problems.js'
+import type {ParsedDocument} from './positions.js'
+import projectConfigSchema from '../../schemas/project-config.schema.json' with {type: 'json'}
+
+export type SchemaName = ManifestKind | 'ProjectConfig'
+
+let compiled: Map<SchemaName, ValidateFunction> | undefined
+
+function validator(name: SchemaName): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({allErrors: true, verbose: true, strict: true})
+    // Editor-facing annotations (VS Code reads them); we read them too for our messages.
+    ajv.addKeyword({keyword: 'patternErrorMessage', schemaType: 'string'})
+    ajv.addKeyword({keyword: 'errorMessage', schemaType: 'string'})
+    compiled = new Map<SchemaName, ValidateFunction>([
+      ['SecretBackend', ajv.compile(KINDS.SecretBackend.schema)],
+      ['Secret', ajv.compile(KINDS.Secret.schema)],
+      ['ProjectConfig', ajv.compile(projectConfigSchema)],
+    ])
+  }
+  return compiled.get(name)!
+}
+
+/**
+ * Problems of `doc` against the schema `name`. Errors at or below a path in `skip` are dropped
+ * (another check has already reported something better there).
+ */
+export function validateSchema(name: SchemaName, doc: ParsedDocument, skip: readonly string[][] = []): ManifestProblem[] {
+  const validate = validator(name)
+  if (validate(doc.value)) return []
+  const seen = new Map<string, {rank: number; problem: ManifestProblem}>()
+  for (const error of validate.errors ?? []) {
+    const mapped = mapError(error, doc)
+    if (!mapped) continue
+    if (skip.some((s) => s.length <= mapped.segments.length && s.every((seg, i) => mapped.segments[i] === seg))) continue
+    const key = mapped.segments.join('\u0000')
+    const rank = RANK[error.keyword] ?? 50
+    const previous = seen.get(key)
+    if (!previous || rank < previous.rank) seen.set(key, {rank, problem: mapped.problem})
+  }
+  // A field whose parent already has a problem (e.g. wrong type) gets no second one.
+  const keys = [...seen.keys()]
+  return keys
+    .filter((k) => !keys.some((other) => other !== k && other !== '' && k.startsWith(other + '\u0000') && seen.get(other)!.rank <= RANK.type!))
+    .map((k) => seen.get(k)!.problem)
+}
+
+/** Lower wins when two errors land on the same field. */
+const RANK: Record<string, number> = {
+  type: 0,
+  required: 1,
+  additionalProperties: 1,
+  pattern: 5,
+  const: 10,
+  enum: 10,
+  minProperties: 20,
+  maxProperties: 20,
+}
+
+function mapError(error: ErrorObject, doc: ParsedDocument): {segments: string[]; problem: ManifestProblem} | undefined {
+  const base = pointerSegments(error.instancePath)
+  const parent = (error.parentSchema ?? {}) as Record<string, unknown>
+  switch (error.keyword) {
+    case 'if':
+    case 'propertyNames': // its inner error (below, with propertyName) says it better
+    case 'oneOf':
+    case 'anyOf':
+    case 'allOf':
+      return undefined
+    case 'required': {
+      const field = String((error.params as {missingProperty: string}).missingProperty)
+      const segments = [...base, field]
+      // Pointed at the mapping that lacks it (the document start for a top-level field).
+      const problem = {...problemAt(doc, base, `missing required field "${field}"`), field: segments.join('.')}
+      return {segments, problem}
+    }
+    case 'additionalProperties': {
+      const field = String((error.params as {additionalProperty: string}).additionalProperty)
+      const segments = [...base, field]
+      const allowed = Object.keys((parent.properties ?? {}) as object)
+      const hint = allowed.length ? `allowed fields: ${allowed.join(', ')}` : 'this mapping takes no fields'
+      return {segments, problem: problemAt(doc, segments, `unknown field "${field}"`, {on: 'key', hint})}
+    }
+  }
+  if (error.propertyName !== undefined) {
+    const segments = [...base, error.propertyName]
+    const why = typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `must match ${String(parent.pattern)}`
+    return {segments, problem: problemAt(doc, segments, `invalid key "${error.propertyName}": ${why}`, {on: 'key'})}
+  }
+  return {segments: base, problem: problemAt(doc, base, describe(error, parent))}
+}
+
+function describe(error: ErrorObject, parent: Record<string, unknown>): string {
+  const params = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'type':
+      return `must be ${typeName(params.type)}`
+    case 'enum':
+      return `must be one of ${(params.allowedValues as unknown[]).map(String).join(', ')}`
+    case 'const':
+      return `must be ${String(params.allowedValue)}`
+    case 'pattern':
+      return typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : `must match ${String(params.pattern)}`
+    case 'minLength':
+      return params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters`
+    case 'maxLength':
+      return `must be at most ${String(params.limit)} characters`
+    case 'minimum':
+      return `must be at least ${String(params.limit)}`
+    case 'maximum':
+      return `must be at most ${String(params.limit)}`
+    case 'minProperties':
+    case 'maxProperties':
+      return typeof parent.errorMessage === 'string' ? parent.errorMessage : `must have ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`
+    case 'false schema':
+      return 'is not allowed here'
+    default:
+      return typeof parent.errorMessage === 'string' ? parent.errorMessage : (error.message ?? 'is invalid')
+  }
+}
+
+function typeName(type: unknown): string {
+  const one = (t: string): string =>
+    ({object: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', integer: 'a whole number', number: 'a number', null: 'empty'})[t] ?? t
+  return Array.isArray(type) ? type.map((t) => one(String(t))).join(' or ') : one(String(type))
+}
+
+/** `/data/A~1B/fromEnv` → `['data', 'A/B', 'fromEnv']`. */
+function pointerSegments(pointer: string): string[] {
+  if (!pointer) return []
+  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
