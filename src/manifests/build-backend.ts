@@ -1,7 +1,7 @@
 /**
  * Turns a schema-valid SecretBackend document into a BackendManifest: `vault` folded into
- * `openbao`, openbao defaults (`mount`, `pathPrefix`) applied, and the checks the schema cannot
- * express for one document (rotation only on openbao, durations longer than zero).
+ * `openbao` and openbao defaults (`mount`, `pathPrefix`) applied; and the checks the schema
+ * cannot express for one document (rotation only on openbao, durations longer than zero).
  */
 import type {ManifestProblem} from '../errors.js'
 import {parseDuration} from '../duration.js'
@@ -27,19 +27,32 @@ export function normaliseBackendType(type: unknown): string | undefined {
   return type === 'plaintext' || type === 'openbao' ? type : undefined
 }
 
-export function buildBackend(doc: ParsedDocument): {manifest: BackendManifest; problems: ManifestProblem[]} {
-  const v = doc.value as BackendDocument
-  const type = normaliseBackendType(v.type)!
+/**
+ * Checks of one backend document the schema cannot express. Reads the raw document
+ * defensively, so it also runs on a document with schema errors (all problems in one run).
+ */
+export function checkBackendDocument(doc: ParsedDocument): ManifestProblem[] {
+  const v = doc.value as Record<string, unknown>
   const problems: ManifestProblem[] = []
-  if (v.rotation && type !== 'openbao') {
+  const type = normaliseBackendType(v.type)
+  const rotation = v.rotation
+  if (rotation === undefined || rotation === null || typeof rotation !== 'object') return problems
+  if (type !== undefined && type !== 'openbao') {
     problems.push(problemAt(doc, ['rotation'], `rotation is only allowed on openbao backends, not ${type}`, {on: 'key'}))
   }
   for (const field of ['period', 'ttl'] as const) {
-    const text = v.rotation?.[field]
-    if (text !== undefined && !(parseDuration(text)! > 0)) problems.push(problemAt(doc, ['rotation', field], 'must be a duration longer than 0'))
+    const text = (rotation as Record<string, unknown>)[field]
+    if (typeof text === 'string' && parseDuration(text) === 0) problems.push(problemAt(doc, ['rotation', field], 'must be a duration longer than 0'))
   }
+  return problems
+}
+
+/** The manifest of a schema-valid backend document. */
+export function buildBackend(doc: ParsedDocument): BackendManifest {
+  const v = doc.value as BackendDocument
+  const type = normaliseBackendType(v.type)!
   const config = type === 'openbao' ? {...OPENBAO_DEFAULTS, ...v.config} : {...v.config}
-  const manifest: BackendManifest = {
+  return {
     kind: 'SecretBackend',
     name: v.name,
     type,
@@ -50,5 +63,4 @@ export function buildBackend(doc: ParsedDocument): {manifest: BackendManifest; p
     at: doc.at,
     fields: fieldPositions(doc),
   }
-  return {manifest, problems}
 }

@@ -33,6 +33,24 @@ export interface BuiltSecret {
   keysKnown: boolean
 }
 
+/**
+ * Checks of one secret document the schema cannot express (a `rotateEvery` of zero). Reads the
+ * raw document defensively, so it also runs on a document with schema errors.
+ */
+export function checkSecretDocument(doc: ParsedDocument): ManifestProblem[] {
+  const data = (doc.value as Record<string, unknown>).data
+  if (typeof data !== 'object' || data === null) return []
+  const problems: ManifestProblem[] = []
+  for (const [key, source] of Object.entries(data)) {
+    const every = (source as {generate?: {rotateEvery?: unknown}} | null)?.generate?.rotateEvery
+    if (typeof every === 'string' && parseDuration(every) === 0) {
+      problems.push(problemAt(doc, ['data', key, 'generate', 'rotateEvery'], 'must be a duration longer than 0'))
+    }
+  }
+  return problems
+}
+
+/** The manifest of a schema-valid secret document; envFile key problems come with it. */
 export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
   const v = doc.value as SecretDocument
   const here = path.dirname(doc.absPath)
@@ -44,10 +62,7 @@ export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
     else if (source.generate !== undefined) {
       const g = source.generate
       const spec: GenerateSpec = {length: g.length ?? DEFAULT_GENERATE.length, charset: g.charset ?? DEFAULT_GENERATE.charset}
-      if (g.rotateEvery !== undefined) {
-        spec.rotateEvery = g.rotateEvery
-        if (!(parseDuration(g.rotateEvery)! > 0)) problems.push(problemAt(doc, ['data', key, 'generate', 'rotateEvery'], 'must be a duration longer than 0'))
-      }
+      if (g.rotateEvery !== undefined) spec.rotateEvery = g.rotateEvery
       data[key] = {kind: 'generate', spec}
     }
   }

@@ -12,8 +12,8 @@ import {parseDocuments} from './parse-documents.js'
 import {KIND_NAMES, matchKind} from './kinds.js'
 import {checkLiteralValues} from './literal-values.js'
 import {validateSchema} from './validate-schema.js'
-import {buildBackend} from './build-backend.js'
-import {buildSecret} from './build-secret.js'
+import {buildBackend, checkBackendDocument} from './build-backend.js'
+import {buildSecret, checkSecretDocument} from './build-secret.js'
 import {backendDeclaration, secretDeclaration} from './declarations.js'
 import {checkSemantics, type BackendDeclaration, type SecretDeclaration} from './check-semantics.js'
 import {parseProjectConfig} from './project-config.js'
@@ -60,19 +60,19 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
         continue
       }
       const literals = kind === 'Secret' ? checkLiteralValues(doc) : {problems: [], reported: []}
-      const docProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)]
-      problems.push(...docProblems)
-      const reported = new Set(docProblems.map((p) => p.field))
+      const schemaProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)]
+      const reported = new Set(schemaProblems.map((p) => p.field))
+      const valid = schemaProblems.length === 0
+      problems.push(...schemaProblems)
       if (kind === 'SecretBackend') {
-        const built = docProblems.length === 0 ? buildBackend(doc) : undefined
-        if (built) {
-          problems.push(...built.problems)
-          backends.push(built.manifest)
-        }
-        const decl = backendDeclaration(doc, built?.manifest, reported)
+        problems.push(...checkBackendDocument(doc).filter((p) => !reported.has(p.field)))
+        const built = valid ? buildBackend(doc) : undefined
+        if (built) backends.push(built)
+        const decl = backendDeclaration(doc, built, reported)
         if (decl) backendDecls.push(decl)
       } else {
-        const built = docProblems.length === 0 ? await buildSecret(doc) : undefined
+        problems.push(...checkSecretDocument(doc).filter((p) => !reported.has(p.field)))
+        const built = valid ? await buildSecret(doc) : undefined
         if (built) {
           problems.push(...built.problems)
           secrets.push(built.manifest)

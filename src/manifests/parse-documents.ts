@@ -20,8 +20,12 @@ export function parseDocuments(file: string, absPath: string, text: string): Par
   if (!Array.isArray(parsed)) return {documents, problems} // an empty stream
   for (const doc of parsed) {
     if (doc.errors.length > 0) {
+      // One mistake often trips several parser errors at the same place: report the first.
+      const places = new Set<string>()
       for (const error of doc.errors) {
         const at = positionAt(file, lines, error.pos[0])
+        if (places.has(`${at.line}:${at.column}`)) continue
+        places.add(`${at.line}:${at.column}`)
         problems.push({...at, field: '', message: `invalid YAML: ${yamlMessage(error.message)}`})
       }
       continue

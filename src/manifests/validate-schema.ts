@@ -38,7 +38,11 @@ export function validateSchema(name: SchemaName, doc: ParsedDocument, skip: read
   const validate = validator(name)
   if (validate(doc.value)) return []
   const seen = new Map<string, {rank: number; problem: ManifestProblem}>()
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? []
+  // An unknown field also breaks "exactly one field": the unknown field is the one mistake.
+  const withUnknown = new Set(errors.filter((e) => e.keyword === 'additionalProperties').map((e) => e.instancePath))
+  for (const error of errors) {
+    if (error.keyword === 'maxProperties' && withUnknown.has(error.instancePath)) continue
     const mapped = mapError(error, doc)
     if (!mapped) continue
     if (skip.some((s) => s.length <= mapped.segments.length && s.every((seg, i) => mapped.segments[i] === seg))) continue
@@ -87,7 +91,7 @@ function mapError(error: ErrorObject, doc: ParsedDocument): {segments: string[];
       const field = String((error.params as {additionalProperty: string}).additionalProperty)
       const segments = [...base, field]
       const allowed = Object.keys((parent.properties ?? {}) as object)
-      const hint = allowed.length ? `allowed fields: ${allowed.join(', ')}` : 'this mapping takes no fields'
+      const hint = allowed.length ? `allowed fields: ${allowed.join(', ')}` : typeof parent.description === 'string' ? asHint(parent.description) : 'this mapping takes no fields'
       return {segments, problem: problemAt(doc, segments, `unknown field "${field}"`, {on: 'key', hint})}
     }
   }
@@ -126,6 +130,11 @@ function describe(error: ErrorObject, parent: Record<string, unknown>): string {
     default:
       return typeof parent.errorMessage === 'string' ? parent.errorMessage : (error.message ?? 'is invalid')
   }
+}
+
+/** A schema description read as a hint: `A plaintext backend takes no configuration.` → `a plaintext …`. */
+function asHint(description: string): string {
+  return (description.charAt(0).toLowerCase() + description.slice(1)).replace(/\.$/, '')
 }
 
 function typeName(type: unknown): string {
