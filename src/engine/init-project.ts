@@ -12,7 +12,7 @@ const FILES: Record<string, string> = {
 kind: SecretBackend
 name: local
 type: plaintext
-description: a second plaintext backend; move a secret here by setting \`backend: local\`
+description: "a second plaintext backend; move a secret here by setting \`backend: local\`"
 `,
   'secrets.yaml': `# Secrets: which keys each holds, where each value comes from, and on which backend it lives.
 # Values never go in this file: it lives in git. Sources: fromEnv, fromFile, envFile, generate.
