@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
 import {openWorkspace} from '../src/engine/workspace.js'
 import {makePlan} from '../src/engine/make-plan.js'
-import {withStateLock} from '../src/engine/with-state-lock.js'
+import {planUnderLock} from '../src/engine/with-state-lock.js'
 import {assertPlanCurrent} from '../src/engine/saved-plan.js'
 import {applyPlan} from '../src/apply/apply-plan.js'
 import {resolveActor} from '../src/engine/actor.js'
@@ -38,12 +38,12 @@ Exits 1 if any change failed; the others still go on.`
     const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
     try {
       const lock = {command: saved ? 'apply FILE' : 'apply', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}
-      await withStateLock(ws.state, lock, async () => {
-        let plan
-        if (saved) {
-          await assertPlanCurrent(saved, ws)
-          plan = saved
-        } else plan = await makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
+      const planNow = async () => {
+        if (!saved) return makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
+        await assertPlanCurrent(saved, ws)
+        return saved
+      }
+      await planUnderLock(ws.state, planNow, lock, async (plan) => {
         if (!flags.json) this.print(renderPlanText(plan, this.colour))
         if (!plan.changes.length) {
           if (flags.json) this.printJson({plan, result: null})

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
 import {openWorkspace} from '../src/engine/workspace.js'
 import {makePlan} from '../src/engine/make-plan.js'
-import {withStateLock} from '../src/engine/with-state-lock.js'
+import {planUnderLock} from '../src/engine/with-state-lock.js'
 import {applyPlan} from '../src/apply/apply-plan.js'
 import {resolveActor} from '../src/engine/actor.js'
 import {renderPlanText} from '../src/render/plan-text.js'
@@ -25,8 +25,9 @@ export default class Reconcile extends BaseCommand {
     const {flags} = await this.parse(Reconcile)
     const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
     try {
-      await withStateLock(ws.state, {command: flags.rotate ? 'reconcile --rotate' : 'reconcile', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}, async () => {
-        const plan = await makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
+      const lock = {command: flags.rotate ? 'reconcile --rotate' : 'reconcile', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}
+      const planNow = () => makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
+      await planUnderLock(ws.state, planNow, lock, async (plan) => {
         const result = plan.changes.length
           ? await applyPlan(plan, {state: ws.state, desired: ws.desired, values: ws.values, drivers: ws.drivers, actor: resolveActor(process.env), concurrency: flags.concurrency})
           : null

@@ -19,3 +19,20 @@ export async function withStateLock<T>(state: StateStore, opts: LockOptions, wor
     await handle.release()
   }
 }
+
+/**
+ * Plans first without the lock, so that bad input fails before anything (not even the lock row)
+ * is written; then takes the lock and re-plans only if another run changed the state meanwhile.
+ */
+export async function planUnderLock<T, P extends {serial: number}>(
+  state: StateStore,
+  makePlan: () => Promise<P>,
+  opts: LockOptions,
+  work: (plan: P) => Promise<T>,
+): Promise<T> {
+  let plan = await makePlan()
+  return withStateLock(state, opts, async () => {
+    if ((await state.meta()).serial !== plan.serial) plan = await makePlan()
+    return work(plan)
+  })
+}

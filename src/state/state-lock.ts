@@ -6,6 +6,7 @@
  * that died leaves its row behind; `secretctl state unlock LOCK_ID` removes it.
  */
 import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 
@@ -31,13 +32,17 @@ export interface StateLockHandle {
 export class StateLockedError extends StateError {
   readonly holder: LockInfo | undefined
   constructor(holder: LockInfo | undefined, waitedMs: number) {
+    const dead = holder !== undefined && holder.host === hostname() && !processAlive(holder.pid)
     super(
       holder
         ? `the state is locked by ${holder.actor} on ${holder.host} (pid ${holder.pid}, \`${holder.command}\`) since ${holder.since}; lock ID ${holder.lockId}` +
-            (waitedMs ? ` (waited ${Math.round(waitedMs / 1000)}s)` : '')
+            (waitedMs ? ` (waited ${Math.round(waitedMs / 1000)}s)` : '') +
+            (dead ? '. That process is no longer running on this host' : '')
         : 'the state is locked by another process',
       holder
-        ? `wait for it to finish, retry with --lock-timeout DURATION, or if that process died: secretctl state unlock ${holder.lockId}`
+        ? dead
+          ? `remove its lock: secretctl state unlock ${holder.lockId}`
+          : `wait for it to finish, retry with --lock-timeout DURATION, or if that process died: secretctl state unlock ${holder.lockId}`
         : 'retry with --lock-timeout DURATION',
     )
     this.holder = holder
@@ -138,5 +143,14 @@ export async function acquireLock(
       throw new StateLockedError(holders[0], waited)
     }
     await new Promise((r) => setTimeout(r, Math.min(poll, Math.max(1, opts.timeoutMs - waited))))
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }

@@ -48,6 +48,10 @@ describe('SIGKILL during moves', () => {
       if (r.signal === 'SIGKILL') interrupted++
       const placement = await assertAllIntact(dir)
       expect(placement.size).toBe(N)
+      // A killed apply leaves its lock behind, as a crashed Terraform does: the operator removes it.
+      for (const lock of await queryState<{lock_id: string}>(dir, 'select lock_id from locks')) {
+        expect((await secretctl(['state', 'unlock', lock.lock_id, '--force'], {cwd: dir})).exitCode).toBe(0)
+      }
 
       const rerun = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
       expect(rerun.exitCode, rerun.stderr).toBe(0)

@@ -82,6 +82,7 @@ export function stateBytes(dir: string): Buffer | null {
 
 /** Reads rows straight from the SQLite state, bypassing secretctl (what an attacker with the file sees). */
 export async function queryState<T = Record<string, unknown>>(dir: string, sql: string, bindings: unknown[] = []): Promise<T[]> {
+  if (!existsSync(stateFile(dir))) return []
   const db = knex({client: 'sqlite3', connection: {filename: stateFile(dir)}, useNullAsDefault: true})
   try {
     return (await db.raw(sql, bindings as never)) as T[]
