@@ -72,6 +72,30 @@ describe('init → plan → apply → plan', () => {
   })
 })
 
+describe('exec', () => {
+  it('runs a command with the secret in its environment, by key name or mapped to a target, never printing it', async () => {
+    const dir = project({'s.yaml': envSecret('app', {API_KEY: 'APP_A', OTHER: 'APP_B'})})
+    const a = canary('a')
+    const env = {APP_A: a, APP_B: canary('b')}
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
+    const sha = (await import('node:crypto')).createHash('sha256').update(a).digest('hex')
+    const probe = (variable: string) => ['node', '-e', `process.stdout.write(require("crypto").createHash("sha256").update(process.env.${variable} ?? "").digest("hex"))`]
+    const byKey = await secretctl(['exec', '--secret', 'app', '--', ...probe('API_KEY')], {cwd: dir})
+    expect(byKey.exitCode, byKey.stderr).toBe(0)
+    expect(byKey.stdout).toBe(sha)
+    const mapped = await secretctl(['exec', '--secret', 'app,key=API_KEY,target=MCP_TOKEN', '--', ...probe('MCP_TOKEN')], {cwd: dir})
+    expect(mapped.stdout).toBe(sha)
+    const ambiguous = await secretctl(['exec', '--secret', 'app,target=X', '--', 'true'], {cwd: dir})
+    expect(ambiguous.exitCode).toBe(1)
+    expect(ambiguous.stderr).toMatch(/secret app has 2 keys; say which one goes into X/)
+    const exitCode = await secretctl(['exec', '--secret', 'app', '--', 'node', '-e', 'process.exit(7)'], {cwd: dir})
+    expect(exitCode.exitCode).toBe(7)
+    const missing = await secretctl(['exec', '--secret', 'nope', '--', 'true'], {cwd: dir})
+    expect(missing.exitCode).toBe(1)
+    expect(missing.stderr).toMatch(/no secret named nope/)
+  })
+})
+
 describe('changes', () => {
   it('a changed value is an update naming the key, and the new value is stored', async () => {
     const dir = project({'s.yaml': envSecret('app', {A: 'APP_A', B: 'APP_B'})})
