@@ -4,11 +4,12 @@
  */
 import type {BackendDriver, DriverContext, DriverFactory} from './driver.js'
 import {createPlaintextDriver} from './plaintext/plaintext-driver.js'
+import {createOpenBaoDriver} from './openbao/openbao-driver.js'
 import {BackendError} from '../errors.js'
 
 const DRIVERS: Readonly<Record<string, DriverFactory>> = {
   plaintext: createPlaintextDriver,
-  // openbao: createOpenBaoDriver,  ← src/backends/openbao/openbao-driver.ts registers here
+  openbao: createOpenBaoDriver,
 }
 
 /** The driver for one backend record; an unknown type is a BackendError. */
