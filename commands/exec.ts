@@ -26,7 +26,7 @@ export default class Exec extends BaseCommand {
     const state = await openStateReadOnly(flags)
     const env: Record<string, string> = {}
     try {
-      const resolver = new SecretResolver(state)
+      const resolver = new SecretResolver(state, process.env)
       for (const m of mappings) Object.assign(env, environmentFor(m, await resolver.resolve(m.name)))
     } finally {
       await state.close()

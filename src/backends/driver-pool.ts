@@ -14,6 +14,7 @@ export class DriverPool {
   constructor(
     private readonly state: StateStore,
     private readonly concurrency: number,
+    private readonly env: NodeJS.ProcessEnv = {},
   ) {}
 
   /** The driver of a backend as the state records it now (call after the backend's row exists). */
@@ -38,6 +39,10 @@ export class DriverPool {
   }
 
   private readTrustRoot(forBackend: string, ref: {name: string; key: string}): Promise<string> {
+    // A run with a narrower role (a planner that may not read the state's plaintext values) brings
+    // its own backend token in the environment.
+    const override = this.env[tokenOverrideVariable(forBackend)]
+    if (override) return Promise.resolve(override)
     const id = `${ref.name}\0${ref.key}`
     let pending = this.trustRootCache.get(id)
     if (!pending) {
@@ -64,4 +69,9 @@ export class DriverPool {
     this.trustRootCache.clear()
     this.drivers.clear()
   }
+}
+
+/** `SECRETCTL_BACKEND_TOKEN_<NAME>`: a backend token for this run instead of the trust root's. */
+export function tokenOverrideVariable(backend: string): string {
+  return `SECRETCTL_BACKEND_TOKEN_${backend.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
 }

@@ -37,7 +37,7 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   const values = await resolveValues(desired, {env: opts.env})
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  const drivers = new DriverPool(state, concurrency)
+  const drivers = new DriverPool(state, concurrency, opts.env)
   return {desired, values, state, drivers, concurrency, close: () => state.close()}
 }
 

@@ -10,8 +10,8 @@ import {UsageError, BackendError} from '../errors.js'
 export class SecretResolver {
   private readonly drivers: DriverPool
 
-  constructor(private readonly state: StateStore, concurrency = 16) {
-    this.drivers = new DriverPool(state, concurrency)
+  constructor(private readonly state: StateStore, env: NodeJS.ProcessEnv = {}, concurrency = 16) {
+    this.drivers = new DriverPool(state, concurrency, env)
   }
 
   async resolve(name: string): Promise<SecretValues> {
