@@ -25,12 +25,13 @@ export function applierPolicy(s: PolicyScope): string {
   ].join('\n') + '\n'
 }
 
-/** Rotation: mint through the role, look itself up, revoke the predecessor by accessor. */
+/** Rotation: mint through the role, read the role (to confirm its tokens are periodic), look itself up, revoke the predecessor by accessor. */
 export function rotatorPolicy(s: PolicyScope): string {
   if (!s.tokenRole) throw new Error('a token role is needed for the rotator policy')
   return [
     `# secretctl rotator: mint successors through role ${s.tokenRole} and retire predecessors`,
     `path "auth/token/create/${s.tokenRole}" {\n  capabilities = ["create", "update"]\n}`,
+    `path "auth/token/roles/${s.tokenRole}" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
     `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
     `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,

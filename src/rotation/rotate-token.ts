@@ -23,6 +23,25 @@ export interface RotationContext {
   now?: () => Date
 }
 
+interface TokenLookup {
+  period?: number | string
+  role?: string
+  renewable?: boolean
+  expire_time?: string | null
+}
+
+/**
+ * lookup-self reports `period` for a token created with an explicit period; a token whose period
+ * comes from its role reports the role instead, so the role is read to know.
+ */
+async function isPeriodic(api: TokenApi, token: string, info: TokenLookup, roleName: string): Promise<boolean> {
+  if (info.period && Number(info.period) > 0) return true
+  if (info.role !== roleName) return false
+  const role = await api.call('GET', `auth/token/roles/${encodeURIComponent(roleName)}`, token)
+  if (role.status !== 200) return false
+  return Number(role.body?.data?.token_period ?? 0) > 0 || Number(role.body?.data?.period ?? 0) > 0
+}
+
 export interface RotationOutcome {
   accessor: string
   warnings: string[]
@@ -68,9 +87,9 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   // 2. Verify: periodic, renewable, and able to write, read and delete under the prefix.
   const looked = await api.call('GET', 'auth/token/lookup-self', successor)
   if (looked.status !== 200) return discard(`lookup-self with the new token answered ${looked.status}: ${errorsOf(looked.body)}`)
-  const info = looked.body.data as {period?: number | string; renewable?: boolean; expire_time?: string | null}
+  const info = looked.body.data as TokenLookup
   if (!info.renewable) return discard(`the token role ${rotation.tokenRole} minted a non-renewable token; it must be renewable`)
-  if (!info.period || info.period === '0' || info.period === 0) return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
+  if (!(await isPeriodic(api, successor, info, rotation.tokenRole))) return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
   const probe = await probeToken(api, successor, config.mount ?? 'secret', config.pathPrefix ?? 'secretctl')
   if (probe) return discard(probe)
 
