@@ -96,6 +96,26 @@ describe('exec', () => {
   })
 })
 
+describe('generated values', () => {
+  it('are made on create, kept by later applies, and regenerated under --rotate once older than rotateEvery', async () => {
+    const dir = project({'s.yaml': 'kind: Secret\nname: hook\ndata:\n  SECRET: { generate: { length: 40, charset: hex, rotateEvery: 1s } }\n'})
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir})).exitCode).toBe(0)
+    const first = (await rowData(dir, 'hook'))!.SECRET!
+    expect(first).toMatch(/^[0-9a-f]{40}$/)
+    expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir})).exitCode).toBe(0)
+    await new Promise((r) => setTimeout(r, 1100))
+    expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir})).exitCode).toBe(0)
+    const due = await secretctl(['plan', '--rotate', '--json'], {cwd: dir})
+    expect(JSON.parse(due.stdout).changes).toEqual([expect.objectContaining({address: 'secret.hook', action: 'update', keys: {SECRET: 'regenerated'}, reason: 'SECRET due for regeneration'})])
+    const r = await secretctl(['reconcile', '--rotate'], {cwd: dir})
+    expect(r.exitCode, r.stderr).toBe(0)
+    const second = (await rowData(dir, 'hook'))!.SECRET!
+    expect(second).toMatch(/^[0-9a-f]{40}$/)
+    expect(second).not.toBe(first)
+    expect((await secretctl(['reconcile', '--rotate'], {cwd: dir})).stdout).toContain('No changes.')
+  })
+})
+
 describe('changes', () => {
   it('a changed value is an update naming the key, and the new value is stored', async () => {
     const dir = project({'s.yaml': envSecret('app', {A: 'APP_A', B: 'APP_B'})})
