@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // One real PostgreSQL server for the run (Debian's binaries); see test/support/postgres-server.ts.
+    globalSetup: ['test/support/global-postgres.ts'],
   },
 })

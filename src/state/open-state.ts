@@ -101,6 +101,8 @@ function sqliteKnex(file: string): Knex {
     connection: {filename: file},
     useNullAsDefault: true,
     log: SILENT_LOG,
+    // knex otherwise writes the query with its bindings (secret values among them) into errors.
+    compileSqlOnError: false,
     pool: {
       min: 1,
       max: 1,
@@ -114,7 +116,7 @@ function sqliteKnex(file: string): Knex {
 }
 
 function postgresKnex(url: string): Knex {
-  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 10}, log: SILENT_LOG})
+  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 10}, log: SILENT_LOG, compileSqlOnError: false})
 }
 
 /** Migrates only when something is pending (`latest()` writes its lock row even when nothing is), then seeds. */
