@@ -7,6 +7,7 @@ import {SecretctlError} from '../../src/errors.js'
 import {colourFor} from '../../src/render/colour.js'
 import {parseDuration} from '../../src/duration.js'
 import {UsageError} from '../../src/errors.js'
+import {translateStateError} from '../../src/state/state-errors.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -34,7 +35,8 @@ export abstract class BaseCommand extends Command {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
   }
 
-  protected override async catch(err: Error & {exitCode?: number}): Promise<unknown> {
+  protected override async catch(original: Error & {exitCode?: number}): Promise<unknown> {
+    const err = translateStateError(original) ?? original
     if (err instanceof SecretctlError) {
       const c = this.errColour
       process.stderr.write(`${c.red('Error:')} ${err.message}\n`)
