@@ -17,6 +17,8 @@ export interface BackendDeclaration {
   /** Normalised type, undefined when the document's type is invalid. */
   type?: string
   isDefault: boolean
+  /** Has `rotation:`: secretctl mints and stores its token. */
+  rotates?: boolean
   tokenSecretRef?: {name?: string; key?: string}
 }
 
@@ -84,6 +86,13 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
       problems.push(
         problemAt(backend.doc, ['config', 'tokenSecretRef', 'name'], `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a plaintext backend`, {
           hint: `set backend: ${DEFAULT_BACKEND} on secret ${secret.name} (${where(secret.doc)})`,
+        }),
+      )
+    }
+    if (backend.rotates && ref.key !== undefined && !secret.placementOnly && secret.keys?.includes(ref.key)) {
+      problems.push(
+        problemAt(secret.doc, ['data', ref.key], `backend "${backend.name}" rotates this token, so secretctl owns its value; a value source here would put the old token back`, {
+          hint: `remove data.${ref.key} from secret ${secret.name} (the token secret is then placement only), or remove rotation from backend ${backend.name}`,
         }),
       )
     }

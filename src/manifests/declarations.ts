@@ -12,7 +12,7 @@ import {normaliseBackendType} from './build-backend.js'
 export function backendDeclaration(doc: ParsedDocument, built?: BackendManifest, reported: Set<string> = new Set()): BackendDeclaration | undefined {
   if (built) {
     const ref = built.config.tokenSecretRef as {name: string; key: string} | undefined
-    return {doc, name: built.name, type: built.type, isDefault: built.isDefault, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
+    return {doc, name: built.name, type: built.type, isDefault: built.isDefault, rotates: built.rotation !== undefined, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined
@@ -23,6 +23,7 @@ export function backendDeclaration(doc: ParsedDocument, built?: BackendManifest,
     name: v.name,
     type: normaliseBackendType(v.type),
     isDefault: v.isDefault === true,
+    rotates: v.rotation !== undefined,
     ...(ref ? {tokenSecretRef: {name: refField('name'), key: refField('key')}} : {}),
   }
 }

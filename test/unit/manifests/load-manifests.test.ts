@@ -36,7 +36,8 @@ describe('loadManifests on a valid directory', () => {
     expect(bao.type).toBe('openbao')
     expect(bao.isDefault).toBe(true)
     expect(bao.config).toEqual({url: 'http://127.0.0.1:8200', tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'secretctl'})
-    expect(bao.rotation).toEqual({tokenRole: 'secretctl', policy: 'secretctl', period: '24h', ttl: '720h'})
+    // No rotation here: its token secret has a value source (rotation would own the value).
+    expect(bao.rotation).toBeUndefined()
     expect(bao.at).toEqual({file: 'backends.yaml', line: 2, column: 1})
     expect(bao.fields['config.url']).toEqual({file: 'backends.yaml', line: 9, column: 8})
     expect(bao.fields['config.tokenSecretRef.key']).toEqual({file: 'backends.yaml', line: 10, column: 43})
@@ -46,7 +47,7 @@ describe('loadManifests on a valid directory', () => {
     const model = await loadManifests(VALID)
     const local = model.backends.find((b) => b.name === 'local')!
     expect(local).toMatchObject({kind: 'SecretBackend', type: 'plaintext', description: 'flat mcpctl document', isDefault: false, config: {}})
-    expect(local.at).toEqual({file: 'backends.yaml', line: 18, column: 1})
+    expect(local.at).toEqual({file: 'backends.yaml', line: 13, column: 1})
   })
 
   it('builds value sources: env, file relative to the manifest file, generate defaults, envFile keys', async () => {

@@ -87,7 +87,7 @@ describe('manifest errors: position, field and message', () => {
   })
 
   it('zero durations are refused', async () => {
-    const problems = await problemsOf({'b.yaml': BAO + 'rotation: {period: 0s}\n', 'c.yaml': 'kind: Secret\nname: bao-creds\nbackend: default\ndata:\n  token: {fromEnv: T}\n'})
+    const problems = await problemsOf({'b.yaml': BAO + 'rotation: {period: 0s}\n', 'c.yaml': 'kind: Secret\nname: bao-creds\nbackend: default\n'})
     expect(problems).toMatchObject([{file: 'b.yaml', line: 8, column: 20, field: 'rotation.period', message: 'must be a duration longer than 0'}])
   })
 
@@ -254,5 +254,25 @@ describe('manifest errors: position, field and message', () => {
       'z.yaml:3:10 backend',
     ])
     expect((error as Error).message).toMatch(/^5 problems in the manifests:\n {2}a\.yaml:3:1: foo: unknown field "foo"/)
+  })
+})
+
+describe('rotated tokens', () => {
+  it('a rotated backend token with a value source is an error at the key', async () => {
+    const {loadManifests} = await import('../../../src/manifests/load-manifests.js')
+    const {mkdtempSync, writeFileSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const path = await import('node:path')
+    const dir = mkdtempSync(path.join(tmpdir(), 'secretctl-rot-'))
+    writeFileSync(
+      path.join(dir, 'm.yaml'),
+      'kind: SecretBackend\nname: bao\ntype: openbao\nconfig:\n  url: http://127.0.0.1:8200\n  tokenSecretRef: { name: creds, key: token }\nrotation:\n  tokenRole: r\n  period: 24h\n---\nkind: Secret\nname: creds\nbackend: default\ndata:\n  token: { fromEnv: BAO_TOKEN }\n',
+    )
+    const err = await loadManifests(dir).catch((e) => e)
+    expect(err.problems).toEqual([expect.objectContaining({file: 'm.yaml', line: 15, field: 'data.token', message: expect.stringMatching(/rotates this token/)})])
+    // Placement only, the same manifests load, rotation settings and all.
+    writeFileSync(path.join(dir, 'm.yaml'), 'kind: SecretBackend\nname: bao\ntype: openbao\nconfig:\n  url: http://127.0.0.1:8200\n  tokenSecretRef: { name: creds, key: token }\nrotation:\n  tokenRole: r\n  policy: p\n  period: 24h\n  ttl: 720h\n---\nkind: Secret\nname: creds\nbackend: default\n')
+    const model = await loadManifests(dir)
+    expect(model.backends[0]!.rotation).toEqual({tokenRole: 'r', policy: 'p', period: '24h', ttl: '720h'})
   })
 })
