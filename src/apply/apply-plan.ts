@@ -34,13 +34,14 @@ export interface ApplyContext {
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   const runId = randomUUID()
   const now = ctx.now ?? (() => new Date())
-  const outcomes = new Map<string, ChangeOutcome>()
+  // Keyed by change, not address: a backend's create and its default switch share an address.
+  const outcomes = new Map<Change, ChangeOutcome>()
   const failedBackends = new Map<string, string>()
   let bumped: Promise<number> | undefined
 
   const record = async (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
     const o: ChangeOutcome = {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
-    outcomes.set(c.address, o)
+    outcomes.set(c, o)
     if (outcome === 'applied') bumped ??= ctx.state.bumpSerial()
     await ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail})
     ctx.onOutcome?.(o)
@@ -73,7 +74,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
 
   const meta = await ctx.state.meta()
   if (bumped) await bumped
-  const changes = plan.changes.map((c) => outcomes.get(c.address)!)
+  const changes = plan.changes.map((c) => outcomes.get(c)!)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
   const after = await ctx.state.meta()

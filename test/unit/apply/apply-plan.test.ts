@@ -1,0 +1,97 @@
+/**
+ * applyPlan on a real SQLite state with plaintext backends: DESIGN's order of application, per
+ * secret outcomes, skipped dependents of a failed backend, moves that flip the row and retain the
+ * source copy with keepSource, and the audit trail.
+ */
+import {describe, it, expect, afterAll} from 'vitest'
+import {applyPlan} from '../../../src/apply/apply-plan.js'
+import {computePlan} from '../../../src/plan/compute-plan.js'
+import {DriverPool} from '../../../src/backends/driver-pool.js'
+import type {ResolvedValues} from '../../../src/sources/resolve-values.js'
+import type {StateStore} from '../../../src/state/types.js'
+import {sqliteFactory} from '../../support/state-factories.js'
+import {backendManifest, secretManifest, desiredModel} from '../plan/model-builders.js'
+import type {DesiredModel} from '../../../src/manifests/types.js'
+
+const factory = sqliteFactory()
+afterAll(() => factory.cleanup())
+
+function values(entries: Record<string, Record<string, string>>): ResolvedValues {
+  return new Map(Object.entries(entries).map(([n, kv]) => [n, new Map(Object.entries(kv).map(([k, v]) => [k, {source: 'env' as const, value: v}]))]))
+}
+
+async function planAndApply(state: StateStore, desired: DesiredModel, vals: ResolvedValues, opts: {prune?: boolean} = {}) {
+  const fingerprints = new Map<string, Map<string, {source: 'env'; fingerprint: string}>>()
+  for (const [name, kv] of vals) {
+    const m = new Map<string, {source: 'env'; fingerprint: string}>()
+    for (const [k, v] of kv) m.set(k, {source: 'env', fingerprint: await state.fingerprint(k, v.value!)})
+    fingerprints.set(name, m)
+  }
+  const plan = computePlan({
+    desired,
+    meta: await state.meta(),
+    backends: await state.listBackends(),
+    secrets: await state.listSecrets(),
+    desiredKeys: fingerprints,
+    backendMetadata: new Map(),
+    options: {prune: opts.prune ?? false, rotate: false, targets: [], now: new Date()},
+  })
+  const order: string[] = []
+  const result = await applyPlan(plan, {state, desired, values: vals, drivers: new DriverPool(state, 4), actor: 'unit', concurrency: 4, onOutcome: (o) => order.push(`${o.outcome} ${o.address}`)})
+  return {plan, result, order}
+}
+
+describe('applyPlan', () => {
+  it('applies backends, then the default switch, then secrets, and bumps the serial once', async () => {
+    const state = await factory.create()
+    const desired = desiredModel([backendManifest('other', {isDefault: true})], [secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'}, {backend: 'default'})])
+    const {result, order} = await planAndApply(state, desired, values({a: {K: 'va'}, b: {K: 'vb'}}))
+    expect(order.slice(0, 2)).toEqual(['applied backend.other', 'applied backend.other'])
+    expect(result.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create backend.other', 'set-default backend.other', 'create secret.a', 'create secret.b'])
+    expect(result.ok).toBe(true)
+    expect(result.serial).toBe(1)
+    expect((await state.getSecret('a'))!.backend).toBe('other')
+    expect(await state.readRowData('a')).toEqual({K: 'va'})
+    expect((await state.listAudit()).map((r) => `${r.action} ${r.address} ${r.outcome}`).sort()).toEqual(
+      ['create backend.other applied', 'set-default backend.other applied', 'create secret.a applied', 'create secret.b applied'].sort(),
+    )
+  })
+
+  it('a move flips the row in place; keepSource leaves a retained copy with the values', async () => {
+    const state = await factory.create()
+    const base = [backendManifest('other')]
+    await planAndApply(state, desiredModel(base, [secretManifest('m', {K: 'env'}), secretManifest('k', {K: 'env'})]), values({m: {K: 'vm'}, k: {K: 'vk'}}))
+    const {result} = await planAndApply(state, desiredModel(base, [secretManifest('m', {K: 'env'}, {backend: 'other'}), secretManifest('k', {K: 'env'}, {backend: 'other', keepSource: true})]), values({m: {K: 'vm'}, k: {K: 'vk'}}))
+    expect(result.changes.map((c) => `${c.outcome} ${c.action} ${c.address}`)).toEqual(['applied move secret.k', 'applied move secret.m'])
+    expect((await state.getSecret('m'))!.backend).toBe('other')
+    expect(await state.readRowData('m')).toEqual({K: 'vm'})
+    expect((await state.listRetainedCopies()).map((r) => `${r.secretName}@${r.backend}`)).toEqual(['k@default'])
+  })
+
+  it('a backend that fails to be created skips the secrets that land on it; the rest go on', async () => {
+    const state = await factory.create()
+    const desired = desiredModel([backendManifest('broken')], [secretManifest('on-broken', {K: 'env'}, {backend: 'broken'}), secretManifest('fine', {K: 'env'})])
+    const failing = Object.create(state) as StateStore
+    failing.upsertBackend = async () => {
+      throw new Error('disk full')
+    }
+    const fingerprints = new Map([
+      ['on-broken', new Map([['K', {source: 'env' as const, fingerprint: await state.fingerprint('K', 'x')}]])],
+      ['fine', new Map([['K', {source: 'env' as const, fingerprint: await state.fingerprint('K', 'y')}]])],
+    ])
+    const plan = computePlan({desired, meta: await state.meta(), backends: await state.listBackends(), secrets: [], desiredKeys: fingerprints, backendMetadata: new Map(), options: {prune: false, rotate: false, targets: [], now: new Date()}})
+    const result = await applyPlan(plan, {state: failing, desired, values: values({'on-broken': {K: 'x'}, fine: {K: 'y'}}), drivers: new DriverPool(failing, 4), actor: 'unit', concurrency: 4})
+    expect(result.changes.map((c) => `${c.outcome} ${c.address}`)).toEqual(['failed backend.broken', 'applied secret.fine', 'skipped secret.on-broken'])
+    expect(result.changes[2]!.detail).toBe('backend broken is unavailable: disk full')
+    expect(result.ok).toBe(false)
+  })
+
+  it('deletes secrets before backends under --prune', async () => {
+    const state = await factory.create()
+    await planAndApply(state, desiredModel([backendManifest('old')], [secretManifest('x', {K: 'env'}, {backend: 'old'})]), values({x: {K: 'v'}}))
+    const {result, order} = await planAndApply(state, desiredModel([], []), values({}), {prune: true})
+    expect(order).toEqual(['applied secret.x', 'applied backend.old'])
+    expect(result.ok).toBe(true)
+    expect(await state.getBackend('old')).toBeUndefined()
+  })
+})
