@@ -45,6 +45,16 @@ async function consumerSees(dir: string, name: string): Promise<string> {
 }
 
 describe(`migration to OpenBao (${REAL_LABEL()})`, () => {
+  it('one apply creates the token secret, the backend and secrets on it, in that order', async () => {
+    await bao.putPolicy(`${bao.prefix}-narrow`, narrowPolicy(bao.prefix))
+    const env = {BAO_TOKEN: await bao.createToken([`${bao.prefix}-narrow`]), V: canary('same-apply')}
+    const dir = tempProject({'b.yaml': baoBackend(bao), 's.yaml': docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), envSecret('first', {API_KEY: 'V'}, {backend: 'bao'}))})
+    const r = await secretctl(['apply', '--auto-approve', '--json'], {cwd: dir, env})
+    expect(r.exitCode, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).result.changes.map((c: {address: string}) => c.address)).toEqual(['backend.bao', 'secret.bao-creds', 'secret.first'])
+    expect(await bao.readSecret('first')).toEqual({API_KEY: env.V})
+  })
+
   it('nine secrets move from default to bao; consumers keep resolving the same values', async () => {
     const {dir, env, manifests} = await setup()
     const first = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
