@@ -136,6 +136,16 @@ describe('openbao driver', () => {
     expect(elapsed).toBeGreaterThanOrEqual(190)
   })
 
+  it('reuses keep-alive connections across requests', async () => {
+    const d = driver(server.rootToken)
+    await d.write('ka', {K: 'v'})
+    const start = server.log.length
+    for (let i = 0; i < 20; i++) await d.read('ka')
+    const connections = new Set(server.log.slice(start).map((e) => (e as {connectionId?: number}).connectionId))
+    // 20 requests over one or two pooled connections, not 20 new ones.
+    expect(connections.size).toBeLessThanOrEqual(2)
+  })
+
   it('sends the namespace header when configured', async () => {
     await fetch(`${server.url}/v1/sys/namespaces/team`, {method: 'POST', headers: {'X-Vault-Token': server.rootToken}})
     await fetch(`${server.url}/v1/sys/mounts/secret`, {method: 'POST', headers: {'X-Vault-Token': server.rootToken, 'X-Vault-Namespace': 'team'}, body: JSON.stringify({type: 'kv', options: {version: '2'}})})
