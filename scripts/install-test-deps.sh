@@ -1,18 +1,35 @@
 #!/usr/bin/env bash
-# What the test suite needs beyond npm packages: Debian's PostgreSQL server binaries (initdb,
-# pg_ctl), which the tests start themselves on a free port. Idempotent; no prompts.
+# Test dependencies beyond npm packages: Debian's PostgreSQL server binaries (initdb, pg_ctl,
+# postgres under /usr/lib/postgresql/N/bin) and the unprivileged `postgres` user the tests run
+# the server as when they run as root. The tests start their own throwaway server on a free port
+# (test/support/postgres-server.ts); this installs no cluster and starts no service.
+# Idempotent (skips when present), no prompts, no TTY needed. Run as root (CI) or with sudo.
 set -euo pipefail
-if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
-  echo "postgresql server binaries: present"
+
+have_binaries() {
+  local d
+  for d in /usr/lib/postgresql/*/bin; do
+    [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ] && [ -x "$d/postgres" ] && return 0
+  done
+  return 1
+}
+
+if have_binaries && id -u postgres >/dev/null 2>&1; then
+  echo "install-test-deps: postgresql server binaries present ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' '))"
   exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-  echo "postgresql server binaries are missing: run this script as root (apt-get install -y postgresql)" >&2
+  echo "install-test-deps: PostgreSQL server binaries are missing; run as root: sudo bash scripts/install-test-deps.sh" >&2
   exit 1
 fi
+
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends postgresql >/dev/null
-# The package starts a cluster of its own; the tests do not use it.
-(command -v pg_ctlcluster >/dev/null && pg_lsclusters -h 2>/dev/null | while read -r ver name _; do pg_ctlcluster "$ver" "$name" stop || true; done) || true
-echo "postgresql server binaries: installed"
+apt_get() { apt-get -o Acquire::Retries=3 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"; }
+apt_get update -qq
+# postgresql-common first, told not to create (and start) a "main" cluster on 5432: the tests make their own.
+apt_get install -y -qq --no-install-recommends postgresql-common >/dev/null
+sed -ri 's/^#?\s*create_main_cluster\s*=.*/create_main_cluster = false/' /etc/postgresql-common/createcluster.conf
+# `postgresql` is Debian's default server version (bookworm: postgresql-15); it creates the postgres user.
+apt_get install -y -qq --no-install-recommends postgresql >/dev/null
+have_binaries || { echo "install-test-deps: postgresql installed but no initdb/pg_ctl under /usr/lib/postgresql/*/bin" >&2; exit 1; }
+echo "install-test-deps: postgresql server binaries installed ($(ls -d /usr/lib/postgresql/*/bin | tr '\n' ' '))"
