@@ -1,0 +1,47 @@
+/**
+ * Manifest directories for N secrets. Each secret has one key read from its own file
+ * (`API_KEY: { fromFile: values/s-00042 }`, 32 random hex characters), all in one `secrets.yaml`
+ * (N YAML documents), plus an OpenBao backend `bao` whose token is the trust-root secret
+ * `bao-creds` on `default` (`fromEnv: BAO_TOKEN`).
+ *
+ * Files rather than environment variables: 10,000 variables would make the environment itself
+ * the subject (every `process.env` lookup scans it; see docs/performance.md).
+ */
+import {randomBytes} from 'node:crypto'
+import {mkdirSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+export const secretName = (i) => `s-${String(i).padStart(5, '0')}`
+
+/** Writes a random value for each of N secrets to DIR/values/<name>. */
+export function writeValues(dir, n) {
+  mkdirSync(path.join(dir, 'values'), {recursive: true})
+  for (let i = 0; i < n; i++) writeFileSync(path.join(dir, 'values', secretName(i)), randomBytes(16).toString('hex'))
+}
+
+function backendYaml(baoUrl, prefix) {
+  return `kind: SecretBackend
+name: bao
+type: openbao
+description: benchmark OpenBao (test server)
+config:
+  url: ${baoUrl}
+  tokenSecretRef: { name: bao-creds, key: token }
+  mount: secret
+  pathPrefix: ${prefix}
+`
+}
+
+function secretsYaml(n, backend) {
+  const docs = ['kind: Secret\nname: bao-creds\ndata:\n  token: { fromEnv: BAO_TOKEN }\n']
+  const placement = backend ? `backend: ${backend}\n` : ''
+  for (let i = 0; i < n; i++) docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
+  return docs.join('---\n')
+}
+
+/** Writes (or rewrites) the manifests of `dir`: N secrets on `backend` (undefined = the default, plaintext). */
+export function writeManifests(dir, {n, baoUrl, prefix, backend}) {
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(path.join(dir, 'backends.yaml'), backendYaml(baoUrl, prefix))
+  writeFileSync(path.join(dir, 'secrets.yaml'), secretsYaml(n, backend))
+}

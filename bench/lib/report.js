@@ -1,0 +1,135 @@
+/**
+ * Turns the raw measurements into medians, ratios and a PASS/MISS per target, and renders the
+ * Markdown printed by `npm run bench` (and pasted into docs/performance.md).
+ */
+import {stats} from './measure.js'
+
+export const SCENARIOS = [
+  ['cold.node', 'cold start: `node -e 0` (reference)'],
+  ['cold.version', 'cold start: `secretctl --version`'],
+  ['cold.help', 'cold start: `secretctl --help`'],
+  ['plan.plaintext', 'plan, nothing to do, plaintext (SQLite)'],
+  ['plan.openbao', 'plan, nothing to do, openbao (test server)'],
+  ['apply.plaintext', 'apply creating N, plaintext (SQLite)'],
+  ['apply.openbao', 'apply creating N, openbao (test server)'],
+  ['move', 'move N default → openbao (apply)'],
+  ['baseline.readState', 'baseline (c): load manifests + read state'],
+  ['baseline.oneAtATime', 'baseline (b): one-at-a-time move loop'],
+  ['baseline.rawServer', 'baseline (a): raw server, move request mix'],
+]
+const SECRETCTL = ['cold.version', 'cold.help', 'plan.plaintext', 'plan.openbao', 'apply.plaintext', 'apply.openbao', 'move']
+const GROWTH_TARGET = new Set(['plan.plaintext', 'plan.openbao'])
+
+const MiB = 1024 // GNU time reports KiB
+const sel = (ms, scenario, n) => ms.filter((m) => m.scenario === scenario && m.n === n)
+const byRep = (ms, scenario, n) => new Map(sel(ms, scenario, n).map((m) => [m.rep, m]))
+
+/** Per-repetition ratio a/b of two scenarios at the same N, paired by repetition. */
+function paired(ms, n, f) {
+  const reps = [...new Set(ms.filter((m) => m.n === n).map((m) => m.rep))]
+  return stats(reps.map((rep) => f(rep)).filter((x) => x !== undefined))
+}
+
+export function evaluate(ms, {sizes}) {
+  const rows = []
+  for (const [scenario] of SCENARIOS) {
+    const ns = scenario.startsWith('cold.') ? [null] : sizes
+    for (const n of ns) {
+      const list = sel(ms, scenario, n)
+      if (!list.length) continue
+      const wall = stats(list.map((m) => m.wallMs))
+      const rss = stats(list.map((m) => m.maxRssKB))
+      const req = stats(list.map((m) => m.requests))
+      rows.push({scenario, n, runs: list.length, wallMs: wall, maxRssMiB: rss ? rss.max / MiB : null, requests: req?.median ?? null})
+    }
+  }
+  const median = (scenario, n) => rows.find((r) => r.scenario === scenario && r.n === n)?.wallMs?.median
+
+  const ratios = {}
+  const node = median('cold.node', null)
+  ratios.coldVersion = node ? median('cold.version', null) / node : null
+  ratios.coldHelp = node ? median('cold.help', null) / node : null
+  ratios.perN = {}
+  for (const n of sizes) {
+    const plan = byRep(ms, 'plan.plaintext', n)
+    const planBao = byRep(ms, 'plan.openbao', n)
+    const read = byRep(ms, 'baseline.readState', n)
+    const move = byRep(ms, 'move', n)
+    const loop = byRep(ms, 'baseline.oneAtATime', n)
+    const raw = byRep(ms, 'baseline.rawServer', n)
+    const rpsOf = (m) => m.requests / (m.wallMs / 1000)
+    ratios.perN[n] = {
+      planOverhead: paired(ms, n, (rep) => (plan.has(rep) && read.has(rep) ? plan.get(rep).wallMs / read.get(rep).wallMs : undefined)),
+      planOverheadOpenbao: paired(ms, n, (rep) => (planBao.has(rep) && read.has(rep) ? planBao.get(rep).wallMs / read.get(rep).wallMs : undefined)),
+      moveRequestsPerSecond: paired(ms, n, (rep) => (move.has(rep) ? rpsOf(move.get(rep)) : undefined)),
+      rawRequestsPerSecond: paired(ms, n, (rep) => raw.get(rep)?.requestsPerSecond),
+      moveEfficiency: paired(ms, n, (rep) => (move.has(rep) && raw.has(rep) ? rpsOf(move.get(rep)) / raw.get(rep).requestsPerSecond : undefined)),
+      // The same, counting only the span between the first and the last request the server saw.
+      moveEfficiencyWindow: paired(ms, n, (rep) =>
+        move.get(rep)?.serverWindowMs > 0 && raw.has(rep) ? move.get(rep).requests / (move.get(rep).serverWindowMs / 1000) / raw.get(rep).requestsPerSecond : undefined,
+      ),
+      speedUp: paired(ms, n, (rep) => (move.has(rep) && loop.has(rep) ? loop.get(rep).wallMs / move.get(rep).wallMs : undefined)),
+    }
+  }
+  ratios.growth = {}
+  if (sizes.includes(1000) && sizes.includes(10000)) {
+    for (const [scenario] of SCENARIOS) {
+      if (scenario.startsWith('cold.')) continue
+      const a = median(scenario, 1000)
+      const b = median(scenario, 10000)
+      if (a && b) ratios.growth[scenario] = b / a
+    }
+  }
+
+  const targets = []
+  const judge = (name, n, value, limit, cmp) => targets.push({target: name, n, value, limit, pass: value === null || value === undefined ? null : cmp === '<=' ? value <= limit : value >= limit, cmp})
+  judge('cold start `--version` ÷ `node -e 0`', null, ratios.coldVersion, 3, '<=')
+  judge('cold start `--help` ÷ `node -e 0`', null, ratios.coldHelp, 3, '<=')
+  for (const n of sizes) judge('plan overhead: plan ÷ (manifests + state)', n, ratios.perN[n].planOverhead?.median, 2, '<=')
+  for (const s of GROWTH_TARGET) judge(`growth 1,000 → 10,000: ${s}`, null, ratios.growth[s] ?? null, 11, '<=')
+  for (const n of sizes.filter((x) => x >= 1000)) judge('move efficiency: secretctl req/s ÷ server req/s', n, ratios.perN[n].moveEfficiency?.median, 0.5, '>=')
+  judge('move speed-up vs one-at-a-time', 1000, ratios.perN[1000]?.speedUp?.median ?? null, 8, '>=')
+  const rss10k = sizes.includes(10000) ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0)) : null
+  judge('peak RSS of any secretctl process (MiB)', 10000, rss10k, 250, '<=')
+  return {rows, ratios, targets}
+}
+
+const fx = (x, d = 2) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d))
+const s3 = (msv) => fx(msv / 1000, msv < 10_000 ? 3 : 1)
+const nn = (n) => (n === null ? '—' : n.toLocaleString('en-US'))
+const range = (st, d = 2) => (st ? `${fx(st.median, d)} (${fx(st.min, d)}–${fx(st.max, d)})` : '—')
+
+export function renderMarkdown(result) {
+  const {summary, machine} = result
+  const out = []
+  out.push(`## secretctl benchmark — ${result.date.slice(0, 10)}`, '')
+  out.push(`${machine.cpus} × ${machine.cpuModel}, ${Math.round(machine.memoryMB / 1024)} GiB, ${machine.platform}, Node ${machine.node}, commit ${machine.commit?.slice(0, 10) ?? '?'}; runs per size: ${Object.entries(result.runs).map(([n, r]) => `${nn(Number(n))}: ${r}`).join(', ')}; cold start: ${result.coldRuns}. Times in seconds, median (min–max); peak RSS is the largest of the runs, MiB.`, '')
+  out.push('| scenario | N | runs | wall s, median | min | max | peak RSS MiB | requests |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const [scenario, label] of SCENARIOS) {
+    for (const r of summary.rows.filter((x) => x.scenario === scenario)) {
+      out.push(`| ${label} | ${nn(r.n)} | ${r.runs} | ${s3(r.wallMs.median)} | ${s3(r.wallMs.min)} | ${s3(r.wallMs.max)} | ${fx(r.maxRssMiB, 0)} | ${r.requests === null ? '' : nn(r.requests)} |`)
+    }
+  }
+  out.push('')
+  out.push('| ratio | N | median (min–max) |', '| --- | ---: | ---: |')
+  for (const [n, r] of Object.entries(summary.ratios.perN)) {
+    out.push(`| plan overhead: plan plaintext ÷ baseline (c) | ${nn(Number(n))} | ${range(r.planOverhead)} |`)
+    out.push(`| plan openbao ÷ baseline (c) (info) | ${nn(Number(n))} | ${range(r.planOverheadOpenbao)} |`)
+    out.push(`| move: secretctl requests/s (whole process) | ${nn(Number(n))} | ${range(r.moveRequestsPerSecond, 0)} |`)
+    out.push(`| baseline (a): server requests/s, 16 keep-alive | ${nn(Number(n))} | ${range(r.rawRequestsPerSecond, 0)} |`)
+    out.push(`| move efficiency (whole process) | ${nn(Number(n))} | ${range(r.moveEfficiency, 3)} |`)
+    out.push(`| move efficiency (first → last request only, info) | ${nn(Number(n))} | ${range(r.moveEfficiencyWindow, 3)} |`)
+    out.push(`| speed-up: one-at-a-time ÷ secretctl move | ${nn(Number(n))} | ${range(r.speedUp)} |`)
+  }
+  for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
+    const label = SCENARIOS.find(([s]) => s === scenario)[1]
+    out.push(`| growth 1,000 → 10,000: ${label} | — | ${fx(g)} |`)
+  }
+  out.push('')
+  out.push('| target | N | measured | limit | result |', '| --- | ---: | ---: | ---: | :---: |')
+  for (const t of summary.targets) {
+    out.push(`| ${t.target} | ${nn(t.n)} | ${fx(t.value, t.limit < 1 ? 3 : 2)} | ${t.cmp} ${t.limit} | ${t.pass === null ? 'n/a (size not run)' : t.pass ? 'PASS' : '**MISS**'} |`)
+  }
+  out.push('')
+  return out.join('\n') + '\n'
+}

@@ -1,0 +1,236 @@
+/**
+ * `npm run bench`: secretctl's benchmark. Runs the built CLI (bin/run.js) as a process the way a
+ * user does, against SQLite states in temp directories and the OpenBao test server in its own
+ * process on 127.0.0.1, at N = 100, 1,000 and 10,000 secrets; measures wall time and peak RSS of
+ * every process; runs the baselines in the same run; writes bench/results/latest.json and prints
+ * a Markdown table with the ratios and a PASS/MISS per target. See docs/performance.md.
+ *
+ * Environment:
+ *   BENCH_SIZES=100,1000        the sizes to run (default 100,1000,10000)
+ *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:1)
+ *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
+ *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
+ */
+import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {measure, stats, cleanupScratch, RSS_METHOD} from './lib/measure.js'
+import {startBaoServer} from './lib/bao-server.js'
+import {writeManifests, writeValues} from './lib/fixtures.js'
+import {evaluate, renderMarkdown} from './lib/report.js'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const CLI = path.join(ROOT, 'bin/run.js')
+const NODE = process.execPath
+const CONCURRENCY = 16 // secretctl's default --concurrency
+const DEFAULT_RUNS = {100: 5, 1000: 3, 10000: 1}
+
+const sizes = (process.env.BENCH_SIZES ?? '100,1000,10000')
+  .split(',')
+  .map((s) => Number(s.trim().replace(/_/g, '')))
+  .filter((n) => Number.isInteger(n) && n > 0)
+if (!sizes.length) throw new Error('BENCH_SIZES names no size')
+const runsFor = Object.fromEntries(
+  (process.env.BENCH_RUNS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((p) => p.split(':').map(Number)),
+)
+const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
+const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
+
+if (!existsSync(path.join(ROOT, 'dist/src/engine/workspace.js'))) {
+  process.stderr.write('dist/ is missing: run `npm run bench` (it builds first) or `npm run build`\n')
+  process.exit(1)
+}
+
+const work = mkdtempSync(path.join(os.tmpdir(), 'secretctl-bench-'))
+const measurements = []
+const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
+let server
+
+function cleanup() {
+  server?.kill()
+  if (!process.env.BENCH_KEEP) rmSync(work, {recursive: true, force: true})
+  cleanupScratch()
+}
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    log(`${signal}: stopping`)
+    cleanup()
+    process.exit(130)
+  })
+}
+
+/** Runs a process, checks its exit code, records the measurement. */
+async function run(scenario, n, rep, cmd, args, {cwd, env, expectExit = 0, extra = {}} = {}) {
+  const r = await measure(cmd, args, {cwd, env, timeoutMs: 15 * 60_000})
+  if (r.timedOut || r.exitCode !== expectExit) {
+    throw new Error(`${scenario} (N=${n}, run ${rep}) exited ${r.timedOut ? 'on timeout' : r.exitCode} (expected ${expectExit})\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`)
+  }
+  const m = {scenario, n, rep, wallMs: round(r.wallMs), maxRssKB: r.maxRssKB, ...extra}
+  measurements.push(m)
+  return {...m, stdout: r.stdout}
+}
+
+const round = (x) => Math.round(x * 1000) / 1000
+
+function cliEnv(extra = {}) {
+  return {...process.env, NO_COLOR: '1', SECRETCTL_ACTOR: 'bench', ...extra}
+}
+
+async function coldStart() {
+  log(`cold start: node -e 0, --version, --help × ${coldRuns}`)
+  const env = cliEnv()
+  // One warm-up each (page cache), then interleaved so drift hits all three alike.
+  for (const args of [['-e', '0'], [CLI, '--version'], [CLI, '--help']]) await measure(NODE, args, {env, cwd: ROOT})
+  for (let rep = 1; rep <= coldRuns; rep++) {
+    await run('cold.node', null, rep, NODE, ['-e', '0'], {cwd: ROOT, env})
+    await run('cold.version', null, rep, NODE, [CLI, '--version'], {cwd: ROOT, env})
+    await run('cold.help', null, rep, NODE, [CLI, '--help'], {cwd: ROOT, env})
+  }
+}
+
+/** One repetition of every scenario at size N. */
+async function repetition(n, rep, token) {
+  const tag = `r${rep}-n${n}`
+  const env = cliEnv({BAO_TOKEN: token})
+
+  // 3a. apply creating N secrets on plaintext (plus the bao backend and its token secret, so the
+  //     later move is N moves and nothing else).
+  const dirA = path.join(work, `${tag}-plaintext`)
+  writeValues(dirA, n)
+  writeManifests(dirA, {n, baoUrl: server.url, prefix: `bench-${tag}-move`})
+  await server.clearLog()
+  await run('apply.plaintext', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirA], {cwd: dirA, env})
+  const applyRequests = (await server.logSummary()).requests
+
+  // 2a. plan with nothing to do, plaintext on SQLite.
+  await server.clearLog()
+  await run('plan.plaintext', n, rep, NODE, [CLI, 'plan', '--detailed-exitcode', '-d', dirA], {cwd: dirA, env})
+  const planRequests = (await server.logSummary()).requests
+
+  // 5c. manifests + state alone, as a process.
+  await run('baseline.readState', n, rep, NODE, [path.join(ROOT, 'bench/baselines/read-state.js'), dirA], {cwd: dirA, env})
+
+  // A copy of this state for the one-at-a-time loop (no process has it open now).
+  const dirB = path.join(work, `${tag}-loop`)
+  mkdirSync(path.join(dirB, '.secretctl'), {recursive: true, mode: 0o700})
+  copyFileSync(path.join(dirA, '.secretctl/state.db'), path.join(dirB, '.secretctl/state.db'))
+
+  // 4. move N secrets default → openbao: the one-line manifest edit, then apply.
+  writeManifests(dirA, {n, baoUrl: server.url, prefix: `bench-${tag}-move`, backend: 'bao'})
+  await server.clearLog()
+  const move = await run('move', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirA], {cwd: dirA, env})
+  const moveLog = await server.logSummary()
+  if (moveLog.requests < 2 * n) throw new Error(`move N=${n}: only ${moveLog.requests} requests reached the server`)
+  if (!/Apply complete: (\d+) applied, 0 failed/.test(move.stdout) || Number(/Apply complete: (\d+) applied/.exec(move.stdout)[1]) !== n) {
+    throw new Error(`move N=${n}: unexpected summary: ${move.stdout.slice(-500)}`)
+  }
+  Object.assign(measurements.at(-1), {requests: moveLog.requests, serverWindowMs: moveLog.lastMs - moveLog.firstMs, requestMix: moveLog.byOp})
+
+  // 2b. plan with nothing to do, the N secrets on openbao (one metadata read each).
+  await server.clearLog()
+  await run('plan.openbao', n, rep, NODE, [CLI, 'plan', '--detailed-exitcode', '-d', dirA], {cwd: dirA, env})
+  measurements.at(-1).requests = (await server.logSummary()).requests
+
+  // 5b. one secret at a time, same request path, from the copied plaintext state.
+  await server.clearLog()
+  const loop = await run('baseline.oneAtATime', n, rep, NODE, [path.join(ROOT, 'bench/baselines/one-at-a-time.js'), dirB, `bench-${tag}-loop`], {cwd: dirB, env})
+  const loopOut = JSON.parse(loop.stdout.trim().split('\n').at(-1))
+  if (loopOut.moved !== n) throw new Error(`one-at-a-time N=${n} moved ${loopOut.moved}`)
+  Object.assign(measurements.at(-1), {loopMs: round(loopOut.loopMs), requests: (await server.logSummary()).requests})
+
+  // 5a. the server's raw capacity for the move's request mix, same concurrency, keep-alive.
+  await server.clearLog()
+  const raw = await run('baseline.rawServer', n, rep, NODE, [path.join(ROOT, 'bench/baselines/raw-loop.js'), server.url, token, `bench-${tag}-raw`, String(n), String(CONCURRENCY)], {cwd: ROOT, env: cliEnv()})
+  const rawOut = JSON.parse(raw.stdout.trim().split('\n').at(-1))
+  Object.assign(measurements.at(-1), {requests: rawOut.requests, loopMs: round(rawOut.ms), requestsPerSecond: round(rawOut.requestsPerSecond)})
+
+  // 3b. apply creating N secrets on openbao, in a fresh state.
+  const dirC = path.join(work, `${tag}-openbao`)
+  writeValues(dirC, n)
+  writeManifests(dirC, {n, baoUrl: server.url, prefix: `bench-${tag}-create`, backend: 'bao'})
+  await server.clearLog()
+  await run('apply.openbao', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirC], {cwd: dirC, env})
+  measurements.at(-1).requests = (await server.logSummary()).requests
+
+  log(`N=${n} run ${rep}: apply ${ms(find('apply.plaintext', n, rep))}, plan ${ms(find('plan.plaintext', n, rep))}, move ${ms(find('move', n, rep))} (${moveLog.requests} req), loop ${ms(find('baseline.oneAtATime', n, rep))}, raw ${rawOut.requestsPerSecond.toFixed(0)} req/s`)
+  if (applyRequests || planRequests) log(`note: plaintext apply/plan sent ${applyRequests}/${planRequests} requests to OpenBao`)
+
+  if (!process.env.BENCH_KEEP) for (const d of [dirA, dirB, dirC]) rmSync(d, {recursive: true, force: true})
+}
+
+const find = (scenario, n, rep) => measurements.find((m) => m.scenario === scenario && m.n === n && m.rep === rep)
+const ms = (m) => `${(m.wallMs / 1000).toFixed(2)} s`
+
+function machine() {
+  const cpus = os.cpus()
+  let commit = null
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], {cwd: ROOT, encoding: 'utf8'}).trim()
+  } catch {}
+  return {
+    cpuModel: cpus[0]?.model ?? null,
+    cpus: cpus.length,
+    memoryMB: Math.round(os.totalmem() / 2 ** 20),
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    commit,
+  }
+}
+
+async function main() {
+  const startedAt = new Date()
+  log(`sizes ${sizes.join(', ')}; runs ${sizes.map((n) => `${n}:${repetitions(n)}`).join(', ')}; work dir ${work}`)
+  server = await startBaoServer(ROOT)
+  log(`OpenBao test server at ${server.url} (pid ${server.pid})`)
+  // The applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix).
+  const {applierPolicy} = await import('../dist/src/bootstrap/narrow-policy.js')
+  await server.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
+  const token = await server.createToken(['secretctl-bench'])
+
+  await coldStart()
+  for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await repetition(n, rep, token)
+
+  const serverPeakRssKB = server.peakRssKB()
+  await server.stop()
+  server = undefined
+
+  const summary = evaluate(measurements, {sizes})
+  const result = {
+    date: startedAt.toISOString(),
+    durationS: Math.round((Date.now() - startedAt.getTime()) / 1000),
+    machine: machine(),
+    method: {
+      wallTime: 'process.hrtime from spawn to exit of the child, in the bench driver',
+      peakRss: RSS_METHOD,
+      cli: 'node bin/run.js … (the built CLI), NO_COLOR=1, stdout piped',
+      concurrency: CONCURRENCY,
+      openbao: 'test/support/openbao/cli.ts in its own process (node --import tsx), 127.0.0.1',
+      requestCounts: "the test server's request log (GET /__test/log), cleared before each measured process",
+    },
+    sizes,
+    runs: Object.fromEntries(sizes.map((n) => [n, repetitions(n)])),
+    coldRuns,
+    serverPeakRssKB,
+    summary,
+    measurements,
+  }
+  mkdirSync(path.join(ROOT, 'bench/results'), {recursive: true})
+  writeFileSync(path.join(ROOT, 'bench/results/latest.json'), JSON.stringify(result, null, 2) + '\n')
+  process.stdout.write(renderMarkdown(result))
+  log(`wrote bench/results/latest.json (${result.durationS} s)`)
+}
+
+try {
+  await main()
+} catch (err) {
+  log(`failed: ${err instanceof Error ? err.stack : err}`)
+  process.exitCode = 1
+} finally {
+  if (server) await server.stop().catch(() => server?.kill())
+  cleanup()
+}
