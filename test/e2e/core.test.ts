@@ -59,6 +59,7 @@ describe('init → plan → apply → plan', () => {
     const row = await rowData(`${cwd}/infra/secrets`, 'github')
     expect(row?.GITHUB_TOKEN).toBe(token)
     expect(row?.WEBHOOK_SECRET).toHaveLength(48)
+    // init's directory has no secretctl.yaml, so this state is the embedded SQLite one in either mode.
     expect(statSync(stateFile(`${cwd}/infra/secrets`)).mode & 0o777).toBe(0o600)
   })
 
@@ -112,7 +113,9 @@ describe('generated values', () => {
     const second = (await rowData(dir, 'hook'))!.SECRET!
     expect(second).toMatch(/^[0-9a-f]{40}$/)
     expect(second).not.toBe(first)
-    expect((await secretctl(['reconcile', '--rotate'], {cwd: dir})).stdout).toContain('No changes.')
+    // Without --rotate nothing is due: the new value stays.
+    expect((await secretctl(['reconcile'], {cwd: dir})).stdout).toContain('No changes.')
+    expect((await rowData(dir, 'hook'))!.SECRET).toBe(second)
   })
 })
 

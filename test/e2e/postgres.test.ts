@@ -51,7 +51,10 @@ async function createRole(db: string, role: 'planner' | 'applier' | 'rotator', d
   return withDb(adminUrl!, db, {name, password})
 }
 
-describe('Postgres state', () => {
+// This file is about Postgres already; the Postgres pass of the e2e suite does not run it twice.
+const ONCE = process.env.SECRETCTL_E2E_STATE !== 'postgres'
+
+describe.runIf(ONCE)('Postgres state', () => {
   it('init → apply → plan converged → move → history, with SECRETCTL_STATE', async () => {
     const {url} = await freshDatabase()
     const dir = tempProject({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}))})
@@ -103,7 +106,7 @@ describe('Postgres state', () => {
   })
 })
 
-describe('least-privilege roles', () => {
+describe.runIf(ONCE)('least-privilege roles', () => {
   let bao: BaoTarget
   beforeAll(async () => {
     bao = await startBao()

@@ -3,9 +3,9 @@
  * make tokens expire). The admin token must never land anywhere: outputs, state, manifests, audit.
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest'
-import {readFileSync, readdirSync} from 'node:fs'
+import {existsSync, readFileSync, readdirSync} from 'node:fs'
 import path from 'node:path'
-import {secretctl, tempProject, canary, queryState, stateFile, assertAuditClean, writeFiles} from './support/cli.js'
+import {secretctl, tempProject, canary, queryState, stateFile, stateBytes, assertAuditClean, writeFiles} from './support/cli.js'
 import {envSecret} from './support/manifests.js'
 import {startBao, REAL_BAO, type BaoTarget} from './support/bao.js'
 
@@ -44,7 +44,7 @@ describe.skipIf(REAL_BAO)('bootstrap openbao (test server)', () => {
     const {dir, name, out} = await bootstrapped()
     expect(out.stdout).toMatch(/wrote policy/)
     expect(out.stdout).toMatch(/Next: move secrets to bao\d+/)
-    for (const text of [out.stdout, out.stderr, readFileSync(stateFile(dir)).toString('latin1'), ...readdirSync(dir).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(path.join(dir, f), 'utf8')), JSON.stringify(await queryState(dir, 'select * from audit'))]) {
+    for (const text of [out.stdout, out.stderr, (existsSync(stateFile(dir)) ? readFileSync(stateFile(dir)).toString('latin1') : ''), stateBytes(dir)!.toString('latin1'), ...readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'secretctl.yaml').map((f) => readFileSync(path.join(dir, f), 'utf8')), JSON.stringify(await queryState(dir, 'select * from audit'))]) {
       expect(text.includes(bao.rootToken)).toBe(false)
     }
     // The manifests it wrote are valid and converged with the state.
@@ -64,13 +64,13 @@ describe.skipIf(REAL_BAO)('bootstrap openbao (test server)', () => {
     const empty = await secretctl(['bootstrap', 'openbao', 'x', '--url', bao.url, '--admin-token-stdin'], {cwd: dir, input: '\n'})
     expect(empty.exitCode).toBe(1)
     expect(empty.stderr).toMatch(/admin token is empty/)
-    expect(readdirSync(dir)).toEqual([])
+    expect(readdirSync(dir).filter((f) => f !== 'secretctl.yaml')).toEqual([])
     bao.testServer!.seal()
     try {
       const sealed = await secretctl(['bootstrap', 'openbao', 'x', '--url', bao.url, '--admin-token-stdin'], {cwd: dir, input: bao.rootToken})
       expect(sealed.exitCode).toBe(1)
       expect(sealed.stderr).toMatch(/is sealed/)
-      expect(readdirSync(dir).filter((f) => f.endsWith('.yaml'))).toEqual([])
+      expect(readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'secretctl.yaml')).toEqual([])
     } finally {
       bao.testServer!.unseal()
     }

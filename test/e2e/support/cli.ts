@@ -2,6 +2,10 @@
  * Runs the built CLI (bin/run.js) as a process in a temp directory, the way a user does, and
  * checks every output for planted canary values: a test that plants a value through `canary()`
  * fails the moment that value shows up in any stdout or stderr of the suite.
+ *
+ * With SECRETCTL_E2E_STATE=postgres every temp project gets a `secretctl.yaml` pointing at a fresh
+ * database on the test run's PostgreSQL server, so the same suite runs against Postgres; the
+ * helpers that look into the state (queryState, stateBytes) read that database instead.
  */
 import {execa, type Options, type Result} from 'execa'
 import {randomBytes} from 'node:crypto'
@@ -11,6 +15,28 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {expect} from 'vitest'
 import knex from 'knex'
+import {execFileSync} from 'node:child_process'
+
+/** Which state database the e2e projects use. */
+export const E2E_STATE: 'sqlite' | 'postgres' = process.env.SECRETCTL_E2E_STATE === 'postgres' ? 'postgres' : 'sqlite'
+
+function createPostgresDatabase(): string {
+  const admin = process.env.SECRETCTL_TEST_PG
+  if (!admin) throw new Error('SECRETCTL_E2E_STATE=postgres needs SECRETCTL_TEST_PG (the vitest globalSetup sets it)')
+  const db = `secretctl_e2e_${randomBytes(6).toString('hex')}`
+  execFileSync('psql', [admin, '-qXc', `CREATE DATABASE ${db}`], {stdio: 'pipe'})
+  const url = new URL(admin)
+  url.pathname = `/${db}`
+  return url.toString()
+}
+
+/** The Postgres URL a project's secretctl.yaml names, or undefined for SQLite. */
+function postgresUrlOf(dir: string): string | undefined {
+  const config = path.join(dir, 'secretctl.yaml')
+  if (!existsSync(config)) return undefined
+  const m = readFileSync(config, 'utf8').match(/^state:\s*(postgres\S+)/m)
+  return m?.[1]
+}
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CLI = path.join(ROOT, 'bin/run.js')
@@ -58,6 +84,7 @@ export async function secretctl(args: string[], opts: {cwd: string; env?: Record
 /** A temp project directory holding the given files (path → content). */
 export function tempProject(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'secretctl-e2e-'))
+  if (E2E_STATE === 'postgres') writeFiles(dir, {'secretctl.yaml': `state: ${createPostgresDatabase()}\n`})
   writeFiles(dir, files)
   return dir
 }
@@ -74,14 +101,29 @@ export function stateFile(dir: string): string {
   return path.join(dir, '.secretctl/state.db')
 }
 
-/** Bytes of the state file, to prove a refused command changed nothing. */
+/** Bytes of the state (the SQLite file, or a dump of every Postgres table), to prove a refused command changed nothing. */
 export function stateBytes(dir: string): Buffer | null {
+  const pg = postgresUrlOf(dir)
+  if (pg) {
+    const tables = ['state_meta', 'backends', 'secrets', 'retained_copies', 'locks', 'audit', 'knex_migrations']
+    const query = tables.map((t) => `select '${t}', coalesce(json_agg(x order by x::text), '[]') from ${t} x`).join(' union all ')
+    return execFileSync('psql', [pg, '-qAtXc', query], {stdio: 'pipe'})
+  }
   const file = stateFile(dir)
   return existsSync(file) ? readFileSync(file) : null
 }
 
 /** Reads rows straight from the SQLite state, bypassing secretctl (what an attacker with the file sees). */
 export async function queryState<T = Record<string, unknown>>(dir: string, sql: string, bindings: unknown[] = []): Promise<T[]> {
+  const pg = postgresUrlOf(dir)
+  if (pg) {
+    const db = knex({client: 'pg', connection: pg})
+    try {
+      return ((await db.raw(sql, bindings as never)) as {rows: T[]}).rows
+    } finally {
+      await db.destroy()
+    }
+  }
   if (!existsSync(stateFile(dir))) return []
   const db = knex({client: 'sqlite3', connection: {filename: stateFile(dir)}, useNullAsDefault: true})
   try {
@@ -105,8 +147,12 @@ export async function secretBackend(dir: string, name: string): Promise<string |
 
 /** Every audit row must be free of planted values. */
 export async function assertAuditClean(dir: string): Promise<void> {
-  if (!existsSync(stateFile(dir))) return
-  const rows = await queryState(dir, 'select * from audit')
+  if (!postgresUrlOf(dir) && !existsSync(stateFile(dir))) return
+  // A project whose state was never created (e.g. init wrote the manifests elsewhere) has no audit.
+  const rows = await queryState(dir, 'select * from audit').catch((err: Error) => {
+    if (/does not exist|no such table/.test(err.message)) return []
+    throw err
+  })
   assertNoCanary(JSON.stringify(rows), `the audit table of ${dir}`)
   expect(Array.isArray(rows)).toBe(true)
 }
