@@ -4,7 +4,7 @@ import {openWorkspace} from '../../src/engine/workspace.js'
 import {withStateLock} from '../../src/engine/with-state-lock.js'
 import {applyPlan} from '../../src/apply/apply-plan.js'
 import {resolveActor} from '../../src/engine/actor.js'
-import {tokenRotation} from '../../src/plan/compute-plan.js'
+import {summarise, tokenRotation} from '../../src/plan/compute-plan.js'
 import {FORMAT_VERSION} from '../../src/plan/types.js'
 import {renderApplyText} from '../../src/render/apply-text.js'
 import {UsageError} from '../../src/errors.js'
@@ -25,7 +25,7 @@ export default class RotateBackend extends BaseCommand {
       await withStateLock(ws.state, {command: `rotate backend ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}, async () => {
         const meta = await ws.state.meta()
         const change = tokenRotation(args.name, 'rotation requested')
-        const plan = {formatVersion: FORMAT_VERSION, lineage: meta.lineage, serial: meta.serial, manifestsDigest: ws.desired.digest, sourceFingerprints: {}, options: {prune: false, rotate: true, targets: [change.address]}, changes: [change], summary: {create: 0, update: 0, move: 0, delete: 0, rotate: 1, 'set-default': 0}, warnings: []}
+        const plan = {formatVersion: FORMAT_VERSION, lineage: meta.lineage, serial: meta.serial, manifestsDigest: ws.desired.digest, sourceFingerprints: {}, options: {prune: false, rotate: true, targets: [change.address]}, changes: [change], summary: summarise([change]), warnings: []}
         const result = await applyPlan(plan, {state: ws.state, desired: ws.desired, values: ws.values, drivers: ws.drivers, actor: resolveActor(process.env), concurrency: ws.concurrency})
         this.print(renderApplyText(result, this.colour))
         if (!result.ok) process.exitCode = 1
