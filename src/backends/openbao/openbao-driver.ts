@@ -1,17 +1,24 @@
 /**
  * The `openbao` driver (alias `vault`): secrets in a KV v2 mount at `mount/pathPrefix/name`.
- * Plan reads metadata only; writes use check-and-set; deletes remove every version; a 403 is an
- * error naming the path and operation, never "missing". The token comes from the trust root.
+ * Plan reads metadata only; writes use check-and-set when apply gives a version; deletes remove
+ * every version; a 403 is an error naming the operation and path, never "missing". The token
+ * comes from the trust root, read once per driver. No value or token ever reaches a message.
  */
-import pRetry, {AbortError} from 'p-retry'
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteOptions, WriteResult} from '../driver.js'
 import type {SecretValues} from '../../state/types.js'
+import type {TokenApi} from '../../rotation/rotate-token.js'
 import {BackendError} from '../../errors.js'
-import {OpenBaoClient, TransientError, errorsOf, isSealed, type BaoResponse} from './openbao-http-client.js'
+import {OpenBaoClient, OpenBaoTransportError, type OpenBaoClientOptions, type RequestOptions} from './openbao-http-client.js'
+import {casMismatchError, errorsOf, isMissing, responseError, unreachableError, type Attempted, type BaoResponse, type ErrorScope} from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
 import {tokenApi} from './token-api.js'
 
+/** Timings of the driver's HTTP client; the defaults suit production, tests shorten them. */
+export type OpenBaoDriverOptions = Pick<OpenBaoClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>
+
 const CAS_MISMATCH = /check-and-set parameter did not match/
+/** Connection failures that mean the request never reached the server. */
+const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|the url is not valid)$/
 
 export class OpenBaoDriver implements BackendDriver {
   readonly type = 'openbao'
@@ -19,154 +26,195 @@ export class OpenBaoDriver implements BackendDriver {
   readonly name: string
   private readonly config: OpenBaoConfig
   private readonly client: OpenBaoClient
+  private readonly scope: ErrorScope
   private token?: Promise<string>
 
-  constructor(private readonly ctx: DriverContext) {
+  constructor(
+    private readonly ctx: DriverContext,
+    options: OpenBaoDriverOptions = {},
+  ) {
     this.name = ctx.backend.name
     this.config = openBaoConfig(ctx.backend.config)
-    this.client = new OpenBaoClient({backend: this.name, url: this.config.url, namespace: this.config.namespace, concurrency: ctx.concurrency})
+    this.client = new OpenBaoClient({...options, backend: this.name, url: this.config.url, namespace: this.config.namespace, concurrency: ctx.concurrency})
+    this.scope = {backend: this.name, url: this.client.url, mount: this.config.mount}
   }
 
   refFor(secretName: string): string {
     return kvPaths.ref(this.config, secretName)
   }
 
+  /** The trust root's token, read on first use and kept for the driver's life (a failed read is tried again next time). */
   private currentToken(): Promise<string> {
     if (!this.token) {
-      this.token = this.ctx.readTrustRoot(this.config.tokenSecretRef)
-      this.token.catch(() => (this.token = undefined))
+      const pending = this.ctx.readTrustRoot(this.config.tokenSecretRef).then((t) => t.trim())
+      pending.catch(() => {
+        if (this.token === pending) this.token = undefined
+      })
+      this.token = pending
     }
     return this.token
   }
 
-  private async call(method: string, path: string, opts: {body?: unknown; idempotent?: boolean} = {}): Promise<BaoResponse> {
-    return this.client.request(method, path, {token: await this.currentToken(), ...opts})
-  }
-
-  /** The error for an answer that is not what the operation expects. */
-  private failure(operation: string, path: string, r: BaoResponse): BackendError {
-    if (r.status === 403) {
-      return new BackendError(this.name, `permission denied ${operation} ${path}`, {status: 403, forbidden: true, hint: `the token's policy must allow this; \`secretctl rbac print --role applier --backend ${this.name}\` prints the policy`})
-    }
-    if (isSealed(r)) return new BackendError(this.name, `OpenBao at ${this.config.url} is sealed`, {status: 503, hint: 'unseal it and run the same command again'})
-    const text = errorsOf(r.body)
-    if (r.status === 404 && /no handler for route/.test(text)) {
-      return new BackendError(this.name, `no KV v2 engine at mount ${this.config.mount}/ (${operation} ${path})`, {status: 404, hint: `enable one: bao secrets enable -path=${this.config.mount} kv-v2`})
-    }
-    return new BackendError(this.name, `${operation} ${path} answered ${r.status}: ${text}`, {status: r.status})
+  private async call(method: string, path: string, opts: Omit<RequestOptions, 'token'> = {}): Promise<BaoResponse> {
+    return this.client.request(method, path, {token: await this.currentToken(), idempotent: true, ...opts})
   }
 
   async health(): Promise<HealthReport> {
     let r: BaoResponse
     try {
-      r = await this.client.attempt('GET', 'sys/health', {withNamespace: false})
+      // No namespace header (OpenBao refuses it on sys/health) and no token; statuses are the answer, never retried.
+      r = await this.client.retrying(() => this.client.attempt('GET', 'sys/health', {withNamespace: false, transientStatuses: false}))
     } catch (err) {
-      if (!(err instanceof TransientError) || !err.response) return {ok: false, detail: err instanceof Error ? err.message : String(err)}
-      r = err.response
+      if (err instanceof OpenBaoTransportError) return {ok: false, detail: `unreachable: ${err.reason}`}
+      throw err
     }
     if (r.status === 200) return {ok: true, detail: 'ok'}
-    if (r.status === 429 || r.status === 472 || r.status === 473) return {ok: true, detail: 'standby'}
-    if (r.status === 503) return {ok: false, detail: `OpenBao at ${this.config.url} is sealed`}
-    if (r.status === 501) return {ok: false, detail: `OpenBao at ${this.config.url} is not initialised`}
-    return {ok: false, detail: `OpenBao at ${this.config.url} answered health ${r.status}`}
+    // 429 standby, 473 performance standby: they serve requests (forwarding writes to the active node).
+    if (r.status === 429 || r.status === 473) return {ok: true, detail: 'standby'}
+    if (r.status === 503 && r.body?.sealed !== false) return {ok: false, detail: 'sealed'}
+    if (r.status === 501) return {ok: false, detail: 'not initialised'}
+    return {ok: false, detail: `health answered ${r.status}`}
   }
 
   async metadata(secretName: string): Promise<SecretMetadata> {
     const path = kvPaths.metadata(this.config, secretName)
-    const r = await this.call('GET', path, {idempotent: true})
-    if (r.status === 200) return {exists: true, version: Number(r.body.data.current_version)}
-    if (r.status === 404) return {exists: false, version: null}
+    const r = await this.call('GET', path)
+    // current_version stays the latest even when that version is soft-deleted or destroyed: the
+    // secret "exists" with that version, and plan's version compare flags the drift.
+    if (r.status === 200) return {exists: true, version: this.version(r.body?.data?.current_version, 'GET', path)}
+    if (isMissing(r)) return {exists: false, version: null}
     if (r.status === 403) {
-      // A token with the applier's narrow policy may read data but not metadata: the data read
-      // answers the version too. A planner token (metadata read only) never gets here.
-      const data = await this.call('GET', kvPaths.data(this.config, secretName), {idempotent: true})
-      if (data.status === 200 || (data.status === 404 && data.body?.data?.metadata)) return {exists: true, version: Number(data.body.data.metadata.version)}
-      if (data.status === 404) return {exists: false, version: null}
-      throw this.failure('reading metadata at', path, r)
+      // The narrow policy of mcpctl's guide grants data read but no metadata read: the data read
+      // answers the version too (its value stays in memory and is dropped). A planner token reads
+      // metadata and never gets here; a token refused both ways gets the metadata 403.
+      const data = await this.call('GET', kvPaths.data(this.config, secretName))
+      if ((data.status === 200 || isMissing(data)) && data.body?.data?.metadata) {
+        return {exists: true, version: this.version(data.body.data.metadata.version, 'GET', path)}
+      }
+      if (isMissing(data)) return {exists: false, version: null}
     }
-    throw this.failure('reading metadata at', path, r)
+    throw responseError(this.scope, {operation: 'reading metadata at', method: 'GET', path}, r)
   }
 
   async read(secretName: string): Promise<SecretValues | undefined> {
     const path = kvPaths.data(this.config, secretName)
-    const r = await this.call('GET', path, {idempotent: true})
-    if (r.status === 404) return undefined
-    if (r.status !== 200) throw this.failure('reading', path, r)
-    const data = r.body?.data?.data
+    const r = await this.call('GET', path)
+    // A 404 with `{"errors":[]}` is missing; so is KV v2's 404 success body of a soft-deleted or
+    // destroyed latest version (`data.data` null). Any other 404 is an error (see isMissing).
+    if (isMissing(r)) return undefined
+    if (r.status !== 200) throw responseError(this.scope, {operation: 'reading', method: 'GET', path}, r)
+    if (!r.body?.data || !('metadata' in r.body.data)) throw this.notKvV2(path)
+    const data: unknown = r.body.data.data
     if (data === null || data === undefined) return undefined
-    for (const [k, v] of Object.entries(data)) {
-      if (typeof v !== 'string') throw new BackendError(this.name, `${path} key ${k} is not a string; secretctl stores string values only`)
+    if (typeof data !== 'object' || Array.isArray(data)) throw new BackendError(this.name, `the secret at ${path} is not a map of keys to values`)
+    for (const [key, value] of Object.entries(data)) {
+      if (typeof value !== 'string') {
+        throw new BackendError(this.name, `the secret at ${path} holds a non-string value under key ${key}; secretctl stores only string values`, {
+          hint: 'store the value as a string (JSON-encode it, for instance), or keep this secret out of secretctl',
+        })
+      }
     }
     return data as SecretValues
   }
 
   async write(secretName: string, values: SecretValues, opts: WriteOptions = {}): Promise<WriteResult> {
     const path = kvPaths.data(this.config, secretName)
-    const body = opts.cas === undefined ? {data: values} : {options: {cas: opts.cas}, data: values}
+    const attempted: Attempted = {operation: 'writing', method: 'POST', path}
+    const {cas} = opts
+    const body = cas === undefined ? {data: values} : {options: {cas}, data: values}
     const token = await this.currentToken()
-    let attempts = 0
-    // Only a check-and-set write is retried: if an earlier attempt landed, the retry's CAS fails,
-    // and reading back the same values proves the write took effect.
-    const version = await pRetry(
-      async () => {
-        attempts++
-        let r: BaoResponse
-        try {
-          r = await this.client.attempt('POST', path, {token, body})
-        } catch (err) {
-          if (err instanceof TransientError && opts.cas !== undefined) throw err
-          if (err instanceof TransientError) throw new AbortError(err.response ? this.failure('writing', path, err.response) : new BackendError(this.name, err.message))
-          throw new AbortError(err as Error)
-        }
-        if (r.status === 200) return Number(r.body.data.version)
-        if (r.status === 400 && CAS_MISMATCH.test(errorsOf(r.body))) {
-          if (attempts > 1) {
-            const landed = await this.call('GET', path, {idempotent: true})
-            if (landed.status === 200 && sameValues(landed.body.data.data, values)) return Number(landed.body.data.metadata.version)
-          }
-          throw new AbortError(
-            new BackendError(this.name, `${path} changed on the server since secretctl last wrote it (check-and-set expected version ${opts.cas})`, {
-              status: 400,
-              hint: 'run `secretctl plan` to see the drift, then apply again',
-            }),
-          )
-        }
-        throw new AbortError(this.failure('writing', path, r))
-      },
-      {retries: 4, minTimeout: 100, maxTimeout: 2_000, factor: 2, randomize: true},
-    ).catch((err) => {
-      if (err instanceof TransientError) throw err.response ? this.failure('writing', path, err.response) : new BackendError(this.name, err.message)
-      throw err
-    })
-    return {externalRef: this.refFor(secretName), version, rowData: null}
+    let r: BaoResponse
+    try {
+      // Only a check-and-set write is retried: should an attempt land and its answer be lost, the
+      // retry's check-and-set fails, and reading back our own values proves the write took
+      // effect. A write without one is sent once (a retry could overwrite someone else's).
+      r = await this.client.retrying(async (attemptNumber) => {
+        const answer = await this.client.attempt('POST', path, {token, body})
+        if (attemptNumber > 1 && isCasMismatch(answer)) return (await this.landed(path, values, cas!)) ?? answer
+        return answer
+      }, cas !== undefined)
+    } catch (err) {
+      if (!(err instanceof OpenBaoTransportError)) throw err
+      if (!err.response) throw unreachableError(this.scope, NEVER_SENT.test(err.reason) ? err.reason : `${err.reason} (the write to ${path} may or may not have landed)`)
+      r = err.response
+    }
+    if (r.status === 200) return {externalRef: this.refFor(secretName), version: this.version(r.body?.data?.version, 'POST', path), rowData: null}
+    if (r.status === 204) throw this.notKvV2(path)
+    if (isCasMismatch(r)) throw casMismatchError(this.scope, path, cas ?? 0)
+    throw responseError(this.scope, attempted, r)
+  }
+
+  /**
+   * After a retried check-and-set write failed its check: the version holding exactly `values`
+   * (an earlier attempt landed) as a success answer, or undefined when the secret holds something
+   * else (the mismatch stands). The values are compared in memory, never logged.
+   */
+  private async landed(path: string, values: SecretValues, cas: number): Promise<BaoResponse | undefined> {
+    const r = await this.call('GET', path)
+    if (r.status !== 200) {
+      throw new BackendError(this.name, `a write to ${path} may have landed before its answer was lost, and reading it back to confirm answered ${r.status}: ${errorsOf(r.body)}`, {
+        status: r.status,
+        hint: `run secretctl plan: it shows whether the secret holds version ${cas + 1}`,
+      })
+    }
+    if (!sameValues(r.body?.data?.data, values)) return undefined
+    return {status: 200, body: {data: {version: r.body.data.metadata?.version}}}
   }
 
   async delete(secretName: string): Promise<void> {
-    // DELETE on metadata removes every version: a DELETE on data would only soft-delete the latest.
+    // DELETE on the metadata path removes every version and the metadata: a DELETE on the data
+    // path only soft-deletes the latest version, leaving the values recoverable on the server.
     const path = kvPaths.metadata(this.config, secretName)
-    const r = await this.call('DELETE', path, {idempotent: true})
-    if (r.status !== 204 && r.status !== 200 && r.status !== 404) throw this.failure('deleting', path, r)
+    const r = await this.call('DELETE', path)
+    if (r.status === 204 || r.status === 200 || isMissing(r)) return
+    throw responseError(this.scope, {operation: 'deleting', method: 'DELETE', path}, r)
   }
 
   async list(): Promise<string[]> {
-    // GET ?list=true, not the LIST method: fetch cannot be relied on to send a non-standard method.
+    // GET ?list=true rather than the LIST method: fetch (undici) cannot be relied on to send a
+    // non-standard method, and OpenBao treats both the same.
     const path = kvPaths.list(this.config)
-    const r = await this.call('GET', `${path}?list=true`, {idempotent: true})
-    if (r.status === 404) return []
-    if (r.status !== 200) throw this.failure('listing', path, r)
-    return ((r.body?.data?.keys ?? []) as string[]).filter((k) => !k.endsWith('/')).sort()
+    const r = await this.call('GET', `${path}?list=true`)
+    if (isMissing(r)) return []
+    if (r.status !== 200) throw responseError(this.scope, {operation: 'listing', method: 'LIST', path}, r)
+    const keys: unknown = r.body?.data?.keys
+    if (!Array.isArray(keys)) return []
+    // Names are flat: sub-folders (`dir/`) are not secretctl's.
+    return keys.filter((k): k is string => typeof k === 'string' && !k.endsWith('/')).sort()
   }
 
-  async tokenAccess() {
+  async tokenAccess(): Promise<{api: TokenApi; currentToken: string}> {
     return {api: tokenApi(this.client), currentToken: await this.currentToken()}
   }
+
+  private version(raw: unknown, method: string, path: string): number {
+    const v = Number(raw)
+    if (!Number.isInteger(v) || v < 0) throw new BackendError(this.name, `${method} ${path} answered without a version number`)
+    return v
+  }
+
+  private notKvV2(path: string): BackendError {
+    return new BackendError(this.name, `the mount ${this.config.mount}/ answered ${path} like a KV version 1 engine; secretctl needs KV v2`, {
+      hint: `upgrade it: bao kv enable-versioning ${this.config.mount}/`,
+    })
+  }
 }
 
-function sameValues(a: Record<string, unknown> | null | undefined, b: SecretValues): boolean {
-  if (!a) return false
+function isCasMismatch(r: BaoResponse): boolean {
+  return r.status === 400 && CAS_MISMATCH.test(errorsOf(r.body))
+}
+
+function sameValues(stored: unknown, written: SecretValues): boolean {
+  if (!stored || typeof stored !== 'object') return false
+  const a = stored as Record<string, unknown>
   const ka = Object.keys(a).sort()
-  const kb = Object.keys(b).sort()
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k])
+  const kb = Object.keys(written).sort()
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === written[k])
 }
 
-export const createOpenBaoDriver: DriverFactory = (ctx: DriverContext) => new OpenBaoDriver(ctx)
+/** A factory with other timings (tests shorten the backoff and the timeout). */
+export function openBaoDriverFactory(options: OpenBaoDriverOptions = {}): DriverFactory {
+  return (ctx: DriverContext) => new OpenBaoDriver(ctx, options)
+}
+
+export const createOpenBaoDriver: DriverFactory = openBaoDriverFactory()

@@ -10,6 +10,6 @@ export function tokenApi(client: OpenBaoClient): TokenApi {
 export function bootstrapApi(client: OpenBaoClient): BootstrapApi {
   return {
     ...tokenApi(client),
-    health: () => client.request('GET', 'sys/health', {withNamespace: false, idempotent: false}),
+    health: () => client.request('GET', 'sys/health', {withNamespace: false, idempotent: true, transientStatuses: false}),
   }
 }
