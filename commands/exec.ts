@@ -25,10 +25,11 @@ export default class Exec extends BaseCommand {
     const mappings = flags.secret.map(parseSecretMapping)
     const state = await openStateReadOnly(flags)
     const env: Record<string, string> = {}
+    const resolver = new SecretResolver(state, process.env)
     try {
-      const resolver = new SecretResolver(state, process.env)
       for (const m of mappings) Object.assign(env, environmentFor(m, await resolver.resolve(m.name)))
     } finally {
+      await resolver.close()
       await state.close()
     }
     const child = await execa(cmd, args, {env, extendEnv: true, stdio: 'inherit', reject: false})

@@ -69,11 +69,14 @@ export class BackendError extends SecretctlError {
   readonly status?: number
   /** True when the backend said "forbidden": never to be read as "missing". */
   readonly forbidden: boolean
+  /** True when a check-and-set write found another version than the one it named. */
+  readonly casMismatch: boolean
 
-  constructor(backend: string, message: string, opts: {status?: number; forbidden?: boolean; hint?: string} = {}) {
+  constructor(backend: string, message: string, opts: {status?: number; forbidden?: boolean; casMismatch?: boolean; hint?: string} = {}) {
     super(`backend ${backend}: ${message}`, opts.hint)
     this.backend = backend
     this.status = opts.status
     this.forbidden = opts.forbidden ?? false
+    this.casMismatch = opts.casMismatch ?? false
   }
 }

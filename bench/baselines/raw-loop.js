@@ -1,12 +1,13 @@
 /**
  * Baseline (a): the OpenBao test server's raw capacity for a move's request mix. For each of N
- * secrets, the two requests secretctl's move sends to OpenBao — `GET secret/metadata/PREFIX/NAME`
- * (404 for a new destination) then `POST secret/data/PREFIX/NAME` with `options.cas = 0` — from
- * CONCURRENCY workers over keep-alive connections (node:http Agent, maxSockets = CONCURRENCY), the
- * same token and policy as secretctl. No retries: any status other than the expected one fails it.
+ * secrets, the request secretctl's move sends to OpenBao — `POST secret/data/PREFIX/NAME` with
+ * `options.cas = 0` (a new destination; secretctl reads metadata only when that check fails) —
+ * from CONCURRENCY workers over keep-alive connections (node:http Agent, maxSockets =
+ * CONCURRENCY), the same token and policy as secretctl. No retries: any status other than 200
+ * fails it.
  *
  * usage: node bench/baselines/raw-loop.js URL TOKEN PREFIX N CONCURRENCY
- * prints {"requests": 2N, "ms": …, "requestsPerSecond": …}
+ * prints {"requests": N, "ms": …, "requestsPerSecond": …}
  */
 import http from 'node:http'
 
@@ -43,9 +44,6 @@ let requests = 0
 async function worker() {
   while (next < n) {
     const name = `s-${String(next++).padStart(5, '0')}`
-    const meta = await request('GET', `secret/metadata/${prefix}/${name}`)
-    requests++
-    if (meta.status !== 404) throw new Error(`metadata ${name}: ${meta.status}`)
     const put = await request('POST', `secret/data/${prefix}/${name}`, {options: {cas: 0}, data: {API_KEY: 'x'.repeat(32)}})
     requests++
     if (put.status !== 200) throw new Error(`write ${name}: ${put.status}`)

@@ -44,8 +44,8 @@ The admin token is used in memory only and persisted nowhere.`
     if (!admin.trim()) throw new UsageError('the admin token is empty', 'give a token with the rights to write mounts, policies and token roles')
     const config = await readProjectConfig(flags.dir)
     const state = await openStateFor(config.state, {dir: flags.dir, state: flags.state, env: process.env})
+    const client = new OpenBaoClient({backend: args.name, url: flags.url, namespace: flags.namespace})
     try {
-      const client = new OpenBaoClient({backend: args.name, url: flags.url, namespace: flags.namespace})
       const result = await withStateLock(state, {command: `bootstrap openbao ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}, () =>
         bootstrapOpenBao(
           {
@@ -73,6 +73,7 @@ The admin token is used in memory only and persisted nowhere.`
         `\nNext: move secrets to ${args.name} by setting \`backend: ${args.name}\` in their manifests${flags['no-default'] ? '' : ' (or leave `backend:` out: it is now the default)'}, then\n  secretctl plan -d ${flags.dir}\n  secretctl apply -d ${flags.dir}\n`,
       )
     } finally {
+      await client.close()
       await state.close()
     }
   }

@@ -9,8 +9,10 @@ import pLimit from 'p-limit'
 import type {Change, Plan, SecretView} from '../plan/types.js'
 import {FORMAT_VERSION, Phase} from '../plan/types.js'
 import type {DesiredModel} from '../manifests/types.js'
-import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
+import type {KeyRecord, SecretRecord, SecretValues, StateStore} from '../state/types.js'
 import type {DriverPool} from '../backends/driver-pool.js'
+import type {BackendDriver, WriteResult} from '../backends/driver.js'
+import {BackendError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
 import {generateValue} from '../sources/generate-value.js'
 import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
@@ -38,12 +40,24 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const outcomes = new Map<Change, ChangeOutcome>()
   const failedBackends = new Map<string, string>()
   let bumped: Promise<number> | undefined
+  /** The secret rows as the current phase began (see below), or undefined: read each row. */
+  let live: Map<string, SecretRecord> | undefined
 
-  const record = async (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
+  // Audit rows commit in groups off each change's path (group-commit.ts); all are awaited before
+  // the apply returns. A process killed mid-apply can lose the rows of its last changes, as it
+  // could before they were grouped: the changes themselves are safe, and the next plan shows them.
+  const pending: Promise<unknown>[] = []
+  const later = (p: Promise<unknown>) => {
+    p.catch(() => {}) // observed below; not an unhandled rejection meanwhile
+    pending.push(p)
+    return p
+  }
+
+  const record = (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
     const o: ChangeOutcome = {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
     outcomes.set(c, o)
-    if (outcome === 'applied') bumped ??= ctx.state.bumpSerial()
-    await ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail})
+    if (outcome === 'applied') bumped ??= later(ctx.state.bumpSerial()) as Promise<number>
+    later(ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail}))
     ctx.onOutcome?.(o)
   }
 
@@ -51,7 +65,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     const blocked = blockingBackend(c, failedBackends)
     if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
     try {
-      const warnings = await executeChange(c, ctx, now)
+      const warnings = await executeChange(c, ctx, now, live)
       await record(c, 'applied', c.reason, warnings)
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
@@ -64,16 +78,20 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     const batch = plan.changes.filter((c) => c.phase === phase)
     if (phase === Phase.Secrets || phase === Phase.SecretDeletes) {
       await checkHealth(batch, ctx, failedBackends)
+      // One read of every row instead of one per change: within a phase each secret has one
+      // change, and nothing else writes the state while the apply holds the lock.
+      live = new Map((await ctx.state.listSecrets()).map((s) => [s.name, s]))
       const limit = pLimit(Math.max(1, ctx.concurrency))
       await Promise.all(batch.map((c) => limit(() => run(c))))
+      live = undefined
     } else {
       if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
       for (const c of batch) await run(c)
     }
   }
 
+  await Promise.all(pending)
   const meta = await ctx.state.meta()
-  if (bumped) await bumped
   const changes = plan.changes.map((c) => outcomes.get(c)!)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
@@ -111,7 +129,7 @@ async function checkHealth(batch: Change[], ctx: ApplyContext, failed: Map<strin
 }
 
 /** Runs one change; returns warnings for things that failed after the change took effect. */
-async function executeChange(c: Change, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRows): Promise<string[]> {
   const {state, drivers} = ctx
   if (c.kind === 'backend') {
     if (c.action === 'create' || c.action === 'update') {
@@ -128,8 +146,8 @@ async function executeChange(c: Change, ctx: ApplyContext, now: () => Date): Pro
     return []
   }
   if (c.kind === 'secret') {
-    if (c.action === 'delete') return deleteSecret(c, ctx)
-    return writeSecret(c, ctx, now)
+    if (c.action === 'delete') return deleteSecret(c, ctx, live)
+    return writeSecret(c, ctx, now, live)
   }
   if (c.kind === 'token' && c.action === 'rotate') return rotateToken(c.name, ctx, now)
   throw new Error(`${c.action} of ${c.kind} is not supported yet`)
@@ -147,8 +165,15 @@ async function rotateToken(backendName: string, ctx: ApplyContext, now: () => Da
   return outcome.warnings
 }
 
-async function deleteSecret(c: Change, ctx: ApplyContext): Promise<string[]> {
-  const live = await ctx.state.getSecret(c.name)
+/** The secret rows read at the start of the phase, when there is such a snapshot. */
+type LiveRows = Map<string, SecretRecord> | undefined
+
+function liveRow(name: string, ctx: ApplyContext, rows: LiveRows): Promise<SecretRecord | undefined> {
+  return rows ? Promise.resolve(rows.get(name)) : ctx.state.getSecret(name)
+}
+
+async function deleteSecret(c: Change, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
+  const live = await liveRow(c.name, ctx, rows)
   if (!live) return []
   const driver = await ctx.drivers.get(live.backend)
   await driver.delete(c.name)
@@ -156,11 +181,11 @@ async function deleteSecret(c: Change, ctx: ApplyContext): Promise<string[]> {
   return []
 }
 
-async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
   const {state, drivers} = ctx
   const name = c.name
   const destName = (c.after as SecretView).backend
-  const live = await state.getSecret(name)
+  const live = await liveRow(name, ctx, rows)
   const dest = await drivers.get(destName)
   const source = live ? await drivers.get(live.backend) : undefined
   const isMove = !!live && live.backend !== destName
@@ -202,13 +227,18 @@ async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date): Promi
   let cas: number | undefined
   if (dest.capabilities.checkAndSet) {
     if (!isMove && live && live.backendVersion !== null && !c.drift) cas = live.backendVersion
-    else {
-      // A create, a move (the destination may hold a copy from an interrupted run), or an approved drift overwrite.
-      const meta = await dest.metadata(name)
-      cas = meta.exists ? (meta.version ?? 0) : 0
-    }
+    else if (c.drift) cas = await versionOn(dest, name)
+    else cas = 0 // a create or a move: normally nothing is there yet
   }
-  const written = await dest.write(name, values, {cas})
+  let written: WriteResult
+  try {
+    written = await dest.write(name, values, {cas})
+  } catch (err) {
+    // A create or a move found a copy at the destination (an interrupted run's): it is replaced
+    // at the version it holds. One request more, only then; the usual first write needs none.
+    if (!(cas === 0 && !c.drift && err instanceof BackendError && err.casMismatch)) throw err
+    written = await dest.write(name, values, {cas: await versionOn(dest, name)})
+  }
   await state.putSecret({
     name,
     backend: destName,
@@ -220,7 +250,9 @@ async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date): Promi
       ? {retainOn: {backend: live!.backend, externalRef: live!.externalRef, rowData: source!.capabilities.storesInState ? (current ?? null) : null}}
       : {}),
   })
-  if (isMove && !c.keepSource) {
+  // A backend that stores values in the state lost them in the placement transaction just now:
+  // nothing is left there to delete.
+  if (isMove && !c.keepSource && !source!.capabilities.storesInState) {
     try {
       await source!.delete(name)
     } catch (err) {
@@ -228,4 +260,10 @@ async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date): Promi
     }
   }
   return []
+}
+
+/** The version a check-and-set write must name to replace what the backend holds (0: nothing). */
+async function versionOn(driver: BackendDriver, name: string): Promise<number> {
+  const meta = await driver.metadata(name)
+  return meta.exists ? (meta.version ?? 0) : 0
 }

@@ -9,6 +9,8 @@ import {BackendError, StateError} from '../errors.js'
 
 export class DriverPool {
   private readonly drivers = new Map<string, BackendDriver>()
+  /** Every driver built, forgotten ones too, so that close() reaches their connections. */
+  private readonly built = new Set<BackendDriver>()
   private readonly trustRootCache = new Map<string, Promise<string>>()
 
   constructor(
@@ -30,6 +32,7 @@ export class DriverPool {
       readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
     })
     this.drivers.set(backendName, driver)
+    this.built.add(driver)
     return driver
   }
 
@@ -62,6 +65,14 @@ export class DriverPool {
       this.trustRootCache.set(id, pending)
     }
     return pending
+  }
+
+  /** Closes every driver's connections. */
+  async close(): Promise<void> {
+    const drivers = [...this.built]
+    this.built.clear()
+    this.drivers.clear()
+    await Promise.allSettled(drivers.map((d) => d.close?.()))
   }
 
   /** Drop cached trust-root values (after a token rotation wrote a new one). */

@@ -56,6 +56,8 @@ export interface BackendDriver {
   metadata(secretName: string): Promise<SecretMetadata>
   /** For backends whose token secretctl can rotate: the API and the token in use now. */
   tokenAccess?(): Promise<{api: TokenApi; currentToken: string}>
+  /** Release connections held open (keep-alive); the run is over. */
+  close?(): Promise<void>
 }
 
 /** What a driver factory receives. `tokenResolver` reads a trust-root secret's value (cached per run). */

@@ -38,7 +38,11 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env)
-  return {desired, values, state, drivers, concurrency, close: () => state.close()}
+  const close = async () => {
+    await drivers.close()
+    await state.close()
+  }
+  return {desired, values, state, drivers, concurrency, close}
 }
 
 /** Opens the state named by --state, SECRETCTL_STATE or secretctl.yaml, in that order. */

@@ -22,4 +22,9 @@ export class SecretResolver {
     if (!values) throw new BackendError(row.backend, `holds no value for secret ${name}, although the state says it does (drift)`, {hint: 'run `secretctl plan` to see the drift'})
     return values
   }
+
+  /** Closes the backends' connections (not the state: it belongs to the caller). */
+  close(): Promise<void> {
+    return this.drivers.close()
+  }
 }

@@ -8,6 +8,8 @@ import {createHmac} from 'node:crypto'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
+import DataLoader from 'dataloader'
+import {GroupCommit, type BatchWriter} from './group-commit.js'
 import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
 import type {
   AuditEntry,
@@ -30,6 +32,11 @@ export const DEFAULT_BACKEND = 'default'
 
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
+
+/** Rows per multi-row INSERT: at 8 bindings a row, well under SQLite's limit of bound variables. */
+const ROWS_PER_INSERT = 100
+/** Names per `IN (…)` list. */
+const NAMES_PER_STATEMENT = 500
 
 interface BackendRow {
   id: number
@@ -80,11 +87,15 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   readonly dialect: 'sqlite' | 'postgres'
   private readonly now: () => Date
   private salt?: Promise<Buffer>
+  /** The hot writes of an apply (placements, deletes, audit rows) commit in groups. */
+  private readonly writes: GroupCommit
+  private readonly backendIds = new Map<string, number>()
 
   constructor(
     private readonly db: Knex,
     opts: KnexStateStoreOptions,
   ) {
+    this.writes = new GroupCommit(db)
     this.location = opts.location
     this.dialect = opts.dialect
     this.now = opts.now ?? (() => new Date())
@@ -168,6 +179,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
       await trx('retained_copies').where({backend_id: backend.id}).delete()
       await trx('backends').where({id: backend.id}).delete()
     })
+    this.backendIds.delete(name)
   }
 
   async setTokenMeta(backend: string, meta: TokenMeta): Promise<void> {
@@ -204,50 +216,19 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     return row ? toSecret(row) : undefined
   }
 
-  async readRowData(name: string): Promise<SecretValues | null> {
-    const row: {data: string | null} | undefined = await this.db('secrets').where({name}).first('data')
-    return row ? parseJson<SecretValues>(row.data) : null
+  async readRowData(name: string, onBackend?: string): Promise<SecretValues | null> {
+    const row = await this.rowReads.load(name)
+    if (!row || (onBackend !== undefined && row.backend !== onBackend)) return null
+    return parseJson<SecretValues>(row.data)
   }
 
-  async putSecret(p: SecretPlacement): Promise<void> {
-    const at = this.timestamp()
-    await this.db.transaction(async (trx) => {
-      const dest = await this.requireBackend(trx, p.backend)
-      const fields = {
-        backend_id: dest.id,
-        external_ref: p.externalRef,
-        data: toJson(p.rowData),
-        keys: JSON.stringify(sortKeys(p.keys)),
-        backend_version: p.backendVersion,
-        updated_at: at,
-      }
-      const updated = await trx('secrets').where({name: p.name}).update(fields)
-      if (updated === 0) await trx('secrets').insert({name: p.name, ...fields, created_at: at})
-
-      // Back on a backend where a copy was retained: the row is now the copy.
-      await trx('retained_copies').where({secret_name: p.name, backend_id: dest.id}).delete()
-
-      if (p.retainOn && p.retainOn.backend !== p.backend) {
-        const kept = await this.requireBackend(trx, p.retainOn.backend)
-        await trx('retained_copies')
-          .insert({
-            secret_name: p.name,
-            backend_id: kept.id,
-            external_ref: p.retainOn.externalRef,
-            data: toJson(p.retainOn.rowData),
-            created_at: at,
-          })
-          .onConflict(['secret_name', 'backend_id'])
-          .merge(['external_ref', 'data', 'created_at'])
-      }
-    })
+  putSecret(p: SecretPlacement): Promise<void> {
+    return this.writes.write(this.writePlacements, {...p, at: this.timestamp()})
   }
 
   /** Removes the row (and its plaintext data). Retained copies elsewhere are kept: they are real copies. */
-  async deleteSecret(name: string): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('secrets').where({name}).delete()
-    })
+  deleteSecret(name: string): Promise<void> {
+    return this.writes.write(this.deleteRows, name)
   }
 
   async listRetainedCopies(): Promise<RetainedCopy[]> {
@@ -266,13 +247,8 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     return row ? parseJson<SecretValues>(row.data) : undefined
   }
 
-  async deleteRetainedCopy(secretName: string, backend: string): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
-      const b: BackendRow | undefined = await trx('backends').where({name: backend}).first()
-      if (!b) return false
-      const n = await trx('retained_copies').where({secret_name: secretName, backend_id: b.id}).delete()
-      return n > 0
-    })
+  deleteRetainedCopy(secretName: string, backend: string): Promise<void> {
+    return this.writes.write(this.deleteRetained, {secretName, backend})
   }
 
   // ---- serial and audit ----
@@ -284,17 +260,15 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     })
   }
 
-  async audit(entry: AuditEntry): Promise<void> {
-    await this.db.transaction(async (trx) => {
-      await trx('audit').insert({
-        at: this.timestamp(),
-        run_id: entry.runId,
-        actor: entry.actor,
-        address: entry.address,
-        action: entry.action,
-        outcome: entry.outcome,
-        detail: entry.detail ?? null,
-      })
+  audit(entry: AuditEntry): Promise<void> {
+    return this.writes.write(this.insertAudit, {
+      at: this.timestamp(),
+      run_id: entry.runId,
+      actor: entry.actor,
+      address: entry.address,
+      action: entry.action,
+      outcome: entry.outcome,
+      detail: entry.detail ?? null,
     })
   }
 
@@ -332,6 +306,82 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     await this.db.destroy()
   }
 
+  // ---- batched reads and writes (see group-commit.ts) ----
+
+  /** Row reads issued together (a move reads many plaintext sources at once) go in one query. */
+  private readonly rowReads = new DataLoader<string, {data: string | null; backend: string} | undefined>(
+    async (names) => {
+      const found = new Map<string, {data: string | null; backend: string}>()
+      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
+        const rows: {name: string; data: string | null; backend: string}[] = await this.db('secrets as s')
+          .join('backends as b', 'b.id', 's.backend_id')
+          .whereIn('s.name', chunk)
+          .select('s.name', 's.data', 'b.name as backend')
+        for (const r of rows) found.set(r.name, {data: r.data, backend: r.backend})
+      }
+      return names.map((n) => found.get(n))
+    },
+    // Rows change under the apply: every load reads the database.
+    {cache: false, maxBatchSize: NAMES_PER_STATEMENT},
+  )
+
+  /** Create rows or flip them to new placements; forget copies retained where they now are; record copies left behind. */
+  private readonly writePlacements: BatchWriter<SecretPlacement & {at: string}> = async (trx, placements) => {
+    const rows = []
+    for (const p of placements) {
+      rows.push({
+        name: p.name,
+        backend_id: await this.backendId(trx, p.backend),
+        external_ref: p.externalRef,
+        data: toJson(p.rowData),
+        keys: JSON.stringify(sortKeys(p.keys)),
+        backend_version: p.backendVersion,
+        updated_at: p.at,
+        created_at: p.at,
+      })
+    }
+    for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+      await trx('secrets').insert(chunk).onConflict('name').merge(['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'])
+    }
+    // Back on a backend where a copy was retained: the row is now the copy.
+    const byBackend = new Map<number, string[]>()
+    for (const r of rows) byBackend.set(r.backend_id, [...(byBackend.get(r.backend_id) ?? []), r.name])
+    for (const [backendId, names] of byBackend) {
+      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) await trx('retained_copies').where({backend_id: backendId}).whereIn('secret_name', chunk).delete()
+    }
+    for (const p of placements) {
+      if (!p.retainOn || p.retainOn.backend === p.backend) continue
+      await trx('retained_copies')
+        .insert({
+          secret_name: p.name,
+          backend_id: await this.backendId(trx, p.retainOn.backend),
+          external_ref: p.retainOn.externalRef,
+          data: toJson(p.retainOn.rowData),
+          created_at: p.at,
+        })
+        .onConflict(['secret_name', 'backend_id'])
+        .merge(['external_ref', 'data', 'created_at'])
+    }
+  }
+
+  private readonly deleteRows: BatchWriter<string> = async (trx, names) => {
+    for (const chunk of chunks(names, NAMES_PER_STATEMENT)) await trx('secrets').whereIn('name', chunk).delete()
+  }
+
+  private readonly deleteRetained: BatchWriter<{secretName: string; backend: string}> = async (trx, copies) => {
+    const byBackend = new Map<string, string[]>()
+    for (const c of copies) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c.secretName])
+    for (const [backend, names] of byBackend) {
+      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
+        await trx('retained_copies').whereIn('backend_id', trx('backends').select('id').where({name: backend})).whereIn('secret_name', chunk).delete()
+      }
+    }
+  }
+
+  private readonly insertAudit: BatchWriter<Record<string, string | null>> = async (trx, rows) => {
+    for (const chunk of chunks(rows, ROWS_PER_INSERT)) await trx('audit').insert(chunk)
+  }
+
   // ---- helpers ----
 
   private timestamp(): string {
@@ -342,6 +392,18 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     const row = await q('state_meta').first('lineage', 'serial', 'salt')
     if (!row) throw new StateError(`the state at ${this.location} has no lineage record (state_meta is empty)`, 'the state database is damaged; restore it from a backup')
     return row
+  }
+
+  /**
+   * A backend's row id, looked up once per store: ids never change while the row exists, and a
+   * delete through this store forgets it (a write naming a vanished id fails on the foreign key).
+   */
+  private async backendId(trx: Knex.Transaction, name: string): Promise<number> {
+    const known = this.backendIds.get(name)
+    if (known !== undefined) return known
+    const id = Number((await this.requireBackend(trx, name)).id)
+    this.backendIds.set(name, id)
+    return id
   }
 
   private async requireBackend(trx: Knex.Transaction, name: string): Promise<BackendRow> {
@@ -407,4 +469,10 @@ function parseJson<T>(text: string | null): T | null {
 
 function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]!]))
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }

@@ -11,8 +11,8 @@ export interface RetainedCopyStore {
    * the backend itself), or undefined when there is no such copy.
    */
   readRetainedData(secretName: string, backend: string): Promise<SecretValues | null | undefined>
-  /** Forget the copy of `secretName` retained on `backend`; true when there was one. */
-  deleteRetainedCopy(secretName: string, backend: string): Promise<boolean>
+  /** Forget the copy of `secretName` retained on `backend`, if there is one. */
+  deleteRetainedCopy(secretName: string, backend: string): Promise<void>
 }
 
 export function hasRetainedCopies(state: StateStore): state is StateStore & RetainedCopyStore {

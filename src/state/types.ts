@@ -145,7 +145,7 @@ export interface StateStore {
   listSecrets(): Promise<SecretRecord[]>
   getSecret(name: string): Promise<SecretRecord | undefined>
   /** Plaintext values held in the row, when the secret is on a backend that stores in the state. */
-  readRowData(name: string): Promise<SecretValues | null>
+  readRowData(name: string, onBackend?: string): Promise<SecretValues | null>
   /**
    * Create the row or flip it to a new placement in one transaction: backend, external ref,
    * row data (cleared when null), keys, version; and, with `retainOn`, record the copy left behind.

@@ -183,6 +183,10 @@ export class OpenBaoDriver implements BackendDriver {
     return keys.filter((k): k is string => typeof k === 'string' && !k.endsWith('/')).sort()
   }
 
+  close(): Promise<void> {
+    return this.client.close()
+  }
+
   async tokenAccess(): Promise<{api: TokenApi; currentToken: string}> {
     return {api: tokenApi(this.client), currentToken: await this.currentToken()}
   }

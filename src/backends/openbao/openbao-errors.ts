@@ -83,7 +83,7 @@ export function casMismatchError(s: ErrorScope, path: string, cas: number): Back
   return new BackendError(
     s.backend,
     `the secret at ${path} changed on the server since secretctl last wrote it (check-and-set expected version ${cas}); run secretctl plan to see the drift`,
-    {status: 400},
+    {status: 400, casMismatch: true},
   )
 }
 

@@ -30,8 +30,8 @@ export class PlaintextDriver implements BackendDriver {
 
   /** The row's values when the secret lives here, else a copy retained here by a keepSource move. */
   async read(secretName: string): Promise<SecretValues | undefined> {
-    const row = await this.state.getSecret(secretName)
-    if (row && row.backend === this.name) return (await this.state.readRowData(secretName)) ?? undefined
+    const placed = await this.state.readRowData(secretName, this.name)
+    if (placed) return placed
     return (await this.retained().readRetainedData(secretName, this.name)) ?? undefined
   }
 
