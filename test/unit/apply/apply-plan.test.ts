@@ -12,6 +12,7 @@ import type {StateStore} from '../../../src/state/types.js'
 import {sqliteFactory} from '../../support/state-factories.js'
 import {backendManifest, secretManifest, desiredModel} from '../plan/model-builders.js'
 import type {DesiredModel} from '../../../src/manifests/types.js'
+import {startOpenBaoTestServer} from '../../support/openbao/index.js'
 
 const factory = sqliteFactory()
 afterAll(() => factory.cleanup())
@@ -93,5 +94,32 @@ describe('applyPlan', () => {
     expect(order).toEqual(['applied secret.x', 'applied backend.old'])
     expect(result.ok).toBe(true)
     expect(await state.getBackend('old')).toBeUndefined()
+  })
+
+  it('a move to OpenBao writes with check-and-set 0 and no metadata read; a copy left by an interrupted run is replaced at its version', async () => {
+    const server = await startOpenBaoTestServer()
+    try {
+      const state = await factory.create()
+      const bao = backendManifest('bao', {type: 'openbao', config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'}})
+      const creds = secretManifest('bao-creds', {token: 'env'})
+      const vals = values({'bao-creds': {token: server.rootToken}, a: {K: 'value-a'}, b: {K: 'value-b'}})
+      await planAndApply(state, desiredModel([bao], [creds, secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'})]), vals)
+      server.writeKv('secret', 'app/b', {K: 'half-moved'}) // an earlier run wrote b here, then died before flipping the row
+      server.clearLog()
+
+      const {result} = await planAndApply(state, desiredModel([bao], [creds, secretManifest('a', {K: 'env'}, {backend: 'bao'}), secretManifest('b', {K: 'env'}, {backend: 'bao'})]), vals)
+      expect(result.changes.map((c) => `${c.outcome} ${c.action} ${c.address}`)).toEqual(['applied move secret.a', 'applied move secret.b'])
+      const kv = server.log.filter((e) => e.logicalPath.startsWith('secret/'))
+      expect(kv.filter((e) => e.logicalPath === 'secret/data/app/a').map((e) => `${e.method} ${e.status}`)).toEqual(['POST 200'])
+      expect(kv.filter((e) => e.logicalPath.endsWith('/app/b')).map((e) => `${e.method} ${e.logicalPath} ${e.status}`)).toEqual([
+        'POST secret/data/app/b 400',
+        'GET secret/metadata/app/b 200',
+        'POST secret/data/app/b 200',
+      ])
+      expect(server.readKv('secret', 'app/b')).toMatchObject({version: 2, data: {K: 'value-b'}})
+      expect((await state.getSecret('b'))!.backendVersion).toBe(2)
+    } finally {
+      await server.close()
+    }
   })
 })

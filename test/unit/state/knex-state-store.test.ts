@@ -4,6 +4,7 @@ import {StateError} from '../../../src/errors.js'
 import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
 import type {KeyRecord, SecretPlacement, StateStore} from '../../../src/state/types.js'
 import {stateFactories} from '../../support/state-factories.js'
+import {openState} from '../../../src/state/open-state.js'
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
 const place = (p: Partial<SecretPlacement> & {name: string}): SecretPlacement => ({
@@ -149,6 +150,52 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     it('lists secrets sorted by name', async () => {
       for (const n of ['b', 'c', 'a']) await state.putSecret(place({name: n}))
       expect((await state.listSecrets()).map((s) => s.name)).toEqual(['a', 'b', 'c'])
+    })
+  })
+
+  describe('writes issued together (group commit)', () => {
+    it('commit together, and one naming a missing backend fails alone', async () => {
+      await state.upsertBackend(bao)
+      const names = Array.from({length: 60}, (_, i) => `s${String(i).padStart(2, '0')}`)
+      const results = await Promise.allSettled([
+        ...names.map((name, i) => state.putSecret(place({name, backend: i % 2 ? 'bao' : 'default', rowData: i % 2 ? null : {K: `v-${name}`}, keys: {K: key(`f-${name}`)}}))),
+        state.putSecret(place({name: 'lost', backend: 'nope'})),
+        ...names.map((name) => state.audit({runId: 'r', actor: 'a', address: `secret.${name}`, action: 'create', outcome: 'applied'})),
+      ])
+      const rejected = results.filter((r) => r.status === 'rejected')
+      expect(rejected).toHaveLength(1)
+      expect((rejected[0] as PromiseRejectedResult).reason).toBeInstanceOf(StateError)
+      expect((rejected[0] as PromiseRejectedResult).reason.message).toContain('backend nope does not exist')
+
+      const rows = await state.listSecrets()
+      expect(rows.map((r) => r.name)).toEqual(names)
+      expect(rows.filter((r) => r.backend === 'bao')).toHaveLength(30)
+      expect(await state.listAudit()).toHaveLength(60)
+    })
+
+    it('each row read issued at once gets its own row; onBackend filters by placement', async () => {
+      await state.upsertBackend(bao)
+      const names = Array.from({length: 40}, (_, i) => `r${i}`)
+      await Promise.all(names.map((name) => state.putSecret(place({name, rowData: {K: `value-of-${name}`}}))))
+      await state.putSecret(place({name: 'on-bao', backend: 'bao', externalRef: 'secret/on-bao'}))
+      const reads = await Promise.all([...names, 'missing'].map((name) => state.readRowData(name)))
+      expect(reads).toEqual([...names.map((name) => ({K: `value-of-${name}`})), null])
+      expect(await state.readRowData('r1', 'default')).toEqual({K: 'value-of-r1'})
+      expect(await state.readRowData('r1', 'bao')).toBeNull()
+      expect(await state.readRowData('on-bao', 'bao')).toBeNull()
+    })
+
+    // On SQLite (where the store's location is a reusable URL; Postgres's is masked).
+    it.skipIf(factory.dialect !== 'sqlite')('a write has committed when its promise settles: a second connection sees it', async () => {
+      const url = state.location
+      await Promise.all([state.putSecret(place({name: 'seen', rowData: {K: 'v'}})), state.audit({runId: 'r', actor: 'a', address: 'secret.seen', action: 'create', outcome: 'applied'})])
+      const other = await openState({url, dir: '/'})
+      try {
+        expect((await other.getSecret('seen'))?.name).toBe('seen')
+        expect(await other.listAudit()).toHaveLength(1)
+      } finally {
+        await other.close()
+      }
     })
   })
 
