@@ -26,12 +26,20 @@ export interface ApplyContext {
   values: ResolvedValues
   drivers: DriverPool
   actor: string
-  /** Bound on secrets written concurrently. */
+  /** Bound on backend requests in flight; secrets in progress are a multiple of it. */
   concurrency: number
   now?: () => Date
   /** Called as each change finishes, for progress output. */
   onOutcome?: (o: ChangeOutcome) => void
 }
+
+/**
+ * Secrets in progress per backend request allowed in flight. Requests stay bounded by
+ * `concurrency` (each driver's client enforces it); the secrets between their request and their
+ * commit wait for the next group commit, and a deeper pipeline makes those groups larger instead
+ * of leaving the backend idle while they wait (docs/performance.md).
+ */
+const SECRETS_PER_REQUEST_SLOT = 8
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   const runId = randomUUID()
@@ -81,7 +89,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       // One read of every row instead of one per change: within a phase each secret has one
       // change, and nothing else writes the state while the apply holds the lock.
       live = new Map((await ctx.state.listSecrets()).map((s) => [s.name, s]))
-      const limit = pLimit(Math.max(1, ctx.concurrency))
+      const limit = pLimit(Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT)
       await Promise.all(batch.map((c) => limit(() => run(c))))
       live = undefined
     } else {

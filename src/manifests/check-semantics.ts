@@ -5,14 +5,14 @@
  * document with a schema error still takes part by name and does not cause dangling references.
  */
 import type {ManifestProblem} from '../errors.js'
-import type {ParsedDocument} from './positions.js'
+import type {PlacedDocument} from './positions.js'
 import {problemAt} from './problems.js'
 
 /** The backend that always exists, plaintext, the trust root. */
 export const DEFAULT_BACKEND = 'default'
 
 export interface BackendDeclaration {
-  doc: ParsedDocument
+  doc: PlacedDocument
   name: string
   /** Normalised type, undefined when the document's type is invalid. */
   type?: string
@@ -23,7 +23,7 @@ export interface BackendDeclaration {
 }
 
 export interface SecretDeclaration {
-  doc: ParsedDocument
+  doc: PlacedDocument
   name: string
   /** As written; undefined = the default backend. */
   backend?: string
@@ -108,7 +108,7 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
 }
 
 /** The first declaration of each name; every later one is a duplicate problem. */
-function firstByName<T extends {doc: ParsedDocument; name: string}>(decls: T[], kind: string, problems: ManifestProblem[]): Map<string, T> {
+function firstByName<T extends {doc: PlacedDocument; name: string}>(decls: T[], kind: string, problems: ManifestProblem[]): Map<string, T> {
   const first = new Map<string, T>()
   for (const decl of decls) {
     const earlier = first.get(decl.name)
@@ -118,6 +118,6 @@ function firstByName<T extends {doc: ParsedDocument; name: string}>(decls: T[], 
   return first
 }
 
-function where(doc: ParsedDocument): string {
+function where(doc: PlacedDocument): string {
   return `${doc.file}:${doc.at.line}`
 }

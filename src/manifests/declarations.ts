@@ -4,7 +4,7 @@
  * still takes part by name (no spurious "unknown backend" because of a typo in its config).
  */
 import type {BackendManifest, SecretManifest} from './types.js'
-import type {ParsedDocument} from './positions.js'
+import {placeOf, type ParsedDocument} from './positions.js'
 import type {BackendDeclaration, SecretDeclaration} from './check-semantics.js'
 import {normaliseBackendType} from './build-backend.js'
 
@@ -12,14 +12,14 @@ import {normaliseBackendType} from './build-backend.js'
 export function backendDeclaration(doc: ParsedDocument, built?: BackendManifest, reported: Set<string> = new Set()): BackendDeclaration | undefined {
   if (built) {
     const ref = built.config.tokenSecretRef as {name: string; key: string} | undefined
-    return {doc, name: built.name, type: built.type, isDefault: built.isDefault, rotates: built.rotation !== undefined, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
+    return {doc: placeOf(doc, built.fields), name: built.name, type: built.type, isDefault: built.isDefault, rotates: built.rotation !== undefined, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined
   const ref = record(record(v.config)?.tokenSecretRef)
   const refField = (f: 'name' | 'key'): string | undefined => (reported.has(`config.tokenSecretRef.${f}`) ? undefined : text(ref?.[f]))
   return {
-    doc,
+    doc: placeOf(doc),
     name: v.name,
     type: normaliseBackendType(v.type),
     isDefault: v.isDefault === true,
@@ -35,13 +35,13 @@ export function secretDeclaration(
 ): SecretDeclaration | undefined {
   if (built) {
     const m = built.manifest
-    return {doc, name: m.name, backend: m.backend, keys: built.keysKnown ? Object.keys(m.data) : null, placementOnly: m.placementOnly}
+    return {doc: placeOf(doc, m.fields), name: m.name, backend: m.backend, keys: built.keysKnown ? Object.keys(m.data) : null, placementOnly: m.placementOnly}
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined
   const backendInvalid = v.backend !== undefined && (typeof v.backend !== 'string' || reported.has('backend'))
   return {
-    doc,
+    doc: placeOf(doc),
     name: v.name,
     backend: typeof v.backend === 'string' ? v.backend : undefined,
     backendInvalid,

@@ -46,9 +46,7 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
   const backendDecls: BackendDeclaration[] = []
   const secretDecls: SecretDeclaration[] = []
   for (const {file, absPath, text} of read(found.manifests)) {
-    const parsed = parseDocuments(file, absPath, text)
-    problems.push(...parsed.problems)
-    for (const doc of parsed.documents) {
+    for (const doc of parseDocuments(file, absPath, text, problems)) {
       const value = doc.value as Record<string, unknown>
       const kind = matchKind(value.kind)
       if (!kind) {

@@ -3,22 +3,19 @@
  * parser's position (never with a code frame: that would print the file's text); empty
  * documents are skipped; a document that is not a mapping cannot be a manifest.
  */
-import {isMap, isScalar, LineCounter, parseAllDocuments} from 'yaml'
+import {Composer, isMap, isScalar, LineCounter, Parser} from 'yaml'
 import type {ManifestProblem} from '../errors.js'
 import {positionAt, type ParsedDocument} from './positions.js'
 
-export interface ParsedFile {
-  documents: ParsedDocument[]
-  problems: ManifestProblem[]
-}
-
-export function parseDocuments(file: string, absPath: string, text: string): ParsedFile {
+/**
+ * The file's documents, one at a time as the parser completes them, so that a file of thousands
+ * of documents never holds all their syntax trees at once. Problems go into `problems`.
+ */
+export function* parseDocuments(file: string, absPath: string, text: string, problems: ManifestProblem[]): Generator<ParsedDocument> {
   const lines = new LineCounter()
-  const parsed = parseAllDocuments(text, {lineCounter: lines, prettyErrors: false, uniqueKeys: true})
-  const documents: ParsedDocument[] = []
-  const problems: ManifestProblem[] = []
-  if (!Array.isArray(parsed)) return {documents, problems} // an empty stream
-  for (const doc of parsed) {
+  const parser = new Parser(lines.addNewLine)
+  const composer = new Composer({prettyErrors: false, uniqueKeys: true})
+  for (const doc of composer.compose(parser.parse(text), false, text.length)) {
     if (doc.errors.length > 0) {
       // One mistake often trips several parser errors at the same place: report the first.
       const places = new Set<string>()
@@ -44,9 +41,8 @@ export function parseDocuments(file: string, absPath: string, text: string): Par
       problems.push({...at, field: '', message: `invalid YAML: ${yamlMessage((error as Error).message)}`})
       continue
     }
-    documents.push({file, absPath, lines, root, value, at})
+    yield {file, absPath, lines, root, value, at}
   }
-  return {documents, problems}
 }
 
 /** The parser's message, first line only, lower-cased start to read as part of ours. */

@@ -21,6 +21,30 @@ export interface ParsedDocument {
   at: SourcePosition
 }
 
+/**
+ * What the checks across documents keep of one: where it starts and where its fields are, without
+ * its syntax tree (thousands of those held to the end of a load were most of its memory).
+ */
+export interface PlacedDocument {
+  file: string
+  at: SourcePosition
+  /** Dotted path → position, as `fieldPositions` gives them. */
+  fields: Record<string, SourcePosition>
+}
+
+export function placeOf(doc: ParsedDocument, fields: Record<string, SourcePosition> = fieldPositions(doc)): PlacedDocument {
+  return {file: doc.file, at: doc.at, fields}
+}
+
+/** A field's position, else its nearest parent's, else the document's. */
+export function placedFieldPosition(place: PlacedDocument, segments: readonly string[]): SourcePosition {
+  for (let n = segments.length; n > 0; n--) {
+    const found = place.fields[segments.slice(0, n).join('.')]
+    if (found) return found
+  }
+  return place.at
+}
+
 export function positionAt(file: string, lines: LineCounter, offset: number): SourcePosition {
   const {line, col} = lines.linePos(offset)
   return {file, line: Math.max(line, 1), column: Math.max(col, 1)}

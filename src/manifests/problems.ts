@@ -3,7 +3,7 @@
  * order. Messages are built from names, keys and paths only, never from a value.
  */
 import type {ManifestProblem} from '../errors.js'
-import {fieldPosition, type ParsedDocument} from './positions.js'
+import {fieldPosition, placedFieldPosition, type ParsedDocument, type PlacedDocument} from './positions.js'
 
 /** `['data', 'TOKEN', 'fromEnv']` → `data.TOKEN.fromEnv`. */
 export function dotted(segments: readonly string[]): string {
@@ -11,12 +11,12 @@ export function dotted(segments: readonly string[]): string {
 }
 
 export function problemAt(
-  doc: ParsedDocument,
+  doc: ParsedDocument | PlacedDocument,
   segments: readonly string[],
   message: string,
   opts: {hint?: string; on?: 'key' | 'value'} = {},
 ): ManifestProblem {
-  const at = fieldPosition(doc, segments, opts.on)
+  const at = 'root' in doc ? fieldPosition(doc, segments, opts.on) : placedFieldPosition(doc, segments)
   return {file: at.file, line: at.line, column: at.column, field: dotted(segments), message, ...(opts.hint ? {hint: opts.hint} : {})}
 }
 

@@ -36,10 +36,9 @@ export function parseProjectConfig(files: {file: string; absPath: string; text: 
       problems.push({file, line: 1, column: 1, field: '', message: `both ${files[0]!.file} and ${file} exist`, hint: 'keep one project configuration file'})
       continue
     }
-    const parsed = parseDocuments(file, absPath, text)
-    problems.push(...parsed.problems)
-    for (const extra of parsed.documents.slice(1)) problems.push(problemAt(extra, [], 'the project configuration holds one YAML document'))
-    const doc = parsed.documents[0]
+    const documents = [...parseDocuments(file, absPath, text, problems)]
+    for (const extra of documents.slice(1)) problems.push(problemAt(extra, [], 'the project configuration holds one YAML document'))
+    const doc = documents[0]
     if (!doc) {
       config = {file}
       continue

@@ -343,9 +343,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
       await trx('secrets').insert(chunk).onConflict('name').merge(['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'])
     }
-    // Back on a backend where a copy was retained: the row is now the copy.
+    // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
+    // retained copies at all: one look saves a delete per group.)
+    const anyRetained = await trx('retained_copies').first('id')
     const byBackend = new Map<number, string[]>()
-    for (const r of rows) byBackend.set(r.backend_id, [...(byBackend.get(r.backend_id) ?? []), r.name])
+    if (anyRetained) for (const r of rows) byBackend.set(r.backend_id, [...(byBackend.get(r.backend_id) ?? []), r.name])
     for (const [backendId, names] of byBackend) {
       for (const chunk of chunks(names, NAMES_PER_STATEMENT)) await trx('retained_copies').where({backend_id: backendId}).whereIn('secret_name', chunk).delete()
     }
