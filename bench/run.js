@@ -141,7 +141,8 @@ async function repetition(n, rep, token) {
   const loop = await run('baseline.oneAtATime', n, rep, NODE, [path.join(ROOT, 'bench/baselines/one-at-a-time.js'), dirB, `bench-${tag}-loop`], {cwd: dirB, env})
   const loopOut = JSON.parse(loop.stdout.trim().split('\n').at(-1))
   if (loopOut.moved !== n) throw new Error(`one-at-a-time N=${n} moved ${loopOut.moved}`)
-  Object.assign(measurements.at(-1), {loopMs: round(loopOut.loopMs), requests: (await server.logSummary()).requests})
+  const loopLog = await server.logSummary()
+  Object.assign(measurements.at(-1), {loopMs: round(loopOut.loopMs), requests: loopLog.requests, serverWindowMs: loopLog.lastMs - loopLog.firstMs})
 
   // 5a. the server's raw capacity for the move's request mix, same concurrency, keep-alive.
   await server.clearLog()

@@ -39,7 +39,7 @@ export interface ApplyContext {
  * commit wait for the next group commit, and a deeper pipeline makes those groups larger instead
  * of leaving the backend idle while they wait (docs/performance.md).
  */
-const SECRETS_PER_REQUEST_SLOT = 8
+const SECRETS_PER_REQUEST_SLOT = 16
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   const runId = randomUUID()

@@ -8,7 +8,7 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 import pRetry from 'p-retry'
-import {Pool, type Dispatcher} from 'undici'
+import type {Dispatcher, Pool} from 'undici'
 import {BackendError} from '../../errors.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
 
@@ -94,7 +94,7 @@ export class OpenBaoClient {
       let status: number
       let text: string
       try {
-        const res = await this.connections().request({
+        const res = await (await this.connections()).request({
           path: `${this.basePath}/v1/${path}`,
           method: method as Dispatcher.HttpMethod,
           headers,
@@ -124,7 +124,7 @@ export class OpenBaoClient {
    * ones not holding the process open. undici's own request API rather than fetch: measured on
    * the test server, fetch spent about four times the CPU per request (docs/performance.md).
    */
-  private connections(): Pool {
+  private async connections(): Promise<Pool> {
     if (!this.pool) {
       let origin: string
       try {
@@ -132,7 +132,9 @@ export class OpenBaoClient {
       } catch {
         throw new OpenBaoTransportError('the url is not valid', false)
       }
-      this.pool = new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
+      // Loaded on first use: a run that never talks to OpenBao does not pay for loading undici.
+      const {Pool} = await import('undici')
+      this.pool ??= new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
     }
     return this.pool
   }

@@ -9,6 +9,7 @@ import {startOpenBaoTestServer, type OpenBaoTestServer} from '../../support/open
 import {OpenBaoDriver, createOpenBaoDriver} from '../../../src/backends/openbao/openbao-driver.js'
 import type {DriverContext} from '../../../src/backends/driver.js'
 import {BackendError} from '../../../src/errors.js'
+import {failure, prefixOf} from './driver-assertions.js'
 
 let server: OpenBaoTestServer
 beforeAll(async () => {
@@ -29,21 +30,6 @@ function context(token: string | (() => Promise<string>), config: Record<string,
 
 function driver(token: string, config: Record<string, unknown> = {}): OpenBaoDriver {
   return new OpenBaoDriver(context(token, config), {minRetryMs: 1, maxRetryMs: 5})
-}
-
-function prefixOf(d: OpenBaoDriver): string {
-  return d.refFor('x').replace(/^secret\//, '').replace(/\/x$/, '')
-}
-
-/** The error a promise rejects with (fails the test when it resolves). */
-async function failure(p: Promise<unknown>): Promise<BackendError> {
-  const outcome = await p.then(
-    (value) => ({value}),
-    (err: unknown) => ({err}),
-  )
-  if (!('err' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`)
-  expect(outcome.err).toBeInstanceOf(BackendError)
-  return outcome.err as BackendError
 }
 
 describe('openbao driver: KV v2', () => {

@@ -11,6 +11,7 @@ import {startOpenBaoTestServer, type OpenBaoTestServer, type RequestLogEntry} fr
 import {OpenBaoDriver, type OpenBaoDriverOptions} from '../../../src/backends/openbao/openbao-driver.js'
 import {OpenBaoClient} from '../../../src/backends/openbao/openbao-http-client.js'
 import {BackendError} from '../../../src/errors.js'
+import {failure, prefixOf} from './driver-assertions.js'
 
 let server: OpenBaoTestServer
 beforeAll(async () => {
@@ -33,10 +34,6 @@ function driver(token: string, opts: {concurrency?: number; namespace?: string; 
     },
     opts.options ?? FAST,
   )
-}
-
-function prefixOf(d: OpenBaoDriver): string {
-  return d.refFor('x').replace(/^secret\//, '').replace(/\/x$/, '')
 }
 
 /** A port nothing listens on: bound, then released. */
@@ -68,16 +65,6 @@ function maxInFlight(entries: RequestLogEntry[]): number {
   let max = 0
   for (const ev of events) max = Math.max(max, (now += ev.delta))
   return max
-}
-
-async function failure(p: Promise<unknown>): Promise<BackendError> {
-  const outcome = await p.then(
-    (value) => ({value}),
-    (err: unknown) => ({err}),
-  )
-  if (!('err' in outcome)) throw new Error(`expected a failure, got ${JSON.stringify(outcome.value)}`)
-  expect(outcome.err).toBeInstanceOf(BackendError)
-  return outcome.err as BackendError
 }
 
 describe('openbao driver: health', () => {
