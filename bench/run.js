@@ -7,7 +7,7 @@
  *
  * Environment:
  *   BENCH_SIZES=100,1000        the sizes to run (default 100,1000,10000)
- *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:1)
+ *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:3)
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
  */
@@ -25,7 +25,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(ROOT, 'bin/run.js')
 const NODE = process.execPath
 const CONCURRENCY = 16 // secretctl's default --concurrency
-const DEFAULT_RUNS = {100: 5, 1000: 3, 10000: 1}
+const DEFAULT_RUNS = {100: 5, 1000: 3, 10000: 3}
 
 const sizes = (process.env.BENCH_SIZES ?? '100,1000,10000')
   .split(',')
