@@ -47,7 +47,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   // Keyed by change, not address: a backend's create and its default switch share an address.
   const outcomes = new Map<Change, ChangeOutcome>()
   const failedBackends = new Map<string, string>()
-  let bumped: Promise<number> | undefined
+  let bumped = false
   /** The secret rows as the current phase began (see below), or undefined: read each row. */
   let live: Map<string, SecretRecord> | undefined
 
@@ -64,7 +64,10 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const record = (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
     const o: ChangeOutcome = {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
     outcomes.set(c, o)
-    if (outcome === 'applied') bumped ??= later(ctx.state.bumpSerial()) as Promise<number>
+    if (outcome === 'applied' && !bumped) {
+      bumped = true // once per apply that changed something
+      later(ctx.state.bumpSerial())
+    }
     later(ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail}))
     ctx.onOutcome?.(o)
   }
@@ -74,10 +77,10 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
     try {
       const warnings = await executeChange(c, ctx, now, live)
-      await record(c, 'applied', c.reason, warnings)
+      record(c, 'applied', c.reason, warnings)
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
-      await record(c, 'failed', describeError(err))
+      record(c, 'failed', describeError(err))
     }
   }
 
@@ -103,8 +106,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const changes = plan.changes.map((c) => outcomes.get(c)!)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
-  const after = await ctx.state.meta()
-  return {formatVersion: FORMAT_VERSION, runId, lineage: meta.lineage, serial: after.serial, changes, summary, ok: summary.failed === 0 && summary.skipped === 0}
+  return {formatVersion: FORMAT_VERSION, runId, lineage: meta.lineage, serial: meta.serial, changes, summary, ok: summary.failed === 0 && summary.skipped === 0}
 }
 
 /** Backends a secret change touches: where it is and where it goes. */

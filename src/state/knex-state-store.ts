@@ -346,8 +346,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
     // retained copies at all: one look saves a delete per group.)
     const anyRetained = await trx('retained_copies').first('id')
-    const byBackend = new Map<number, string[]>()
-    if (anyRetained) for (const r of rows) byBackend.set(r.backend_id, [...(byBackend.get(r.backend_id) ?? []), r.name])
+    const byBackend = anyRetained ? namesBy(rows, (r) => r.backend_id, (r) => r.name) : new Map<number, string[]>()
     for (const [backendId, names] of byBackend) {
       for (const chunk of chunks(names, NAMES_PER_STATEMENT)) await trx('retained_copies').where({backend_id: backendId}).whereIn('secret_name', chunk).delete()
     }
@@ -371,9 +370,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   }
 
   private readonly deleteRetained: BatchWriter<{secretName: string; backend: string}> = async (trx, copies) => {
-    const byBackend = new Map<string, string[]>()
-    for (const c of copies) byBackend.set(c.backend, [...(byBackend.get(c.backend) ?? []), c.secretName])
-    for (const [backend, names] of byBackend) {
+    for (const [backend, names] of namesBy(copies, (c) => c.backend, (c) => c.secretName)) {
       for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
         await trx('retained_copies').whereIn('backend_id', trx('backends').select('id').where({name: backend})).whereIn('secret_name', chunk).delete()
       }
@@ -476,5 +473,16 @@ function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+/** Secret names grouped by a key (a backend), in the order they came. */
+function namesBy<T, K>(items: readonly T[], keyOf: (item: T) => K, nameOf: (item: T) => string): Map<K, string[]> {
+  const out = new Map<K, string[]>()
+  for (const item of items) {
+    const names = out.get(keyOf(item))
+    if (names) names.push(nameOf(item))
+    else out.set(keyOf(item), [nameOf(item)])
+  }
   return out
 }
