@@ -53,7 +53,7 @@ export const planFlags = {
   prune: Flags.boolean({description: 'also delete secrets and backends that the manifests no longer name'}),
   rotate: Flags.boolean({description: 'also rotate what is due: generated values older than rotateEvery, backend tokens older than their period'}),
   target: Flags.string({description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao', multiple: true}),
-  concurrency: Flags.integer({description: 'secrets written and backend requests in flight at once', default: 16, min: 1, max: 256}),
+  concurrency: Flags.integer({description: 'backend requests in flight at once (an apply keeps 16 times as many secrets in progress)', default: 16, min: 1, max: 256}),
 }
 
 /** Flags of the commands that write the state. */
