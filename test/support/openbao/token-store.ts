@@ -141,6 +141,17 @@ export function calculateTtl(args: {
   return { ttl, warnings }
 }
 
+/** A duration given to token creation, in seconds, or the 400 OpenBao answers for it. */
+function nonNegativeSeconds(text: string, field: string): number | Outcome {
+  let seconds: number
+  try {
+    seconds = parseDurationSeconds(text)
+  } catch (err) {
+    return fail(400, (err as Error).message)
+  }
+  return seconds < 0 ? fail(400, `${field} must be positive`) : seconds
+}
+
 function parseDurationField(data: RequestData, key: string): number {
   if (!has(data, key)) return 0
   try {
@@ -539,25 +550,15 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
 
   let explicitMaxTtl = 0
   if (explicitMaxTtlText) {
-    let dur: number
-    try {
-      dur = parseDurationSeconds(explicitMaxTtlText)
-    } catch (err) {
-      return fail(400, (err as Error).message)
-    }
-    if (dur < 0) return fail(400, 'explicit_max_ttl must be positive')
+    const dur = nonNegativeSeconds(explicitMaxTtlText, 'explicit_max_ttl')
+    if (typeof dur !== 'number') return dur
     te.explicitMaxTtl = dur
     explicitMaxTtl = dur
   }
   let period = 0
   if (periodText) {
-    let dur: number
-    try {
-      dur = parseDurationSeconds(periodText)
-    } catch (err) {
-      return fail(400, (err as Error).message)
-    }
-    if (dur < 0) return fail(400, 'period must be positive')
+    const dur = nonNegativeSeconds(periodText, 'period')
+    if (typeof dur !== 'number') return dur
     if (dur > 0) {
       if (!isSudo) return fail(400, 'root or sudo privileges required to create periodic token')
       te.period = dur
