@@ -50,9 +50,9 @@ export class DriverPool {
     let pending = this.trustRootCache.get(id)
     if (!pending) {
       pending = (async () => {
-        const row = await this.state.getSecret(ref.name)
-        const data = row ? await this.state.readRowData(ref.name) : null
-        if (!row || !data) {
+        // No row, or a row without plaintext values (not on a plaintext backend): null either way.
+        const data = await this.state.readRowData(ref.name)
+        if (!data) {
           throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a plaintext backend`, {
             hint: `create secret ${ref.name} on a plaintext backend first (it is applied before the backend is used)`,
           })
