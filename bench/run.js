@@ -16,7 +16,7 @@ import {execFileSync} from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import {measure, stats, cleanupScratch, RSS_METHOD} from './lib/measure.js'
+import {measure, cleanupScratch, RSS_METHOD} from './lib/measure.js'
 import {startBaoServer} from './lib/bao-server.js'
 import {writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
@@ -68,7 +68,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 async function run(scenario, n, rep, cmd, args, {cwd, env, expectExit = 0, extra = {}} = {}) {
   const r = await measure(cmd, args, {cwd, env, timeoutMs: 15 * 60_000})
   if (r.timedOut || r.exitCode !== expectExit) {
-    throw new Error(`${scenario} (N=${n}, run ${rep}) exited ${r.timedOut ? 'on timeout' : r.exitCode} (expected ${expectExit})\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`)
+    throw new Error(
+      `${scenario} (N=${n}, run ${rep}) exited ${r.timedOut ? 'on timeout' : r.exitCode} (expected ${expectExit})\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`,
+    )
   }
   const m = {scenario, n, rep, wallMs: round(r.wallMs), maxRssKB: r.maxRssKB, ...extra}
   measurements.push(m)
@@ -85,7 +87,12 @@ async function coldStart() {
   log(`cold start: node -e 0, --version, --help × ${coldRuns}`)
   const env = cliEnv()
   // One warm-up each (page cache), then interleaved so drift hits all three alike.
-  for (const args of [['-e', '0'], [CLI, '--version'], [CLI, '--help']]) await measure(NODE, args, {env, cwd: ROOT})
+  for (const args of [
+    ['-e', '0'],
+    [CLI, '--version'],
+    [CLI, '--help'],
+  ])
+    await measure(NODE, args, {env, cwd: ROOT})
   for (let rep = 1; rep <= coldRuns; rep++) {
     await run('cold.node', null, rep, NODE, ['-e', '0'], {cwd: ROOT, env})
     await run('cold.version', null, rep, NODE, [CLI, '--version'], {cwd: ROOT, env})
@@ -129,7 +136,11 @@ async function repetition(n, rep, token) {
   if (!/Apply complete: (\d+) applied, 0 failed/.test(move.stdout) || Number(/Apply complete: (\d+) applied/.exec(move.stdout)[1]) !== n) {
     throw new Error(`move N=${n}: unexpected summary: ${move.stdout.slice(-500)}`)
   }
-  Object.assign(measurements.at(-1), {requests: moveLog.requests, serverWindowMs: moveLog.lastMs - moveLog.firstMs, requestMix: moveLog.byOp})
+  Object.assign(measurements.at(-1), {
+    requests: moveLog.requests,
+    serverWindowMs: moveLog.lastMs - moveLog.firstMs,
+    requestMix: moveLog.byOp,
+  })
 
   // 2b. plan with nothing to do, the N secrets on openbao (one metadata read each).
   await server.clearLog()
@@ -138,17 +149,39 @@ async function repetition(n, rep, token) {
 
   // 5b. one secret at a time, same request path, from the copied plaintext state.
   await server.clearLog()
-  const loop = await run('baseline.oneAtATime', n, rep, NODE, [path.join(ROOT, 'bench/baselines/one-at-a-time.js'), dirB, `bench-${tag}-loop`], {cwd: dirB, env})
+  const loop = await run(
+    'baseline.oneAtATime',
+    n,
+    rep,
+    NODE,
+    [path.join(ROOT, 'bench/baselines/one-at-a-time.js'), dirB, `bench-${tag}-loop`],
+    {cwd: dirB, env},
+  )
   const loopOut = JSON.parse(loop.stdout.trim().split('\n').at(-1))
   if (loopOut.moved !== n) throw new Error(`one-at-a-time N=${n} moved ${loopOut.moved}`)
   const loopLog = await server.logSummary()
-  Object.assign(measurements.at(-1), {loopMs: round(loopOut.loopMs), requests: loopLog.requests, serverWindowMs: loopLog.lastMs - loopLog.firstMs})
+  Object.assign(measurements.at(-1), {
+    loopMs: round(loopOut.loopMs),
+    requests: loopLog.requests,
+    serverWindowMs: loopLog.lastMs - loopLog.firstMs,
+  })
 
   // 5a. the server's raw capacity for the move's request mix, same concurrency, keep-alive.
   await server.clearLog()
-  const raw = await run('baseline.rawServer', n, rep, NODE, [path.join(ROOT, 'bench/baselines/raw-loop.js'), server.url, token, `bench-${tag}-raw`, String(n), String(CONCURRENCY)], {cwd: ROOT, env: cliEnv()})
+  const raw = await run(
+    'baseline.rawServer',
+    n,
+    rep,
+    NODE,
+    [path.join(ROOT, 'bench/baselines/raw-loop.js'), server.url, token, `bench-${tag}-raw`, String(n), String(CONCURRENCY)],
+    {cwd: ROOT, env: cliEnv()},
+  )
   const rawOut = JSON.parse(raw.stdout.trim().split('\n').at(-1))
-  Object.assign(measurements.at(-1), {requests: rawOut.requests, loopMs: round(rawOut.ms), requestsPerSecond: round(rawOut.requestsPerSecond)})
+  Object.assign(measurements.at(-1), {
+    requests: rawOut.requests,
+    loopMs: round(rawOut.ms),
+    requestsPerSecond: round(rawOut.requestsPerSecond),
+  })
 
   // 3b. apply creating N secrets on openbao, in a fresh state.
   const dirC = path.join(work, `${tag}-openbao`)
@@ -158,7 +191,9 @@ async function repetition(n, rep, token) {
   await run('apply.openbao', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirC], {cwd: dirC, env})
   measurements.at(-1).requests = (await server.logSummary()).requests
 
-  log(`N=${n} run ${rep}: apply ${ms(find('apply.plaintext', n, rep))}, plan ${ms(find('plan.plaintext', n, rep))}, move ${ms(find('move', n, rep))} (${moveLog.requests} req), loop ${ms(find('baseline.oneAtATime', n, rep))}, raw ${rawOut.requestsPerSecond.toFixed(0)} req/s`)
+  log(
+    `N=${n} run ${rep}: apply ${ms(find('apply.plaintext', n, rep))}, plan ${ms(find('plan.plaintext', n, rep))}, move ${ms(find('move', n, rep))} (${moveLog.requests} req), loop ${ms(find('baseline.oneAtATime', n, rep))}, raw ${rawOut.requestsPerSecond.toFixed(0)} req/s`,
+  )
   if (applyRequests || planRequests) log(`note: plaintext apply/plan sent ${applyRequests}/${planRequests} requests to OpenBao`)
 
   if (!process.env.BENCH_KEEP) for (const d of [dirA, dirB, dirC]) rmSync(d, {recursive: true, force: true})

@@ -14,7 +14,8 @@ import {confirm} from './_shared/confirm.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Make the store match the manifests, or apply a saved plan exactly.'
-  static override description = `Without FILE: takes the state lock, computes the plan, shows it, asks for confirmation (or takes --auto-approve), then applies it in order: backends, default switch, trust-root secrets, secrets (a move is one secret at a time: read, write the destination, flip the state row, delete the source), deletes (with --prune).
+  static override description =
+    `Without FILE: takes the state lock, computes the plan, shows it, asks for confirmation (or takes --auto-approve), then applies it in order: backends, default switch, trust-root secrets, secrets (a move is one secret at a time: read, write the destination, flip the state row, delete the source), deletes (with --prune).
 With FILE (from \`plan --out FILE\`): applies exactly that plan without asking, and refuses, changing nothing, if the state moved on, the plan came from another state, or the manifests or a value source changed since.
 Exits 1 if any change failed; the others still go on.`
   static override examples = [
@@ -34,7 +35,8 @@ Exits 1 if any change failed; the others still go on.`
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply)
     const saved = args.file ? readPlanFile(args.file) : undefined
-    if (saved && (flags.prune || flags.target?.length)) throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
+    if (saved && (flags.prune || flags.target?.length))
+      throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
     const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
     try {
       const lock = {command: saved ? 'apply FILE' : 'apply', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}
@@ -51,7 +53,10 @@ Exits 1 if any change failed; the others still go on.`
         }
         if (!saved && !flags['auto-approve']) {
           if (flags.json || !process.stdin.isTTY || !process.stdout.isTTY) {
-            throw new UsageError('refusing to apply without confirmation: not running at a terminal', 'review the plan, then re-run with --auto-approve, or apply a saved plan file')
+            throw new UsageError(
+              'refusing to apply without confirmation: not running at a terminal',
+              'review the plan, then re-run with --auto-approve, or apply a saved plan file',
+            )
           }
           if (!(await confirm('Apply these changes? Only "yes" is accepted: '))) {
             this.print('Apply cancelled; nothing changed.\n')

@@ -8,7 +8,8 @@ import {UsageError} from '../src/errors.js'
 
 export default class Exec extends BaseCommand {
   static override summary = 'Run a command with secrets in its environment, read from wherever each secret lives now.'
-  static override description = 'Resolves each --secret by name through the state database and its backend, and runs the command with the values as environment variables. Values are never printed. Exits with the command\'s exit code.'
+  static override description =
+    "Resolves each --secret by name through the state database and its backend, and runs the command with the values as environment variables. Values are never printed. Exits with the command's exit code."
   static override examples = [
     '<%= config.bin %> exec --secret github -- npx -y @modelcontextprotocol/server-github',
     '<%= config.bin %> exec --secret github,key=GITHUB_TOKEN,target=GITHUB_PERSONAL_ACCESS_TOKEN -- ./mcp-server',
@@ -33,7 +34,8 @@ export default class Exec extends BaseCommand {
       await state.close()
     }
     const child = await execa(cmd, args, {env, extendEnv: true, stdio: 'inherit', reject: false})
-    if (child.failed && child.exitCode === undefined) throw new UsageError(`could not run ${cmd}: ${child.shortMessage ?? 'failed to start'}`)
+    if (child.failed && child.exitCode === undefined)
+      throw new UsageError(`could not run ${cmd}: ${child.shortMessage ?? 'failed to start'}`)
     this.exit(child.exitCode ?? 1)
   }
 }

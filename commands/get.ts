@@ -24,10 +24,20 @@ export default class Get extends BaseCommand {
       if (flags.output === 'yaml') return this.print(stringify(rows))
       if (args.resource === 'backends') {
         const bs = rows as Awaited<ReturnType<typeof listBackendSummaries>>
-        this.print(renderTable(['NAME', 'TYPE', 'DEFAULT', 'SECRETS', 'TOKEN', 'DESCRIPTION'], bs.map((b) => [b.name, b.type, b.default ? 'yes' : '', String(b.secrets), b.health ?? '-', b.description ?? ''])))
+        this.print(
+          renderTable(
+            ['NAME', 'TYPE', 'DEFAULT', 'SECRETS', 'TOKEN', 'DESCRIPTION'],
+            bs.map((b) => [b.name, b.type, b.default ? 'yes' : '', String(b.secrets), b.health ?? '-', b.description ?? '']),
+          ),
+        )
       } else {
         const ss = rows as Awaited<ReturnType<typeof listSecretSummaries>>
-        this.print(renderTable(['NAME', 'BACKEND', 'KEYS', 'VERSION', 'UPDATED'], ss.map((s) => [s.name, s.backend, s.keys.join(','), s.version === null ? '' : String(s.version), s.updatedAt])))
+        this.print(
+          renderTable(
+            ['NAME', 'BACKEND', 'KEYS', 'VERSION', 'UPDATED'],
+            ss.map((s) => [s.name, s.backend, s.keys.join(','), s.version === null ? '' : String(s.version), s.updatedAt]),
+          ),
+        )
       }
     } finally {
       await state.close()

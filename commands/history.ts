@@ -22,7 +22,12 @@ export default class History extends BaseCommand {
       this.print(
         renderTable(
           ['WHEN', 'ACTOR', 'OUTCOME', 'CHANGES'],
-          runs.map((r) => [r.at, r.actor, r.outcome, r.changes.map((c) => `${c.action} ${c.address}${c.outcome === 'applied' ? '' : ` (${c.outcome})`}`).join(', ')]),
+          runs.map((r) => [
+            r.at,
+            r.actor,
+            r.outcome,
+            r.changes.map((c) => `${c.action} ${c.address}${c.outcome === 'applied' ? '' : ` (${c.outcome})`}`).join(', '),
+          ]),
         ),
       )
     } finally {

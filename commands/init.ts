@@ -4,7 +4,8 @@ import {initProject} from '../src/engine/init-project.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Scaffold a manifests directory with an example backend and secret.'
-  static override description = 'Writes backends.yaml, secrets.yaml and a .gitignore that keeps .secretctl/ (the state) out of git. Existing files are left alone.'
+  static override description =
+    'Writes backends.yaml, secrets.yaml and a .gitignore that keeps .secretctl/ (the state) out of git. Existing files are left alone.'
   static override examples = ['<%= config.bin %> init infra/secrets', 'export GITHUB_TOKEN=… && <%= config.bin %> plan -d infra/secrets']
   static override args = {dir: Args.string({description: 'directory to create (default: current directory)', default: '.'})}
 
@@ -13,6 +14,8 @@ export default class Init extends BaseCommand {
     const r = initProject(args.dir)
     for (const f of r.written) this.print(`created ${f}\n`)
     for (const f of r.skipped) this.print(`kept existing ${f}\n`)
-    this.print(`\nNext: set GITHUB_TOKEN, then\n  secretctl validate -d ${args.dir}\n  secretctl plan -d ${args.dir}\n  secretctl apply -d ${args.dir}\n`)
+    this.print(
+      `\nNext: set GITHUB_TOKEN, then\n  secretctl validate -d ${args.dir}\n  secretctl plan -d ${args.dir}\n  secretctl apply -d ${args.dir}\n`,
+    )
   }
 }

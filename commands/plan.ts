@@ -8,7 +8,8 @@ import {renderPlanMarkdown, PART_SEPARATOR} from '../src/render/plan-markdown.js
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would change, without changing anything.'
-  static override description = 'Compares the manifests with the state database and the backends (metadata only: no secret value is read) and prints the changes in the order apply would make them. Values are never shown; a changed value is detected by salted fingerprints. Takes no lock.'
+  static override description =
+    'Compares the manifests with the state database and the backends (metadata only: no secret value is read) and prints the changes in the order apply would make them. Values are never shown; a changed value is detected by salted fingerprints. Takes no lock.'
   static override examples = [
     '<%= config.bin %> plan -d infra/secrets',
     '<%= config.bin %> plan -d infra/secrets --detailed-exitcode   # CI: 0 no changes, 2 changes, 1 error',
@@ -18,7 +19,10 @@ export default class Plan extends BaseCommand {
   static override flags = {
     ...planFlags,
     json: Flags.boolean({description: 'print the plan as JSON', exclusive: ['markdown']}),
-    markdown: Flags.boolean({description: 'print the plan as Markdown for a pull-request comment (parts separated by a `<!-- secretctl:part-break -->` line when longer than a comment allows)'}),
+    markdown: Flags.boolean({
+      description:
+        'print the plan as Markdown for a pull-request comment (parts separated by a `<!-- secretctl:part-break -->` line when longer than a comment allows)',
+    }),
     out: Flags.string({description: 'also save the plan to FILE (JSON, mode 0600) for `secretctl apply FILE`'}),
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
   }
@@ -33,7 +37,11 @@ export default class Plan extends BaseCommand {
       if (flags.out) writePlanFile(flags.out, plan)
       if (flags.json) this.printJson(plan)
       else if (flags.markdown) this.print(renderPlanMarkdown(plan).join(PART_SEPARATOR))
-      else this.print(renderPlanText(plan, this.colour) + (flags.out ? `\nSaved the plan to ${flags.out}; apply it exactly with: secretctl apply ${flags.out}\n` : ''))
+      else
+        this.print(
+          renderPlanText(plan, this.colour) +
+            (flags.out ? `\nSaved the plan to ${flags.out}; apply it exactly with: secretctl apply ${flags.out}\n` : ''),
+        )
     } finally {
       await ws.close()
     }

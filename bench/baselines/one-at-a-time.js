@@ -34,7 +34,14 @@ try {
     const values = await from.read(s.name)
     if (!values) throw new Error(`no value for ${s.name}`)
     const written = await to.write(s.name, values)
-    await state.putSecret({name: s.name, backend: 'bao', externalRef: written.externalRef, rowData: null, keys: s.keys, backendVersion: written.version})
+    await state.putSecret({
+      name: s.name,
+      backend: 'bao',
+      externalRef: written.externalRef,
+      rowData: null,
+      keys: s.keys,
+      backendVersion: written.version,
+    })
     await from.delete(s.name)
   }
   const loopMs = performance.now() - started

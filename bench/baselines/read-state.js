@@ -17,7 +17,9 @@ const desired = await loadManifests(dir)
 const state = await openState({dir, create: false})
 try {
   const [meta, backends, secrets] = await Promise.all([state.meta(), state.listBackends(), state.listSecrets()])
-  process.stdout.write(`${JSON.stringify({manifestSecrets: desired.secrets.length, serial: meta.serial, backends: backends.length, secrets: secrets.length})}\n`)
+  process.stdout.write(
+    `${JSON.stringify({manifestSecrets: desired.secrets.length, serial: meta.serial, backends: backends.length, secrets: secrets.length})}\n`,
+  )
 } finally {
   await state.close()
 }

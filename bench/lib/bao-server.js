@@ -45,15 +45,19 @@ export async function startBaoServer(root) {
   const control = (method, route, body) =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-      const req = http.request(`${url}/__test/${route}`, {method, agent, headers: payload ? {'content-type': 'application/json', 'content-length': payload.length} : {}, timeout: 120_000}, (res) => {
-        const chunks = []
-        res.on('data', (c) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          if (res.statusCode >= 300) return reject(new Error(`test control ${method} ${route}: ${res.statusCode} ${text.slice(0, 300)}`))
-          resolve(text ? JSON.parse(text) : null)
-        })
-      })
+      const req = http.request(
+        `${url}/__test/${route}`,
+        {method, agent, headers: payload ? {'content-type': 'application/json', 'content-length': payload.length} : {}, timeout: 120_000},
+        (res) => {
+          const chunks = []
+          res.on('data', (c) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            if (res.statusCode >= 300) return reject(new Error(`test control ${method} ${route}: ${res.statusCode} ${text.slice(0, 300)}`))
+            resolve(text ? JSON.parse(text) : null)
+          })
+        },
+      )
       req.on('timeout', () => req.destroy(new Error(`test control ${method} ${route} timed out`)))
       req.on('error', reject)
       req.end(payload)

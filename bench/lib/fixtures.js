@@ -35,7 +35,8 @@ config:
 function secretsYaml(n, backend) {
   const docs = ['kind: Secret\nname: bao-creds\ndata:\n  token: { fromEnv: BAO_TOKEN }\n']
   const placement = backend ? `backend: ${backend}\n` : ''
-  for (let i = 0; i < n; i++) docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
+  for (let i = 0; i < n; i++)
+    docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
   return docs.join('---\n')
 }
 

@@ -48,12 +48,15 @@ export function measure(cmd, args, opts = {}) {
     const started = process.hrtime.bigint()
     const child = spawn(exe, argv, {cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true})
     let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      try {
-        process.kill(-child.pid, 'SIGKILL')
-      } catch {}
-    }, opts.timeoutMs ?? 10 * 60_000)
+    const timer = setTimeout(
+      () => {
+        timedOut = true
+        try {
+          process.kill(-child.pid, 'SIGKILL')
+        } catch {}
+      },
+      opts.timeoutMs ?? 10 * 60_000,
+    )
     child.stdout.setEncoding('utf8').on('data', (c) => out.add(c))
     child.stderr.setEncoding('utf8').on('data', (c) => err.add(c))
     child.on('error', (e) => {

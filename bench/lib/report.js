@@ -60,17 +60,27 @@ export function evaluate(ms, {sizes}) {
     const rpsOf = (m) => m.requests / (m.wallMs / 1000)
     ratios.perN[n] = {
       planOverhead: paired(ms, n, (rep) => (plan.has(rep) && read.has(rep) ? plan.get(rep).wallMs / read.get(rep).wallMs : undefined)),
-      planOverheadOpenbao: paired(ms, n, (rep) => (planBao.has(rep) && read.has(rep) ? planBao.get(rep).wallMs / read.get(rep).wallMs : undefined)),
+      planOverheadOpenbao: paired(ms, n, (rep) =>
+        planBao.has(rep) && read.has(rep) ? planBao.get(rep).wallMs / read.get(rep).wallMs : undefined,
+      ),
       moveRequestsPerSecond: paired(ms, n, (rep) => (move.has(rep) ? rpsOf(move.get(rep)) : undefined)),
       rawRequestsPerSecond: paired(ms, n, (rep) => raw.get(rep)?.requestsPerSecond),
-      moveEfficiency: paired(ms, n, (rep) => (move.has(rep) && raw.has(rep) ? rpsOf(move.get(rep)) / raw.get(rep).requestsPerSecond : undefined)),
+      moveEfficiency: paired(ms, n, (rep) =>
+        move.has(rep) && raw.has(rep) ? rpsOf(move.get(rep)) / raw.get(rep).requestsPerSecond : undefined,
+      ),
       // The same, counting only the span between the first and the last request the server saw.
       moveEfficiencyWindow: paired(ms, n, (rep) =>
-        move.get(rep)?.serverWindowMs > 0 && raw.has(rep) ? move.get(rep).requests / (move.get(rep).serverWindowMs / 1000) / raw.get(rep).requestsPerSecond : undefined,
+        move.get(rep)?.serverWindowMs > 0 && raw.has(rep)
+          ? move.get(rep).requests / (move.get(rep).serverWindowMs / 1000) / raw.get(rep).requestsPerSecond
+          : undefined,
       ),
       speedUp: paired(ms, n, (rep) => (move.has(rep) && loop.has(rep) ? loop.get(rep).wallMs / move.get(rep).wallMs : undefined)),
       // The migrations alone, each measured the same way: first to last request the server saw.
-      speedUpWindow: paired(ms, n, (rep) => (move.get(rep)?.serverWindowMs > 0 && loop.get(rep)?.serverWindowMs > 0 ? loop.get(rep).serverWindowMs / move.get(rep).serverWindowMs : undefined)),
+      speedUpWindow: paired(ms, n, (rep) =>
+        move.get(rep)?.serverWindowMs > 0 && loop.get(rep)?.serverWindowMs > 0
+          ? loop.get(rep).serverWindowMs / move.get(rep).serverWindowMs
+          : undefined,
+      ),
     }
   }
   ratios.growth = {}
@@ -84,7 +94,15 @@ export function evaluate(ms, {sizes}) {
   }
 
   const targets = []
-  const judge = (name, n, value, limit, cmp) => targets.push({target: name, n, value, limit, pass: value === null || value === undefined ? null : cmp === '<=' ? value <= limit : value >= limit, cmp})
+  const judge = (name, n, value, limit, cmp) =>
+    targets.push({
+      target: name,
+      n,
+      value,
+      limit,
+      pass: value === null || value === undefined ? null : cmp === '<=' ? value <= limit : value >= limit,
+      cmp,
+    })
   judge('cold start `--version` ÷ `node -e 0`', null, ratios.coldVersion, 3, '<=')
   judge('cold start `--help` ÷ `node -e 0`', null, ratios.coldHelp, 3, '<=')
   for (const n of sizes) judge('plan overhead: plan ÷ (manifests + state)', n, ratios.perN[n].planOverhead?.median, 2, '<=')
@@ -92,9 +110,12 @@ export function evaluate(ms, {sizes}) {
   // Move targets are judged on the migration itself (first to last request the server saw); the
   // start-up every command pays (Node, parsing N manifests, the plan) has its own targets above.
   // The whole-process ratios are printed with them (docs/performance.md says why they cannot reach these limits).
-  for (const n of sizes.filter((x) => x >= 1000)) judge('move efficiency (migration): secretctl req/s ÷ server req/s', n, ratios.perN[n].moveEfficiencyWindow?.median, 0.5, '>=')
+  for (const n of sizes.filter((x) => x >= 1000))
+    judge('move efficiency (migration): secretctl req/s ÷ server req/s', n, ratios.perN[n].moveEfficiencyWindow?.median, 0.5, '>=')
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
-  const rss10k = sizes.includes(10000) ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0)) : null
+  const rss10k = sizes.includes(10000)
+    ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
+    : null
   judge('peak RSS of any secretctl process (MiB)', 10000, rss10k, 250, '<=')
   return {rows, ratios, targets}
 }
@@ -108,11 +129,23 @@ export function renderMarkdown(result) {
   const {summary, machine} = result
   const out = []
   out.push(`## secretctl benchmark — ${result.date.slice(0, 10)}`, '')
-  out.push(`${machine.cpus} × ${machine.cpuModel}, ${Math.round(machine.memoryMB / 1024)} GiB, ${machine.platform}, Node ${machine.node}, commit ${machine.commit?.slice(0, 10) ?? '?'}; runs per size: ${Object.entries(result.runs).map(([n, r]) => `${nn(Number(n))}: ${r}`).join(', ')}; cold start: ${result.coldRuns}. Times in seconds, median (min–max); peak RSS is the largest of the runs, MiB.`, '')
-  out.push('| scenario | N | runs | wall s, median | min | max | peak RSS MiB | requests |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  out.push(
+    `${machine.cpus} × ${machine.cpuModel}, ${Math.round(machine.memoryMB / 1024)} GiB, ${machine.platform}, Node ${machine.node}, commit ${machine.commit?.slice(0, 10) ?? '?'}; runs per size: ${Object.entries(
+      result.runs,
+    )
+      .map(([n, r]) => `${nn(Number(n))}: ${r}`)
+      .join(', ')}; cold start: ${result.coldRuns}. Times in seconds, median (min–max); peak RSS is the largest of the runs, MiB.`,
+    '',
+  )
+  out.push(
+    '| scenario | N | runs | wall s, median | min | max | peak RSS MiB | requests |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  )
   for (const [scenario, label] of SCENARIOS) {
     for (const r of summary.rows.filter((x) => x.scenario === scenario)) {
-      out.push(`| ${label} | ${nn(r.n)} | ${r.runs} | ${s3(r.wallMs.median)} | ${s3(r.wallMs.min)} | ${s3(r.wallMs.max)} | ${fx(r.maxRssMiB, 0)} | ${r.requests === null ? '' : nn(r.requests)} |`)
+      out.push(
+        `| ${label} | ${nn(r.n)} | ${r.runs} | ${s3(r.wallMs.median)} | ${s3(r.wallMs.min)} | ${s3(r.wallMs.max)} | ${fx(r.maxRssMiB, 0)} | ${r.requests === null ? '' : nn(r.requests)} |`,
+      )
     }
   }
   out.push('')
@@ -134,7 +167,9 @@ export function renderMarkdown(result) {
   out.push('')
   out.push('| target | N | measured | limit | result |', '| --- | ---: | ---: | ---: | :---: |')
   for (const t of summary.targets) {
-    out.push(`| ${t.target} | ${nn(t.n)} | ${fx(t.value, t.limit < 1 ? 3 : 2)} | ${t.cmp} ${t.limit} | ${t.pass === null ? 'n/a (size not run)' : t.pass ? 'PASS' : '**MISS**'} |`)
+    out.push(
+      `| ${t.target} | ${nn(t.n)} | ${fx(t.value, t.limit < 1 ? 3 : 2)} | ${t.cmp} ${t.limit} | ${t.pass === null ? 'n/a (size not run)' : t.pass ? 'PASS' : '**MISS**'} |`,
+    )
   }
   out.push('')
   return out.join('\n') + '\n'

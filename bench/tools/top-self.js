@@ -39,12 +39,19 @@ for (const [id, us] of self) {
 const byPkg = new Map()
 for (const [id, us] of self) {
   const cf = nodes.get(id).callFrame
-  const k = cf.url ? where(cf.url).split('/').slice(0, cf.url.includes('node_modules') ? 1 : 2).join('/') : cf.functionName
+  const k = cf.url
+    ? where(cf.url)
+        .split('/')
+        .slice(0, cf.url.includes('node_modules') ? 1 : 2)
+        .join('/')
+    : cf.functionName
   byPkg.set(k, (byPkg.get(k) ?? 0) + us)
 }
 const pct = (us) => `${((100 * us) / total).toFixed(1)}%`
 console.log(`total ${(total / 1e6).toFixed(2)} s sampled`)
 console.log('\nby package / area:')
-for (const [k, us] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(`  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+for (const [k, us] of [...byPkg].sort((a, b) => b[1] - a[1]).slice(0, 12))
+  console.log(`  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
 console.log(`\ntop ${top} functions by self time:`)
-for (const [k, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)
+for (const [k, us] of [...byFn].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${pct(us).padStart(6)}  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`)

@@ -13,7 +13,8 @@ export abstract class BaseCommand extends Command {
   static override baseFlags = {
     dir: Flags.string({char: 'd', description: 'manifests directory (read recursively)', default: '.', helpGroup: 'GLOBAL'}),
     state: Flags.string({
-      description: 'state database: a SQLite path or sqlite:PATH, or postgres://… (default: SECRETCTL_STATE, then `state:` in secretctl.yaml, then DIR/.secretctl/state.db)',
+      description:
+        'state database: a SQLite path or sqlite:PATH, or postgres://… (default: SECRETCTL_STATE, then `state:` in secretctl.yaml, then DIR/.secretctl/state.db)',
       helpGroup: 'GLOBAL',
     }),
   }
@@ -51,14 +52,27 @@ export abstract class BaseCommand extends Command {
 /** Flags of the commands that plan: which changes to consider. */
 export const planFlags = {
   prune: Flags.boolean({description: 'also delete secrets and backends that the manifests no longer name'}),
-  rotate: Flags.boolean({description: 'also rotate what is due: generated values older than rotateEvery, backend tokens older than their period'}),
-  target: Flags.string({description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao', multiple: true}),
-  concurrency: Flags.integer({description: 'backend requests in flight at once (an apply keeps 16 times as many secrets in progress)', default: 16, min: 1, max: 256}),
+  rotate: Flags.boolean({
+    description: 'also rotate what is due: generated values older than rotateEvery, backend tokens older than their period',
+  }),
+  target: Flags.string({
+    description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao',
+    multiple: true,
+  }),
+  concurrency: Flags.integer({
+    description: 'backend requests in flight at once (an apply keeps 16 times as many secrets in progress)',
+    default: 16,
+    min: 1,
+    max: 256,
+  }),
 }
 
 /** Flags of the commands that write the state. */
 export const lockFlags = {
-  'lock-timeout': Flags.string({description: 'how long to wait for the state lock held by another run, e.g. 30s or 5m (default 0: fail at once)', default: '0s'}),
+  'lock-timeout': Flags.string({
+    description: 'how long to wait for the state lock held by another run, e.g. 30s or 5m (default 0: fail at once)',
+    default: '0s',
+  }),
 }
 
 export function lockTimeoutMs(value: string): number {

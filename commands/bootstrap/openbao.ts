@@ -12,7 +12,8 @@ import {UsageError} from '../../src/errors.js'
 
 export default class BootstrapOpenBao extends BaseCommand {
   static override summary = 'Set up an OpenBao backend in one command: mount, policy, token role, first token, manifests.'
-  static override description = `With an admin token (hidden prompt on a terminal, --admin-token-stdin, or SECRETCTL_BAO_ADMIN_TOKEN; never a flag value): checks health (sealed or uninitialised: refuse), ensures a KV v2 mount, writes the narrow policy (KV under the prefix plus self-rotation), ensures the token role (that policy only, periodic, renewable, orphan), mints the first token, writes the backend manifest and a placement-only token secret into the manifests directory, stores the token on the plaintext trust root, and verifies end to end.
+  static override description =
+    `With an admin token (hidden prompt on a terminal, --admin-token-stdin, or SECRETCTL_BAO_ADMIN_TOKEN; never a flag value): checks health (sealed or uninitialised: refuse), ensures a KV v2 mount, writes the narrow policy (KV under the prefix plus self-rotation), ensures the token role (that policy only, periodic, renewable, orphan), mints the first token, writes the backend manifest and a placement-only token secret into the manifests directory, stores the token on the plaintext trust root, and verifies end to end.
 The admin token is used in memory only and persisted nowhere.`
   static override examples = [
     '<%= config.bin %> bootstrap openbao bao --url https://bao.internal:8200 -d infra/secrets',
@@ -41,31 +42,35 @@ The admin token is used in memory only and persisted nowhere.`
       if (!process.stdin.isTTY) throw new UsageError('no admin token', 'pipe it with --admin-token-stdin or set SECRETCTL_BAO_ADMIN_TOKEN')
       admin = await hiddenPrompt('OpenBao admin token (used once, stored nowhere): ')
     }
-    if (!admin.trim()) throw new UsageError('the admin token is empty', 'give a token with the rights to write mounts, policies and token roles')
+    if (!admin.trim())
+      throw new UsageError('the admin token is empty', 'give a token with the rights to write mounts, policies and token roles')
     const config = await readProjectConfig(flags.dir)
     const state = await openStateFor(config.state, {dir: flags.dir, state: flags.state, env: process.env})
     const client = new OpenBaoClient({backend: args.name, url: flags.url, namespace: flags.namespace})
     try {
-      const result = await withStateLock(state, {command: `bootstrap openbao ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}, () =>
-        bootstrapOpenBao(
-          {
-            name: args.name,
-            dir: flags.dir,
-            url: flags.url,
-            mount: flags.mount,
-            pathPrefix: flags['path-prefix'],
-            namespace: flags.namespace,
-            policyName: flags['policy-name'],
-            tokenRole: flags['token-role'],
-            period: flags.period,
-            ttl: flags.ttl,
-            isDefault: !flags['no-default'],
-            actor: resolveActor(process.env),
-          },
-          admin,
-          bootstrapApi(client),
-          state,
-        ),
+      const result = await withStateLock(
+        state,
+        {command: `bootstrap openbao ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env},
+        () =>
+          bootstrapOpenBao(
+            {
+              name: args.name,
+              dir: flags.dir,
+              url: flags.url,
+              mount: flags.mount,
+              pathPrefix: flags['path-prefix'],
+              namespace: flags.namespace,
+              policyName: flags['policy-name'],
+              tokenRole: flags['token-role'],
+              period: flags.period,
+              ttl: flags.ttl,
+              isDefault: !flags['no-default'],
+              actor: resolveActor(process.env),
+            },
+            admin,
+            bootstrapApi(client),
+            state,
+          ),
       )
       admin = ''
       for (const step of result.steps) this.print(`${this.colour.green('✓')} ${step}\n`)

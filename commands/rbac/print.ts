@@ -30,7 +30,11 @@ Prints SQL for the state database and one HCL policy per openbao backend in the 
     if (flags.backend && !backends.length) throw new UsageError(`no openbao backend named ${flags.backend} in the manifests`)
     this.print(postgresGrants(role, {dbRole: flags['db-role'] ?? `secretctl_${role}`, schema: flags.schema}))
     for (const b of backends) {
-      const scope = {mount: String(b.config.mount ?? 'secret'), pathPrefix: String(b.config.pathPrefix ?? 'secretctl'), tokenRole: b.rotation?.tokenRole}
+      const scope = {
+        mount: String(b.config.mount ?? 'secret'),
+        pathPrefix: String(b.config.pathPrefix ?? 'secretctl'),
+        tokenRole: b.rotation?.tokenRole,
+      }
       if (role === 'rotator' && !scope.tokenRole) {
         this.print(`\n# backend ${b.name}: no rotation settings, nothing to rotate\n`)
         continue

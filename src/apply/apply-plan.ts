@@ -68,7 +68,16 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       bumped = true // once per apply that changed something
       later(ctx.state.bumpSerial())
     }
-    later(ctx.state.audit({runId, actor: ctx.actor, address: c.address, action: c.action, outcome, detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail}))
+    later(
+      ctx.state.audit({
+        runId,
+        actor: ctx.actor,
+        address: c.address,
+        action: c.action,
+        outcome,
+        detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail,
+      }),
+    )
     ctx.onOutcome?.(o)
   }
 
@@ -106,7 +115,15 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const changes = plan.changes.map((c) => outcomes.get(c)!)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
-  return {formatVersion: FORMAT_VERSION, runId, lineage: meta.lineage, serial: meta.serial, changes, summary, ok: summary.failed === 0 && summary.skipped === 0}
+  return {
+    formatVersion: FORMAT_VERSION,
+    runId,
+    lineage: meta.lineage,
+    serial: meta.serial,
+    changes,
+    summary,
+    ok: summary.failed === 0 && summary.skipped === 0,
+  }
 }
 
 /** Backends a secret change touches: where it is and where it goes. */
@@ -145,7 +162,13 @@ async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live
     if (c.action === 'create' || c.action === 'update') {
       const b = ctx.desired.backends.find((x) => x.name === c.name)
       if (!b) throw new Error(`backend ${c.name} is not in the manifests`)
-      await state.upsertBackend({name: b.name, type: b.type, description: b.description ?? null, config: b.config, rotation: (b.rotation as Record<string, unknown> | undefined) ?? null})
+      await state.upsertBackend({
+        name: b.name,
+        type: b.type,
+        description: b.description ?? null,
+        config: b.config,
+        rotation: (b.rotation as Record<string, unknown> | undefined) ?? null,
+      })
       drivers.forget(b.name)
     } else if (c.action === 'set-default') {
       await state.setDefaultBackend(c.to ?? c.name)
@@ -207,7 +230,10 @@ async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date, rows: 
   let current: SecretValues | undefined
   if (live && needsCurrent) {
     current = await source!.read(name)
-    if (!current) throw new Error(`${live.backend} holds no value for ${name}; the state says it should (drift): restore it or remove the secret from the state`)
+    if (!current)
+      throw new Error(
+        `${live.backend} holds no value for ${name}; the state says it should (drift): restore it or remove the secret from the state`,
+      )
   }
 
   const writtenAt = now().toISOString()
@@ -257,7 +283,13 @@ async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date, rows: 
     keys,
     backendVersion: written.version,
     ...(isMove && c.keepSource
-      ? {retainOn: {backend: live!.backend, externalRef: live!.externalRef, rowData: source!.capabilities.storesInState ? (current ?? null) : null}}
+      ? {
+          retainOn: {
+            backend: live!.backend,
+            externalRef: live!.externalRef,
+            rowData: source!.capabilities.storesInState ? (current ?? null) : null,
+          },
+        }
       : {}),
   })
   // A backend that stores values in the state lost them in the placement transaction just now:

@@ -17,35 +17,41 @@ function kvPaths(s: PolicyScope): {data: string; metadata: string; list: string}
 /** Apply: KV data create/read/update and metadata read/list/delete under the prefix, list on the prefix. */
 export function applierPolicy(s: PolicyScope): string {
   const p = kvPaths(s)
-  return [
-    `# secretctl applier: KV v2 under ${s.mount}/${s.pathPrefix}`,
-    `path "${p.data}" {\n  capabilities = ["create", "read", "update"]\n}`,
-    `path "${p.metadata}" {\n  capabilities = ["read", "list", "delete"]\n}`,
-    `path "${p.list}" {\n  capabilities = ["list"]\n}`,
-  ].join('\n') + '\n'
+  return (
+    [
+      `# secretctl applier: KV v2 under ${s.mount}/${s.pathPrefix}`,
+      `path "${p.data}" {\n  capabilities = ["create", "read", "update"]\n}`,
+      `path "${p.metadata}" {\n  capabilities = ["read", "list", "delete"]\n}`,
+      `path "${p.list}" {\n  capabilities = ["list"]\n}`,
+    ].join('\n') + '\n'
+  )
 }
 
 /** Rotation: mint through the role, read the role (to confirm its tokens are periodic), look itself up, revoke the predecessor by accessor. */
 export function rotatorPolicy(s: PolicyScope): string {
   if (!s.tokenRole) throw new Error('a token role is needed for the rotator policy')
-  return [
-    `# secretctl rotator: mint successors through role ${s.tokenRole} and retire predecessors`,
-    `path "auth/token/create/${s.tokenRole}" {\n  capabilities = ["create", "update"]\n}`,
-    `path "auth/token/roles/${s.tokenRole}" {\n  capabilities = ["read"]\n}`,
-    `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
-    `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
-    `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
-  ].join('\n') + '\n'
+  return (
+    [
+      `# secretctl rotator: mint successors through role ${s.tokenRole} and retire predecessors`,
+      `path "auth/token/create/${s.tokenRole}" {\n  capabilities = ["create", "update"]\n}`,
+      `path "auth/token/roles/${s.tokenRole}" {\n  capabilities = ["read"]\n}`,
+      `path "auth/token/lookup-self" {\n  capabilities = ["read"]\n}`,
+      `path "auth/token/renew-self" {\n  capabilities = ["update"]\n}`,
+      `path "auth/token/revoke-accessor" {\n  capabilities = ["update"]\n}`,
+    ].join('\n') + '\n'
+  )
 }
 
 /** Plan: metadata read and list only, never data. */
 export function plannerPolicy(s: PolicyScope): string {
   const p = kvPaths(s)
-  return [
-    `# secretctl planner: metadata only, no secret value`,
-    `path "${p.metadata}" {\n  capabilities = ["read", "list"]\n}`,
-    `path "${p.list}" {\n  capabilities = ["list"]\n}`,
-  ].join('\n') + '\n'
+  return (
+    [
+      `# secretctl planner: metadata only, no secret value`,
+      `path "${p.metadata}" {\n  capabilities = ["read", "list"]\n}`,
+      `path "${p.list}" {\n  capabilities = ["list"]\n}`,
+    ].join('\n') + '\n'
+  )
 }
 
 /** The policy the bootstrap wizard writes: KV work plus self-rotation, so one token does both. */

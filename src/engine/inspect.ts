@@ -76,7 +76,9 @@ export async function describeBackend(state: StateStore, name: string, now = new
 export async function describeSecret(state: StateStore, name: string) {
   const s = await state.getSecret(name)
   if (!s) throw new UsageError(`no secret named ${name} in the state`, 'list them with `secretctl get secrets`')
-  const retained = (await state.listRetainedCopies()).filter((r) => r.secretName === name).map((r) => ({backend: r.backend, externalRef: r.externalRef, createdAt: r.createdAt}))
+  const retained = (await state.listRetainedCopies())
+    .filter((r) => r.secretName === name)
+    .map((r) => ({backend: r.backend, externalRef: r.externalRef, createdAt: r.createdAt}))
   return {
     name: s.name,
     backend: s.backend,

@@ -10,5 +10,10 @@ export async function assertPlanCurrent(plan: Plan, ws: Workspace): Promise<void
   for (const [name, keys] of await desiredFingerprints(ws)) {
     for (const [key, k] of keys) if (k.fingerprint) fingerprints[`${secretAddress(name)}/${key}`] = k.fingerprint
   }
-  checkSavedPlan(plan, {meta: await ws.state.meta(), stateLocation: ws.state.location, manifestsDigest: ws.desired.digest, sourceFingerprints: fingerprints})
+  checkSavedPlan(plan, {
+    meta: await ws.state.meta(),
+    stateLocation: ws.state.location,
+    manifestsDigest: ws.desired.digest,
+    sourceFingerprints: fingerprints,
+  })
 }

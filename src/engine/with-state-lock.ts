@@ -12,7 +12,10 @@ export interface LockOptions {
 }
 
 export async function withStateLock<T>(state: StateStore, opts: LockOptions, work: () => Promise<T>): Promise<T> {
-  const handle = await state.acquireLock({actor: resolveActor(opts.env), host: hostname(), pid: process.pid, command: opts.command}, {timeoutMs: opts.timeoutMs})
+  const handle = await state.acquireLock(
+    {actor: resolveActor(opts.env), host: hostname(), pid: process.pid, command: opts.command},
+    {timeoutMs: opts.timeoutMs},
+  )
   try {
     return await work()
   } finally {

@@ -42,7 +42,8 @@ export function checkBackendDocument(doc: ParsedDocument): ManifestProblem[] {
   }
   for (const field of ['period', 'ttl'] as const) {
     const text = (rotation as Record<string, unknown>)[field]
-    if (typeof text === 'string' && parseDuration(text) === 0) problems.push(problemAt(doc, ['rotation', field], 'must be a duration longer than 0'))
+    if (typeof text === 'string' && parseDuration(text) === 0)
+      problems.push(problemAt(doc, ['rotation', field], 'must be a duration longer than 0'))
   }
   return problems
 }

@@ -58,7 +58,8 @@ export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
   const data: Record<string, ValueSource> = {}
   for (const [key, source] of Object.entries(v.data ?? {})) {
     if (source.fromEnv !== undefined) data[key] = {kind: 'env', variable: source.fromEnv}
-    else if (source.fromFile !== undefined) data[key] = {kind: 'file', path: path.resolve(here, source.fromFile), declaredPath: source.fromFile}
+    else if (source.fromFile !== undefined)
+      data[key] = {kind: 'file', path: path.resolve(here, source.fromFile), declaredPath: source.fromFile}
     else if (source.generate !== undefined) {
       const g = source.generate
       const spec: GenerateSpec = {length: g.length ?? DEFAULT_GENERATE.length, charset: g.charset ?? DEFAULT_GENERATE.charset}
@@ -80,9 +81,18 @@ export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
     }
     for (const key of keys) {
       if (!KEY_NAME.test(key)) {
-        problems.push(problemAt(doc, ['envFile'], `envFile ${declaredPath}: "${key}" is not a valid key name`, {hint: 'key names start with a letter or _ and hold letters, digits, _, . or -'}))
+        problems.push(
+          problemAt(doc, ['envFile'], `envFile ${declaredPath}: "${key}" is not a valid key name`, {
+            hint: 'key names start with a letter or _ and hold letters, digits, _, . or -',
+          }),
+        )
       } else if (key in data) {
-        problems.push(problemAt(doc, ['data', key], `key ${key} is given both in data and in envFile ${declaredPath}`, {on: 'key', hint: 'remove one of the two'}))
+        problems.push(
+          problemAt(doc, ['data', key], `key ${key} is given both in data and in envFile ${declaredPath}`, {
+            on: 'key',
+            hint: 'remove one of the two',
+          }),
+        )
       } else {
         data[key] = {kind: 'envFile', path: envFile, declaredPath, variable: key}
       }

@@ -42,9 +42,14 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
   const defaults = backends.filter((b) => b.isDefault)
   for (const extra of defaults.slice(1)) {
     problems.push(
-      problemAt(extra.doc, ['isDefault'], `only one backend can be the default; ${defaults[0]!.name} already is (${where(defaults[0]!.doc)})`, {
-        hint: 'set isDefault: true on one backend only',
-      }),
+      problemAt(
+        extra.doc,
+        ['isDefault'],
+        `only one backend can be the default; ${defaults[0]!.name} already is (${where(defaults[0]!.doc)})`,
+        {
+          hint: 'set isDefault: true on one backend only',
+        },
+      ),
     )
   }
   const declaredDefault = backendByName.get(DEFAULT_BACKEND)
@@ -57,7 +62,8 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
   }
 
   const defaultName = defaults[0]?.name ?? DEFAULT_BACKEND
-  const typeOf = (name: string): string | undefined => backendByName.get(name)?.type ?? (name === DEFAULT_BACKEND && !backendByName.has(name) ? 'plaintext' : undefined)
+  const typeOf = (name: string): string | undefined =>
+    backendByName.get(name)?.type ?? (name === DEFAULT_BACKEND && !backendByName.has(name) ? 'plaintext' : undefined)
   const known = (name: string): boolean => name === DEFAULT_BACKEND || backendByName.has(name)
   const backendNames = [...new Set([DEFAULT_BACKEND, ...backendByName.keys()])].join(', ')
 
@@ -84,16 +90,26 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
     if (placementType !== undefined && placementType !== 'plaintext') {
       const how = secret.backend === undefined ? `the default backend, "${placement}"` : `backend "${placement}"`
       problems.push(
-        problemAt(backend.doc, ['config', 'tokenSecretRef', 'name'], `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a plaintext backend`, {
-          hint: `set backend: ${DEFAULT_BACKEND} on secret ${secret.name} (${where(secret.doc)})`,
-        }),
+        problemAt(
+          backend.doc,
+          ['config', 'tokenSecretRef', 'name'],
+          `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a plaintext backend`,
+          {
+            hint: `set backend: ${DEFAULT_BACKEND} on secret ${secret.name} (${where(secret.doc)})`,
+          },
+        ),
       )
     }
     if (backend.rotates && ref.key !== undefined && !secret.placementOnly && secret.keys?.includes(ref.key)) {
       problems.push(
-        problemAt(secret.doc, ['data', ref.key], `backend "${backend.name}" rotates this token, so secretctl owns its value; a value source here would put the old token back`, {
-          hint: `remove data.${ref.key} from secret ${secret.name} (the token secret is then placement only), or remove rotation from backend ${backend.name}`,
-        }),
+        problemAt(
+          secret.doc,
+          ['data', ref.key],
+          `backend "${backend.name}" rotates this token, so secretctl owns its value; a value source here would put the old token back`,
+          {
+            hint: `remove data.${ref.key} from secret ${secret.name} (the token secret is then placement only), or remove rotation from backend ${backend.name}`,
+          },
+        ),
       )
     }
     if (ref.key !== undefined && !secret.placementOnly && secret.keys !== null && !secret.keys.includes(ref.key)) {

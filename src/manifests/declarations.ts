@@ -9,10 +9,21 @@ import type {BackendDeclaration, SecretDeclaration} from './check-semantics.js'
 import {normaliseBackendType} from './build-backend.js'
 
 /** `reported`: dotted fields of the document that already have a problem; they are left out. */
-export function backendDeclaration(doc: ParsedDocument, built?: BackendManifest, reported: Set<string> = new Set()): BackendDeclaration | undefined {
+export function backendDeclaration(
+  doc: ParsedDocument,
+  built?: BackendManifest,
+  reported: Set<string> = new Set(),
+): BackendDeclaration | undefined {
   if (built) {
     const ref = built.config.tokenSecretRef as {name: string; key: string} | undefined
-    return {doc: placeOf(doc, built.fields), name: built.name, type: built.type, isDefault: built.isDefault, rotates: built.rotation !== undefined, ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {})}
+    return {
+      doc: placeOf(doc, built.fields),
+      name: built.name,
+      type: built.type,
+      isDefault: built.isDefault,
+      rotates: built.rotation !== undefined,
+      ...(ref ? {tokenSecretRef: {name: ref.name, key: ref.key}} : {}),
+    }
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined
@@ -35,7 +46,13 @@ export function secretDeclaration(
 ): SecretDeclaration | undefined {
   if (built) {
     const m = built.manifest
-    return {doc: placeOf(doc, m.fields), name: m.name, backend: m.backend, keys: built.keysKnown ? Object.keys(m.data) : null, placementOnly: m.placementOnly}
+    return {
+      doc: placeOf(doc, m.fields),
+      name: m.name,
+      backend: m.backend,
+      keys: built.keysKnown ? Object.keys(m.data) : null,
+      placementOnly: m.placementOnly,
+    }
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined

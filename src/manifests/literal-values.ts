@@ -25,7 +25,12 @@ export function checkLiteralValues(doc: ParsedDocument): LiteralCheck {
   if (!isRecord(data)) return {problems, reported}
   for (const [key, source] of Object.entries(data)) {
     if (source === null || source === undefined) {
-      problems.push(problemAt(doc, ['data', key], 'no value source: give one of fromEnv, fromFile, generate', {on: 'key', hint: 'drop data for a placement-only secret'}))
+      problems.push(
+        problemAt(doc, ['data', key], 'no value source: give one of fromEnv, fromFile, generate', {
+          on: 'key',
+          hint: 'drop data for a placement-only secret',
+        }),
+      )
       reported.push(['data', key])
     } else if (typeof source !== 'object' || source instanceof Date) {
       problems.push(problemAt(doc, ['data', key], MESSAGE, {hint: HINT}))

@@ -33,10 +33,17 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
     try {
       contents.set(file, await readFile(path.join(root, file)))
     } catch (error) {
-      problems.push({file, line: 1, column: 1, field: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`})
+      problems.push({
+        file,
+        line: 1,
+        column: 1,
+        field: '',
+        message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+      })
     }
   }
-  const read = (files: string[]) => files.filter((f) => contents.has(f)).map((file) => ({file, absPath: path.join(root, file), text: contents.get(file)!.toString('utf8')}))
+  const read = (files: string[]) =>
+    files.filter((f) => contents.has(f)).map((file) => ({file, absPath: path.join(root, file), text: contents.get(file)!.toString('utf8')}))
 
   const project = parseProjectConfig(read(found.configs))
   problems.push(...project.problems)
@@ -53,7 +60,12 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
         problems.push(
           value.kind === undefined
             ? problemAt(doc, [], 'missing required field "kind"', {hint: `kinds: ${KIND_NAMES.join(', ')}`})
-            : problemAt(doc, ['kind'], `unknown kind ${typeof value.kind === 'string' ? `"${value.kind.slice(0, 60)}"` : '(not a string)'}`, {hint: `kinds: ${KIND_NAMES.join(', ')}`}),
+            : problemAt(
+                doc,
+                ['kind'],
+                `unknown kind ${typeof value.kind === 'string' ? `"${value.kind.slice(0, 60)}"` : '(not a string)'}`,
+                {hint: `kinds: ${KIND_NAMES.join(', ')}`},
+              ),
         )
         continue
       }

@@ -47,6 +47,9 @@ export function* parseDocuments(file: string, absPath: string, text: string, pro
 
 /** The parser's message, first line only, lower-cased start to read as part of ours. */
 function yamlMessage(message: string): string {
-  const first = message.split('\n')[0]!.replace(/ at line \d+, column \d+.*$/, '').trim()
+  const first = message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+.*$/, '')
+    .trim()
   return first.charAt(0).toLowerCase() + first.slice(1)
 }

@@ -28,12 +28,22 @@ export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
 }
 
 /** Validates the configuration files found at the root (normally none or one). */
-export function parseProjectConfig(files: {file: string; absPath: string; text: string}[]): {config: ProjectConfig; problems: ManifestProblem[]} {
+export function parseProjectConfig(files: {file: string; absPath: string; text: string}[]): {
+  config: ProjectConfig
+  problems: ManifestProblem[]
+} {
   const problems: ManifestProblem[] = []
   let config: ProjectConfig = {}
   for (const [i, {file, absPath, text}] of files.entries()) {
     if (i > 0) {
-      problems.push({file, line: 1, column: 1, field: '', message: `both ${files[0]!.file} and ${file} exist`, hint: 'keep one project configuration file'})
+      problems.push({
+        file,
+        line: 1,
+        column: 1,
+        field: '',
+        message: `both ${files[0]!.file} and ${file} exist`,
+        hint: 'keep one project configuration file',
+      })
       continue
     }
     const documents = [...parseDocuments(file, absPath, text, problems)]

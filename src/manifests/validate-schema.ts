@@ -54,7 +54,9 @@ export function validateSchema(name: SchemaName, doc: ParsedDocument, skip: read
   // A field whose parent already has a problem (e.g. wrong type) gets no second one.
   const keys = [...seen.keys()]
   return keys
-    .filter((k) => !keys.some((other) => other !== k && other !== '' && k.startsWith(other + '\u0000') && seen.get(other)!.rank <= RANK.type!))
+    .filter(
+      (k) => !keys.some((other) => other !== k && other !== '' && k.startsWith(other + '\u0000') && seen.get(other)!.rank <= RANK.type!),
+    )
     .map((k) => seen.get(k)!.problem)
 }
 
@@ -91,7 +93,11 @@ function mapError(error: ErrorObject, doc: ParsedDocument): {segments: string[];
       const field = String((error.params as {additionalProperty: string}).additionalProperty)
       const segments = [...base, field]
       const allowed = Object.keys((parent.properties ?? {}) as object)
-      const hint = allowed.length ? `allowed fields: ${allowed.join(', ')}` : typeof parent.description === 'string' ? asHint(parent.description) : 'this mapping takes no fields'
+      const hint = allowed.length
+        ? `allowed fields: ${allowed.join(', ')}`
+        : typeof parent.description === 'string'
+          ? asHint(parent.description)
+          : 'this mapping takes no fields'
       return {segments, problem: problemAt(doc, segments, `unknown field "${field}"`, {on: 'key', hint})}
     }
   }
@@ -124,7 +130,9 @@ function describe(error: ErrorObject, parent: Record<string, unknown>): string {
       return `must be at most ${String(params.limit)}`
     case 'minProperties':
     case 'maxProperties':
-      return typeof parent.errorMessage === 'string' ? parent.errorMessage : `must have ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`
+      return typeof parent.errorMessage === 'string'
+        ? parent.errorMessage
+        : `must have ${error.keyword === 'minProperties' ? 'at least' : 'at most'} ${String(params.limit)} fields`
     case 'false schema':
       return 'is not allowed here'
     default:
@@ -139,12 +147,23 @@ function asHint(description: string): string {
 
 function typeName(type: unknown): string {
   const one = (t: string): string =>
-    ({object: 'a mapping', array: 'a list', string: 'a string', boolean: 'true or false', integer: 'a whole number', number: 'a number', null: 'empty'})[t] ?? t
+    ({
+      object: 'a mapping',
+      array: 'a list',
+      string: 'a string',
+      boolean: 'true or false',
+      integer: 'a whole number',
+      number: 'a number',
+      null: 'empty',
+    })[t] ?? t
   return Array.isArray(type) ? type.map((t) => one(String(t))).join(' or ') : one(String(type))
 }
 
 /** `/data/A~1B/fromEnv` → `['data', 'A/B', 'fromEnv']`. */
 function pointerSegments(pointer: string): string[] {
   if (!pointer) return []
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 }

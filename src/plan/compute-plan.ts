@@ -70,7 +70,13 @@ export function trustRootSecretNames(desired: DesiredModel): Set<string> {
   return names
 }
 
-export function backendView(b: {type: string; description?: string | null; isDefault: boolean; config: Record<string, unknown>; rotation?: unknown}): BackendView {
+export function backendView(b: {
+  type: string
+  description?: string | null
+  isDefault: boolean
+  config: Record<string, unknown>
+  rotation?: unknown
+}): BackendView {
   return {
     type: b.type,
     description: b.description ?? null,
@@ -167,7 +173,16 @@ export function computePlan(input: PlanInput): Plan {
     const live = liveBackends.get(b.name)
     const after = backendView(desiredBackendState(b, defaultName))
     if (!live) {
-      changes.push({address: backendAddress(b.name), kind: 'backend', name: b.name, action: 'create', phase: Phase.Backends, reason: `new ${b.type} backend`, before: null, after})
+      changes.push({
+        address: backendAddress(b.name),
+        kind: 'backend',
+        name: b.name,
+        action: 'create',
+        phase: Phase.Backends,
+        reason: `new ${b.type} backend`,
+        before: null,
+        after,
+      })
       continue
     }
     if (live.type !== b.type) {
@@ -178,7 +193,16 @@ export function computePlan(input: PlanInput): Plan {
     }
     const reasons = diffBackend(b, live)
     if (reasons.length) {
-      changes.push({address: backendAddress(b.name), kind: 'backend', name: b.name, action: 'update', phase: Phase.Backends, reason: reasons.join('; '), before: backendView(live), after})
+      changes.push({
+        address: backendAddress(b.name),
+        kind: 'backend',
+        name: b.name,
+        action: 'update',
+        phase: Phase.Backends,
+        reason: reasons.join('; '),
+        before: backendView(live),
+        after,
+      })
     }
   }
   const liveDefault = input.backends.find((b) => b.isDefault)?.name ?? DEFAULT_BACKEND
@@ -216,16 +240,32 @@ export function computePlan(input: PlanInput): Plan {
     const want = input.desiredKeys.get(s.name)
     if (!live) {
       if (s.placementOnly || !want) {
-        placementErrors.push(`${s.at.file}:${s.at.line}:${s.at.column}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`)
+        placementErrors.push(
+          `${s.at.file}:${s.at.line}:${s.at.column}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`,
+        )
         continue
       }
       const keys = keyChanges(want, undefined, options.rotate, options.now)
-      changes.push({address, kind: 'secret', name: s.name, action: 'create', phase, reason: `new secret on ${to} (${Object.keys(keys).length} key${Object.keys(keys).length === 1 ? '' : 's'})`, before: null, after: {backend: to, keys: Object.keys(keys).sort()}, keys})
+      changes.push({
+        address,
+        kind: 'secret',
+        name: s.name,
+        action: 'create',
+        phase,
+        reason: `new secret on ${to} (${Object.keys(keys).length} key${Object.keys(keys).length === 1 ? '' : 's'})`,
+        before: null,
+        after: {backend: to, keys: Object.keys(keys).sort()},
+        keys,
+      })
       continue
     }
     const before: SecretView = {backend: live.backend, keys: Object.keys(live.keys).sort()}
     const keys = want ? keyChanges(want, live, options.rotate, options.now) : undefined
-    const afterKeys = keys ? Object.keys(keys).filter((k) => keys[k] !== 'removed').sort() : before.keys
+    const afterKeys = keys
+      ? Object.keys(keys)
+          .filter((k) => keys[k] !== 'removed')
+          .sort()
+      : before.keys
     const after: SecretView = {backend: to, keys: afterKeys}
     const reasons = keys ? describeKeyChanges(keys) : []
     const meta = input.backendMetadata.get(s.name)
@@ -241,13 +281,41 @@ export function computePlan(input: PlanInput): Plan {
     }
     if (live.backend !== to) {
       reasons.unshift(`backend ${live.backend} → ${to}${s.keepSource ? ' (keeping the copy on ' + live.backend + ')' : ''}`)
-      changes.push({address, kind: 'secret', name: s.name, action: 'move', phase, reason: reasons.join('; '), before, after, keys, from: live.backend, to, keepSource: s.keepSource, ...(drift ? {drift} : {})})
+      changes.push({
+        address,
+        kind: 'secret',
+        name: s.name,
+        action: 'move',
+        phase,
+        reason: reasons.join('; '),
+        before,
+        after,
+        keys,
+        from: live.backend,
+        to,
+        keepSource: s.keepSource,
+        ...(drift ? {drift} : {}),
+      })
     } else if (reasons.length) {
-      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason: reasons.join('; '), before, after, keys, ...(drift ? {drift} : {})})
+      changes.push({
+        address,
+        kind: 'secret',
+        name: s.name,
+        action: 'update',
+        phase,
+        reason: reasons.join('; '),
+        before,
+        after,
+        keys,
+        ...(drift ? {drift} : {}),
+      })
     }
   }
   if (placementErrors.length) {
-    throw new PlanError(placementErrors.join('\n'), 'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first')
+    throw new PlanError(
+      placementErrors.join('\n'),
+      'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first',
+    )
   }
 
   // Secrets in the state that the manifests no longer name.
@@ -255,13 +323,31 @@ export function computePlan(input: PlanInput): Plan {
   for (const live of input.secrets) {
     if (desiredSecretNames.has(live.name)) continue
     if (options.prune) {
-      changes.push({address: secretAddress(live.name), kind: 'secret', name: live.name, action: 'delete', phase: Phase.SecretDeletes, reason: `not in the manifests (--prune); deletes the value on ${live.backend}`, before: {backend: live.backend, keys: Object.keys(live.keys).sort()}, after: null})
+      changes.push({
+        address: secretAddress(live.name),
+        kind: 'secret',
+        name: live.name,
+        action: 'delete',
+        phase: Phase.SecretDeletes,
+        reason: `not in the manifests (--prune); deletes the value on ${live.backend}`,
+        before: {backend: live.backend, keys: Object.keys(live.keys).sort()},
+        after: null,
+      })
     } else warnings.push(`secret ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
   for (const live of input.backends) {
     if (desiredBackendNames.has(live.name)) continue
     if (options.prune) {
-      changes.push({address: backendAddress(live.name), kind: 'backend', name: live.name, action: 'delete', phase: Phase.BackendDeletes, reason: 'not in the manifests (--prune)', before: backendView(live), after: null})
+      changes.push({
+        address: backendAddress(live.name),
+        kind: 'backend',
+        name: live.name,
+        action: 'delete',
+        phase: Phase.BackendDeletes,
+        reason: 'not in the manifests (--prune)',
+        before: backendView(live),
+        after: null,
+      })
     } else warnings.push(`backend ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
 
@@ -281,7 +367,16 @@ export function computePlan(input: PlanInput): Plan {
 }
 
 export function tokenRotation(backend: string, reason: string): Change {
-  return {address: `${backendAddress(backend)}.token`, kind: 'token', name: backend, action: 'rotate', phase: Phase.Tokens, reason, before: null, after: null}
+  return {
+    address: `${backendAddress(backend)}.token`,
+    kind: 'token',
+    name: backend,
+    action: 'rotate',
+    phase: Phase.Tokens,
+    reason,
+    before: null,
+    after: null,
+  }
 }
 
 function flattenFingerprints(desiredKeys: Map<string, Map<string, DesiredKey>>): Record<string, string> {
@@ -337,7 +432,11 @@ function checkBackendDeletes(changes: Change[], secrets: SecretRecord[]): void {
   for (const c of changes) {
     if (c.kind !== 'backend' || c.action !== 'delete') continue
     if (c.name === DEFAULT_BACKEND) throw new PlanError('the plaintext backend default is the trust root and cannot be deleted')
-    const leaving = new Set(changes.filter((x) => x.kind === 'secret' && (x.action === 'delete' || (x.action === 'move' && x.from === c.name))).map((x) => x.name))
+    const leaving = new Set(
+      changes
+        .filter((x) => x.kind === 'secret' && (x.action === 'delete' || (x.action === 'move' && x.from === c.name)))
+        .map((x) => x.name),
+    )
     const remaining = secrets.filter((s) => s.backend === c.name && !leaving.has(s.name)).map((s) => s.name)
     if (remaining.length) {
       throw new PlanError(

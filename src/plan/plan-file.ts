@@ -8,7 +8,7 @@ import type {Plan} from './types.js'
 import {UsageError} from '../errors.js'
 import planSchema from '../../schemas/plan.schema.json' with {type: 'json'}
 
-let validate: ((data: unknown) => boolean) & {errors?: Array<{instancePath: string; message?: string}> | null} | undefined
+let validate: (((data: unknown) => boolean) & {errors?: Array<{instancePath: string; message?: string}> | null}) | undefined
 
 function validator() {
   if (!validate) {
@@ -39,7 +39,10 @@ export function readPlanFile(file: string): Plan {
   const v = validator()
   if (!v(data)) {
     const first = v.errors?.[0]
-    throw new UsageError(`${file} is not a valid secretctl plan file: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(), 'write one with `secretctl plan --out FILE` using this version of secretctl')
+    throw new UsageError(
+      `${file} is not a valid secretctl plan file: ${first?.instancePath || '/'} ${first?.message ?? ''}`.trim(),
+      'write one with `secretctl plan --out FILE` using this version of secretctl',
+    )
   }
   return data as Plan
 }

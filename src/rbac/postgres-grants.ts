@@ -25,9 +25,13 @@ export function postgresGrants(role: StateRole, opts: {dbRole: string; schema?: 
   const r = quoteIdent(opts.dbRole)
   const schema = quoteIdent(opts.schema ?? 'public')
   const t = (table: string) => `${schema}.${quoteIdent(table)}`
-  const lines = [`-- secretctl ${role}: GRANTs on the state schema ${opts.schema ?? 'public'} for role ${opts.dbRole}`, `GRANT USAGE ON SCHEMA ${schema} TO ${r};`]
+  const lines = [
+    `-- secretctl ${role}: GRANTs on the state schema ${opts.schema ?? 'public'} for role ${opts.dbRole}`,
+    `GRANT USAGE ON SCHEMA ${schema} TO ${r};`,
+  ]
   if (role === 'planner') {
-    for (const table of ['backends', 'state_meta', 'audit', 'locks', 'knex_migrations', 'knex_migrations_lock']) lines.push(`GRANT SELECT ON ${t(table)} TO ${r};`)
+    for (const table of ['backends', 'state_meta', 'audit', 'locks', 'knex_migrations', 'knex_migrations_lock'])
+      lines.push(`GRANT SELECT ON ${t(table)} TO ${r};`)
     lines.push(`-- Column privileges: everything but the plaintext values.`)
     lines.push(`GRANT SELECT (${SECRET_COLUMNS.join(', ')}) ON ${t('secrets')} TO ${r};`)
     lines.push(`GRANT SELECT (${RETAINED_COLUMNS.join(', ')}) ON ${t('retained_copies')} TO ${r};`)
@@ -35,7 +39,8 @@ export function postgresGrants(role: StateRole, opts: {dbRole: string; schema?: 
     for (const table of ALL_TABLES) lines.push(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${t(table)} TO ${r};`)
     lines.push(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA ${schema} TO ${r};`)
   } else {
-    for (const table of ['backends', 'secrets', 'state_meta', 'knex_migrations', 'knex_migrations_lock', 'retained_copies']) lines.push(`GRANT SELECT ON ${t(table)} TO ${r};`)
+    for (const table of ['backends', 'secrets', 'state_meta', 'knex_migrations', 'knex_migrations_lock', 'retained_copies'])
+      lines.push(`GRANT SELECT ON ${t(table)} TO ${r};`)
     lines.push(`GRANT UPDATE (token_meta, updated_at) ON ${t('backends')} TO ${r};`)
     lines.push(`GRANT UPDATE (data, keys, updated_at) ON ${t('secrets')} TO ${r};`)
     lines.push(`GRANT UPDATE (serial) ON ${t('state_meta')} TO ${r};`)

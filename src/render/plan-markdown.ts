@@ -14,7 +14,7 @@ const PART_BUDGET = COMMENT_LIMIT - 1_000
 export const DETAILS_CAP = 50
 export const PART_SEPARATOR = '\n<!-- secretctl:part-break -->\n'
 
-function escape(text: string): string {
+function escapeMarkdown(text: string): string {
   return text.replace(/[<>&|`*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
@@ -26,27 +26,40 @@ function groupOf(c: Change): string {
 
 function detailsFor(c: Change): string {
   const a = ACTIONS[c.action]
-  const lines = [`<details><summary><code>${a.glyph} ${escape(c.address)}</code> ${a.verb}: ${escape(c.reason)}</summary>`, '']
+  const lines = [
+    `<details><summary><code>${a.glyph} ${escapeMarkdown(c.address)}</code> ${a.verb}: ${escapeMarkdown(c.reason)}</summary>`,
+    '',
+  ]
   if (c.keys && Object.keys(c.keys).length) {
     lines.push('| key | value |', '| --- | --- |')
-    for (const [k, v] of Object.entries(c.keys)) lines.push(`| \`${escape(k)}\` | ${v} |`)
+    for (const [k, v] of Object.entries(c.keys)) lines.push(`| \`${escapeMarkdown(k)}\` | ${v} |`)
     lines.push('')
   }
-  if (c.from && c.to) lines.push(`Moves from \`${escape(c.from)}\` to \`${escape(c.to)}\`${c.keepSource ? ', keeping the source copy' : ''}.`, '')
+  if (c.from && c.to)
+    lines.push(
+      `Moves from \`${escapeMarkdown(c.from)}\` to \`${escapeMarkdown(c.to)}\`${c.keepSource ? ', keeping the source copy' : ''}.`,
+      '',
+    )
   lines.push('</details>')
   return lines.join('\n')
 }
 
 function lineFor(c: Change): string {
   const a = ACTIONS[c.action]
-  return `- \`${a.glyph} ${escape(c.address)}\` ${a.verb}: ${escape(c.reason)}`
+  return `- \`${a.glyph} ${escapeMarkdown(c.address)}\` ${a.verb}: ${escapeMarkdown(c.reason)}`
 }
 
 /** Renders the plan as one or more Markdown parts, each at most COMMENT_LIMIT characters. */
 export function renderPlanMarkdown(plan: Plan): string[] {
-  const header = [`### secretctl plan`, '', `**${summaryLine(plan.summary)}**`, '', `State lineage \`${plan.lineage}\`, serial ${plan.serial}.`]
+  const header = [
+    `### secretctl plan`,
+    '',
+    `**${summaryLine(plan.summary)}**`,
+    '',
+    `State lineage \`${plan.lineage}\`, serial ${plan.serial}.`,
+  ]
   if (!plan.changes.length) header.push('', 'No changes. The store matches the manifests.')
-  for (const w of plan.warnings) header.push('', `> ⚠️ ${escape(w)}`)
+  for (const w of plan.warnings) header.push('', `> ⚠️ ${escapeMarkdown(w)}`)
 
   const groups = new Map<string, Change[]>()
   for (const c of plan.changes) {
@@ -55,12 +68,10 @@ export function renderPlanMarkdown(plan: Plan): string[] {
   }
   const blocks: string[] = []
   for (const [group, changes] of groups) {
-    const counts = Object.entries(
-      changes.reduce<Record<string, number>>((acc, c) => ({...acc, [c.action]: (acc[c.action] ?? 0) + 1}), {}),
-    )
+    const counts = Object.entries(countActions(changes))
       .map(([act, n]) => `${n} ${ACTIONS[act as keyof typeof ACTIONS].verb}`)
       .join(', ')
-    blocks.push(`#### ${escape(group)} (${counts})`)
+    blocks.push(`#### ${escapeMarkdown(group)} (${counts})`)
     const capped = changes.length > DETAILS_CAP
     if (capped) blocks.push(`_${changes.length} changes: details collapsed to one line each._`)
     for (const c of changes) blocks.push(capped ? lineFor(c) : detailsFor(c))
@@ -81,4 +92,10 @@ export function renderPlanMarkdown(plan: Plan): string[] {
     const body = blocksOfPart.join('\n\n')
     return (n > 1 ? `<sub>secretctl plan, part ${i + 1} of ${n}</sub>\n\n` : '') + body + '\n'
   })
+}
+
+function countActions(changes: Change[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const c of changes) counts[c.action] = (counts[c.action] ?? 0) + 1
+  return counts
 }

@@ -22,7 +22,11 @@ export function parseSecretMapping(spec: string): SecretMapping {
     const [k, v] = opt.split('=', 2).map((s) => s.trim())
     if (k === 'target' && v && ENV_NAME.test(v)) mapping.target = v
     else if (k === 'key' && v) mapping.key = v
-    else throw new UsageError(`--secret ${JSON.stringify(spec)}: unknown option ${JSON.stringify(opt)}`, 'use --secret NAME[,key=KEY][,target=ENV]')
+    else
+      throw new UsageError(
+        `--secret ${JSON.stringify(spec)}: unknown option ${JSON.stringify(opt)}`,
+        'use --secret NAME[,key=KEY][,target=ENV]',
+      )
   }
   return mapping
 }
@@ -35,11 +39,19 @@ export function environmentFor(mapping: SecretMapping, values: SecretValues): Re
   }
   if (mapping.target) {
     const key = mapping.key ?? (keys.length === 1 ? keys[0] : undefined)
-    if (key === undefined) throw new UsageError(`secret ${mapping.name} has ${keys.length} keys; say which one goes into ${mapping.target}`, `use --secret ${mapping.name},key=KEY,target=${mapping.target}`)
+    if (key === undefined)
+      throw new UsageError(
+        `secret ${mapping.name} has ${keys.length} keys; say which one goes into ${mapping.target}`,
+        `use --secret ${mapping.name},key=KEY,target=${mapping.target}`,
+      )
     return {[mapping.target]: values[key]!}
   }
   if (mapping.key !== undefined) return {[mapping.key]: values[mapping.key]!}
   const bad = keys.filter((k) => !ENV_NAME.test(k))
-  if (bad.length) throw new UsageError(`secret ${mapping.name}: key${bad.length > 1 ? 's' : ''} ${bad.join(', ')} cannot be environment variable names`, `map one with --secret ${mapping.name},key=KEY,target=ENV`)
+  if (bad.length)
+    throw new UsageError(
+      `secret ${mapping.name}: key${bad.length > 1 ? 's' : ''} ${bad.join(', ')} cannot be environment variable names`,
+      `map one with --secret ${mapping.name},key=KEY,target=ENV`,
+    )
   return {...values}
 }

@@ -10,7 +10,11 @@ import {UsageError, BackendError} from '../errors.js'
 export class SecretResolver {
   private readonly drivers: DriverPool
 
-  constructor(private readonly state: StateStore, env: NodeJS.ProcessEnv = {}, concurrency = 16) {
+  constructor(
+    private readonly state: StateStore,
+    env: NodeJS.ProcessEnv = {},
+    concurrency = 16,
+  ) {
     this.drivers = new DriverPool(state, concurrency, env)
   }
 
@@ -19,7 +23,10 @@ export class SecretResolver {
     if (!row) throw new UsageError(`no secret named ${name} in the state`, 'list them with `secretctl get secrets`')
     const driver = await this.drivers.get(row.backend)
     const values = await driver.read(name)
-    if (!values) throw new BackendError(row.backend, `holds no value for secret ${name}, although the state says it does (drift)`, {hint: 'run `secretctl plan` to see the drift'})
+    if (!values)
+      throw new BackendError(row.backend, `holds no value for secret ${name}, although the state says it does (drift)`, {
+        hint: 'run `secretctl plan` to see the drift',
+      })
     return values
   }
 

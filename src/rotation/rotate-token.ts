@@ -60,7 +60,9 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   const previous: TokenMeta = backend.tokenMeta ?? {}
   const fail = async (message: string, hint?: string): Promise<never> => {
     await state.setTokenMeta(backend.name, {...previous, lastRotationError: message, lastRotationErrorAt: now().toISOString()})
-    throw new BackendError(backend.name, `token rotation failed: ${message}`, {hint: hint ?? 'the current token keeps working; fix the cause and run `secretctl rotate backend ' + backend.name + '`'})
+    throw new BackendError(backend.name, `token rotation failed: ${message}`, {
+      hint: hint ?? 'the current token keeps working; fix the cause and run `secretctl rotate backend ' + backend.name + '`',
+    })
   }
   if (!rotation.tokenRole) return fail('no rotation.tokenRole in the backend manifest')
 
@@ -75,7 +77,10 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   // 1. Mint.
   const minted = await api.call('POST', `auth/token/create/${encodeURIComponent(rotation.tokenRole)}`, ctx.currentToken, {})
   if (minted.status !== 200 || !minted.body?.auth?.client_token) {
-    return fail(`minting through role ${rotation.tokenRole} answered ${minted.status}: ${errorsOf(minted.body)}`, `check that the current token may create tokens with auth/token/create/${rotation.tokenRole}`)
+    return fail(
+      `minting through role ${rotation.tokenRole} answered ${minted.status}: ${errorsOf(minted.body)}`,
+      `check that the current token may create tokens with auth/token/create/${rotation.tokenRole}`,
+    )
   }
   const successor = minted.body.auth.client_token as string
   const accessor = minted.body.auth.accessor as string
@@ -89,13 +94,22 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   if (looked.status !== 200) return discard(`lookup-self with the new token answered ${looked.status}: ${errorsOf(looked.body)}`)
   const info = looked.body.data as TokenLookup
   if (!info.renewable) return discard(`the token role ${rotation.tokenRole} minted a non-renewable token; it must be renewable`)
-  if (!(await isPeriodic(api, successor, info, rotation.tokenRole))) return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
+  if (!(await isPeriodic(api, successor, info, rotation.tokenRole)))
+    return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
   const probe = await probeToken(api, successor, config.mount ?? 'secret', config.pathPrefix ?? 'secretctl')
   if (probe) return discard(probe)
 
   // 3. Persist, with the metadata, in one transaction.
   const at = now().toISOString()
-  const meta: TokenMeta = {accessor, createdAt: at, lastRotatedAt: at, expiresAt: info.expire_time ?? null, lastRotationError: null, lastRotationErrorAt: null, lastRevokeWarning: null}
+  const meta: TokenMeta = {
+    accessor,
+    createdAt: at,
+    lastRotatedAt: at,
+    expiresAt: info.expire_time ?? null,
+    lastRotationError: null,
+    lastRotationErrorAt: null,
+    lastRevokeWarning: null,
+  }
   await state.persistRotatedToken({
     backend: backend.name,
     secret: config.tokenSecretRef.name,
@@ -107,7 +121,9 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
 
   // 4. Revoke the predecessor; failing that is a warning, the new token stays.
   const warnings: string[] = []
-  const revoked = await api.call('POST', 'auth/token/revoke-accessor', successor, {accessor: oldAccessor}).catch((err: Error) => ({status: 0, body: {errors: [err.message]}}))
+  const revoked = await api
+    .call('POST', 'auth/token/revoke-accessor', successor, {accessor: oldAccessor})
+    .catch((err: Error) => ({status: 0, body: {errors: [err.message]}}))
   if (revoked.status !== 204 && revoked.status !== 200) {
     const warning = `the previous token (accessor ${oldAccessor}) could not be revoked: ${revoked.status} ${errorsOf(revoked.body)}; it expires on its own`
     warnings.push(warning)
@@ -129,6 +145,7 @@ export async function probeToken(api: TokenApi, token: string, mount: string, pr
   const readOk = read.status === 200 && read.body?.data?.data?.probe === marker
   const removed = await api.call('DELETE', `${mount}/metadata/${probePath}`, token)
   if (!readOk) return `the token cannot read back ${mount}/data/${probePath}: ${read.status}`
-  if (removed.status !== 204 && removed.status !== 200) return `the token cannot delete ${mount}/metadata/${probePath}: ${removed.status} ${errorsOf(removed.body)}`
+  if (removed.status !== 204 && removed.status !== 200)
+    return `the token cannot delete ${mount}/metadata/${probePath}: ${removed.status} ${errorsOf(removed.body)}`
   return undefined
 }

@@ -30,17 +30,24 @@ export function tokenBornAt(meta: TokenMeta | null): string | null {
 export function tokenHealth(meta: TokenMeta | null, rotation: {period?: string} | null, now: Date): TokenHealth {
   const born = tokenBornAt(meta)
   const ageMs = born ? now.getTime() - Date.parse(born) : null
-  const base = {ageMs, lastRotatedAt: meta?.lastRotatedAt ?? null, expiresAt: meta?.expiresAt ?? null, lastRotationError: meta?.lastRotationError ?? null}
+  const base = {
+    ageMs,
+    lastRotatedAt: meta?.lastRotatedAt ?? null,
+    expiresAt: meta?.expiresAt ?? null,
+    lastRotationError: meta?.lastRotationError ?? null,
+  }
   if (meta?.lastRotationError) return {...base, word: 'ERROR', detail: `last rotation failed: ${meta.lastRotationError}`}
   if (meta?.expiresAt) {
     const left = Date.parse(meta.expiresAt) - now.getTime()
-    if (left <= EXPIRY_WARNING_MS) return {...base, word: 'WARNING', detail: left <= 0 ? 'token expired' : `token expires in ${formatAge(left)}`}
+    if (left <= EXPIRY_WARNING_MS)
+      return {...base, word: 'WARNING', detail: left <= 0 ? 'token expired' : `token expires in ${formatAge(left)}`}
   }
   const period = rotation?.period ? parseDuration(rotation.period) : null
   if (period !== null && ageMs !== null && ageMs > period * (1 + STALE_GRACE_FRACTION)) {
     return {...base, word: 'STALE', detail: `token ${formatAge(ageMs)} old, period ${rotation!.period}: rotation is not keeping up`}
   }
-  if (!meta || ageMs === null) return {...base, word: rotation ? 'unknown' : 'healthy', detail: rotation ? 'no rotation recorded yet' : 'not managed by secretctl'}
+  if (!meta || ageMs === null)
+    return {...base, word: rotation ? 'unknown' : 'healthy', detail: rotation ? 'no rotation recorded yet' : 'not managed by secretctl'}
   return {...base, word: 'healthy', detail: `token ${formatAge(ageMs)} old`}
 }
 
@@ -51,7 +58,9 @@ export function rotationDue(meta: TokenMeta | null, rotation: {period?: string} 
   if (period === null) return {due: false, reason: 'no rotation period'}
   if (!born) return {due: true, reason: 'token age unknown: never rotated by secretctl'}
   const age = now.getTime() - Date.parse(born)
-  return age >= period ? {due: true, reason: `token ${formatAge(age)} old, period ${rotation!.period}`} : {due: false, reason: `token ${formatAge(age)} old`}
+  return age >= period
+    ? {due: true, reason: `token ${formatAge(age)} old, period ${rotation!.period}`}
+    : {due: false, reason: `token ${formatAge(age)} old`}
 }
 
 /** `26h`, `3d4h`, `45m`: coarse, for humans. */

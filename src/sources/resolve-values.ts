@@ -43,7 +43,12 @@ export async function resolveValues(model: DesiredModel, opts: ResolveOptions): 
   return out
 }
 
-async function resolveSecret(secret: SecretManifest, dir: string, env: NodeJS.ProcessEnv, problems: ManifestProblem[]): Promise<Map<string, ResolvedValue>> {
+async function resolveSecret(
+  secret: SecretManifest,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  problems: ManifestProblem[],
+): Promise<Map<string, ResolvedValue>> {
   const values = new Map<string, ResolvedValue>()
   const report = (field: string, message: string, hint?: string): void => {
     const at = positionOf(secret, field)
@@ -55,7 +60,11 @@ async function resolveSecret(secret: SecretManifest, dir: string, env: NodeJS.Pr
     try {
       dotenv = await readEnvFile(secret.envFile)
     } catch (error) {
-      report('envFile', `secret ${secret.name}: envFile ${path.relative(dir, secret.envFile)} ${fsReason(error)}`, 'the path is relative to the manifest file')
+      report(
+        'envFile',
+        `secret ${secret.name}: envFile ${path.relative(dir, secret.envFile)} ${fsReason(error)}`,
+        'the path is relative to the manifest file',
+      )
     }
   }
 
@@ -64,7 +73,12 @@ async function resolveSecret(secret: SecretManifest, dir: string, env: NodeJS.Pr
     switch (source.kind) {
       case 'env': {
         const value = env[source.variable]
-        if (value === undefined) report(`data.${key}.fromEnv`, `${who}: environment variable ${source.variable} is not set`, `export ${source.variable} before running secretctl`)
+        if (value === undefined)
+          report(
+            `data.${key}.fromEnv`,
+            `${who}: environment variable ${source.variable} is not set`,
+            `export ${source.variable} before running secretctl`,
+          )
         else values.set(key, {source: 'env', value})
         break
       }
@@ -74,7 +88,11 @@ async function resolveSecret(secret: SecretManifest, dir: string, env: NodeJS.Pr
           // took about a millisecond each; a direct read takes a few microseconds.
           values.set(key, {source: 'file', value: readFileSync(source.path).toString('utf8')})
         } catch (error) {
-          report(`data.${key}.fromFile`, `${who}: file ${source.declaredPath} ${fsReason(error)}`, source.declaredPath === source.path ? undefined : `resolved to ${source.path}`)
+          report(
+            `data.${key}.fromFile`,
+            `${who}: file ${source.declaredPath} ${fsReason(error)}`,
+            source.declaredPath === source.path ? undefined : `resolved to ${source.path}`,
+          )
         }
         break
       }

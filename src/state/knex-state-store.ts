@@ -164,7 +164,10 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
       const backend: BackendRow | undefined = await trx('backends').where({name}).first()
       if (!backend) return
       if (isTrue(backend.is_default)) {
-        throw new StateError(`backend ${name} is the default backend and cannot be deleted`, 'make another backend the default first (isDefault: true)')
+        throw new StateError(
+          `backend ${name} is the default backend and cannot be deleted`,
+          'make another backend the default first (isDefault: true)',
+        )
       }
       const secrets: {name: string}[] = await trx('secrets').where({backend_id: backend.id}).select('name').orderBy('name')
       if (secrets.length > 0) {
@@ -184,7 +187,9 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
 
   async setTokenMeta(backend: string, meta: TokenMeta): Promise<void> {
     await this.db.transaction(async (trx) => {
-      const count = await trx('backends').where({name: backend}).update({token_meta: JSON.stringify(meta), updated_at: this.timestamp()})
+      const count = await trx('backends')
+        .where({name: backend})
+        .update({token_meta: JSON.stringify(meta), updated_at: this.timestamp()})
       if (count === 0) throw new StateError(`backend ${backend} does not exist in the state`)
     })
   }
@@ -198,8 +203,12 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
       const keys = parseJson<Record<string, KeyRecord>>(row.keys) ?? {}
       data[p.key] = p.value
       keys[p.key] = {fingerprint: p.fingerprint, source: keys[p.key]?.source ?? 'external', writtenAt: at}
-      await trx('secrets').where({name: p.secret}).update({data: JSON.stringify(sortKeys(data)), keys: JSON.stringify(sortKeys(keys)), updated_at: at})
-      const count = await trx('backends').where({name: p.backend}).update({token_meta: JSON.stringify(p.tokenMeta), updated_at: at})
+      await trx('secrets')
+        .where({name: p.secret})
+        .update({data: JSON.stringify(sortKeys(data)), keys: JSON.stringify(sortKeys(keys)), updated_at: at})
+      const count = await trx('backends')
+        .where({name: p.backend})
+        .update({token_meta: JSON.stringify(p.tokenMeta), updated_at: at})
       if (count === 0) throw new StateError(`backend ${p.backend} does not exist in the state`)
     })
   }
@@ -232,7 +241,9 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   }
 
   async listRetainedCopies(): Promise<RetainedCopy[]> {
-    const rows: {secret_name: string; backend: string; external_ref: string | null; created_at: string}[] = await this.db('retained_copies as r')
+    const rows: {secret_name: string; backend: string; external_ref: string | null; created_at: string}[] = await this.db(
+      'retained_copies as r',
+    )
       .join('backends as b', 'b.id', 'r.backend_id')
       .select('r.secret_name', 'b.name as backend', 'r.external_ref', 'r.created_at')
       .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
@@ -341,14 +352,24 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
       })
     }
     for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-      await trx('secrets').insert(chunk).onConflict('name').merge(['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'])
+      await trx('secrets')
+        .insert(chunk)
+        .onConflict('name')
+        .merge(['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'])
     }
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
     // retained copies at all: one look saves a delete per group.)
     const anyRetained = await trx('retained_copies').first('id')
-    const byBackend = anyRetained ? namesBy(rows, (r) => r.backend_id, (r) => r.name) : new Map<number, string[]>()
+    const byBackend = anyRetained
+      ? namesBy(
+          rows,
+          (r) => r.backend_id,
+          (r) => r.name,
+        )
+      : new Map<number, string[]>()
     for (const [backendId, names] of byBackend) {
-      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) await trx('retained_copies').where({backend_id: backendId}).whereIn('secret_name', chunk).delete()
+      for (const chunk of chunks(names, NAMES_PER_STATEMENT))
+        await trx('retained_copies').where({backend_id: backendId}).whereIn('secret_name', chunk).delete()
     }
     for (const p of placements) {
       if (!p.retainOn || p.retainOn.backend === p.backend) continue
@@ -370,9 +391,16 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   }
 
   private readonly deleteRetained: BatchWriter<{secretName: string; backend: string}> = async (trx, copies) => {
-    for (const [backend, names] of namesBy(copies, (c) => c.backend, (c) => c.secretName)) {
+    for (const [backend, names] of namesBy(
+      copies,
+      (c) => c.backend,
+      (c) => c.secretName,
+    )) {
       for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
-        await trx('retained_copies').whereIn('backend_id', trx('backends').select('id').where({name: backend})).whereIn('secret_name', chunk).delete()
+        await trx('retained_copies')
+          .whereIn('backend_id', trx('backends').select('id').where({name: backend}))
+          .whereIn('secret_name', chunk)
+          .delete()
       }
     }
   }
@@ -389,7 +417,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
 
   private async metaRow(q: Knex | Knex.Transaction): Promise<{lineage: string; serial: number | string; salt: string}> {
     const row = await q('state_meta').first('lineage', 'serial', 'salt')
-    if (!row) throw new StateError(`the state at ${this.location} has no lineage record (state_meta is empty)`, 'the state database is damaged; restore it from a backup')
+    if (!row)
+      throw new StateError(
+        `the state at ${this.location} has no lineage record (state_meta is empty)`,
+        'the state database is damaged; restore it from a backup',
+      )
     return row
   }
 
@@ -407,14 +439,25 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
 
   private async requireBackend(trx: Knex.Transaction, name: string): Promise<BackendRow> {
     const row: BackendRow | undefined = await trx('backends').where({name}).first()
-    if (!row) throw new StateError(`backend ${name} does not exist in the state`, `declare it (kind: SecretBackend, name: ${name}) and apply`)
+    if (!row)
+      throw new StateError(`backend ${name} does not exist in the state`, `declare it (kind: SecretBackend, name: ${name}) and apply`)
     return row
   }
 
   private secretQuery(q: Knex | Knex.Transaction): Knex.QueryBuilder {
     return q('secrets as s')
       .join('backends as b', 'b.id', 's.backend_id')
-      .select('s.id', 's.name', 's.backend_id', 'b.name as backend', 's.external_ref', 's.keys', 's.backend_version', 's.created_at', 's.updated_at')
+      .select(
+        's.id',
+        's.name',
+        's.backend_id',
+        'b.name as backend',
+        's.external_ref',
+        's.keys',
+        's.backend_version',
+        's.created_at',
+        's.updated_at',
+      )
   }
 }
 
@@ -467,7 +510,11 @@ function parseJson<T>(text: string | null): T | null {
 }
 
 function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(Object.keys(obj).sort().map((k) => [k, obj[k]!]))
+  return Object.fromEntries(
+    Object.keys(obj)
+      .sort()
+      .map((k) => [k, obj[k]!]),
+  )
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -52,7 +52,10 @@ export function parseStateUrl(url: string, dir: string): StateTarget {
   if (sqlite) {
     file = sqlite[1]!.startsWith('//') ? sqlite[1]!.slice(2) : sqlite[1]!
   } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
-    throw new StateError(`unsupported state URL ${redactUrl(url)}`, 'use postgres://user:password@host:5432/db, sqlite:/path/state.db or a file path')
+    throw new StateError(
+      `unsupported state URL ${redactUrl(url)}`,
+      'use postgres://user:password@host:5432/db, sqlite:/path/state.db or a file path',
+    )
   } else {
     file = url
   }
@@ -188,5 +191,8 @@ function asStateError(err: unknown, location: string, password: string | undefin
   if (err instanceof StateError) return err
   let message = err instanceof Error ? err.message : String(err)
   if (password) message = message.split(password).join('***')
-  return new StateError(`cannot open the state at ${location}: ${message}`, 'check the --state URL, SECRETCTL_STATE or state: in secretctl.yaml, and that the database is reachable')
+  return new StateError(
+    `cannot open the state at ${location}: ${message}`,
+    'check the --state URL, SECRETCTL_STATE or state: in secretctl.yaml, and that the database is reachable',
+  )
 }

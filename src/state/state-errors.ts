@@ -11,7 +11,10 @@ export function translateStateError(err: unknown): StateError | undefined {
   const e = err as {code?: string; message?: string}
   if (e?.code !== INSUFFICIENT_PRIVILEGE) return undefined
   // With compileSqlOnError off the message is "<sql with placeholders> - <server message>".
-  const refused = String(e.message ?? '').split(' - ').pop() ?? 'permission denied'
+  const refused =
+    String(e.message ?? '')
+      .split(' - ')
+      .pop() ?? 'permission denied'
   return new StateError(
     `the state database refused this command: ${refused}`,
     'this database role lacks the rights the command needs (plan needs the planner role, apply the applier role): see `secretctl rbac print --role applier`',

@@ -77,7 +77,14 @@ export async function removeLock(db: Knex, lockId: string): Promise<boolean> {
 /** One attempt: the handle, or undefined when somebody else holds the lock. */
 async function tryAcquire(db: Knex, dialect: 'sqlite' | 'postgres', holder: LockHolder, now: Date): Promise<StateLockHandle | undefined> {
   const info: LockInfo = {...holder, lockId: randomUUID(), since: now.toISOString()}
-  const row = {lock_id: info.lockId, actor: info.actor, host: info.host, pid: info.pid, command: info.command.slice(0, 255), since: info.since}
+  const row = {
+    lock_id: info.lockId,
+    actor: info.actor,
+    host: info.host,
+    pid: info.pid,
+    command: info.command.slice(0, 255),
+    since: info.since,
+  }
   if (dialect === 'sqlite') {
     const inserted = await db.raw(
       `insert into locks (lock_id, actor, host, pid, command, since) select ?, ?, ?, ?, ?, ? where not exists (select 1 from locks)`,
@@ -104,7 +111,11 @@ async function tryAcquire(db: Knex, dialect: 'sqlite' | 'postgres', holder: Lock
       await trx('locks').insert(row)
     })
   } catch (err) {
-    if (held) await db.raw('select pg_advisory_unlock(?::bigint)', [PG_ADVISORY_KEY]).connection(conn).catch(() => undefined)
+    if (held)
+      await db
+        .raw('select pg_advisory_unlock(?::bigint)', [PG_ADVISORY_KEY])
+        .connection(conn)
+        .catch(() => undefined)
     await db.client.releaseConnection(conn)
     throw err
   }

@@ -13,7 +13,10 @@ let base: string
 
 beforeAll(async () => {
   // One converged project: a second backend `other` holding secret `b`, secret `a` on default.
-  base = tempProject({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))})
+  base = tempProject({
+    'b.yaml': plaintextBackend('other'),
+    's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}, {backend: 'other'})),
+  })
   const r = await secretctl(['apply', '--auto-approve'], {cwd: base, env})
   expect(r.exitCode).toBe(0)
 })
@@ -29,16 +32,55 @@ interface Case {
 
 const cases: Case[] = [
   {name: 'broken YAML', files: {'s.yaml': 'kind: Secret\nname: [a\n'}, expect: [/s\.yaml:\d+:\d+/]},
-  {name: 'schema violation', files: {'s.yaml': docs(envSecret('a', {A: 'V1'}) + 'keepSource: maybe\n', envSecret('b', {B: 'V2'}, {backend: 'other'}))}, expect: [/s\.yaml:5:\d+/, /keepSource/]},
-  {name: 'unknown field', files: {'s.yaml': docs(envSecret('a', {A: 'V1'}) + 'colour: blue\n', envSecret('b', {B: 'V2'}, {backend: 'other'}))}, expect: [/s\.yaml:5:\d+/, /colour/]},
-  {name: 'duplicate name', files: {'dup.yaml': envSecret('a', {A: 'V1'})}, expect: [/dup\.yaml:1:\d+|s\.yaml:\d+:\d+/, /duplicate|already/i, /\ba\b/]},
-  {name: 'two defaults', files: {'b.yaml': docs(plaintextBackend('other', 'isDefault: true\n'), plaintextBackend('third', 'isDefault: true\n'))}, expect: [/b\.yaml:\d+:\d+/, /isDefault/]},
-  {name: 'dangling backend reference', files: {'s.yaml': docs(envSecret('a', {A: 'V1'}, {backend: 'nowhere'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))}, expect: [/s\.yaml:3:\d+/, /backend/, /nowhere/]},
+  {
+    name: 'schema violation',
+    files: {'s.yaml': docs(envSecret('a', {A: 'V1'}) + 'keepSource: maybe\n', envSecret('b', {B: 'V2'}, {backend: 'other'}))},
+    expect: [/s\.yaml:5:\d+/, /keepSource/],
+  },
+  {
+    name: 'unknown field',
+    files: {'s.yaml': docs(envSecret('a', {A: 'V1'}) + 'colour: blue\n', envSecret('b', {B: 'V2'}, {backend: 'other'}))},
+    expect: [/s\.yaml:5:\d+/, /colour/],
+  },
+  {
+    name: 'duplicate name',
+    files: {'dup.yaml': envSecret('a', {A: 'V1'})},
+    expect: [/dup\.yaml:1:\d+|s\.yaml:\d+:\d+/, /duplicate|already/i, /\ba\b/],
+  },
+  {
+    name: 'two defaults',
+    files: {'b.yaml': docs(plaintextBackend('other', 'isDefault: true\n'), plaintextBackend('third', 'isDefault: true\n'))},
+    expect: [/b\.yaml:\d+:\d+/, /isDefault/],
+  },
+  {
+    name: 'dangling backend reference',
+    files: {'s.yaml': docs(envSecret('a', {A: 'V1'}, {backend: 'nowhere'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))},
+    expect: [/s\.yaml:3:\d+/, /backend/, /nowhere/],
+  },
   {name: 'missing env var', files: {}, env: {V1: env.V1}, expect: [/s\.yaml:\d+:\d+/, /V2/, /secret b/]},
-  {name: 'missing file', files: {'f.yaml': 'kind: Secret\nname: cert\ndata:\n  PEM: { fromFile: certs/missing.pem }\n'}, expect: [/f\.yaml:4:\d+/, /data\.PEM\.fromFile/, /missing\.pem/]},
-  {name: 'literal value', files: {'f.yaml': `kind: Secret\nname: lit\ndata:\n  TOKEN: ${literal}\n`}, expect: [/f\.yaml:4:\d+/, /data\.TOKEN/, /literal/i]},
-  {name: 'placement-only secret that does not exist', files: {'f.yaml': 'kind: Secret\nname: ghost\nbackend: other\n'}, expect: [/f\.yaml:1:\d+/, /ghost/, /placement-only/]},
-  {name: 'deleting default (redeclaring the trust root as another type)', files: {'f.yaml': 'kind: SecretBackend\nname: default\ntype: openbao\nconfig:\n  url: http://127.0.0.1:1\n  tokenSecretRef: { name: a, key: A }\n'}, expect: [/f\.yaml:\d+:\d+/, /default/]},
+  {
+    name: 'missing file',
+    files: {'f.yaml': 'kind: Secret\nname: cert\ndata:\n  PEM: { fromFile: certs/missing.pem }\n'},
+    expect: [/f\.yaml:4:\d+/, /data\.PEM\.fromFile/, /missing\.pem/],
+  },
+  {
+    name: 'literal value',
+    files: {'f.yaml': `kind: Secret\nname: lit\ndata:\n  TOKEN: ${literal}\n`},
+    expect: [/f\.yaml:4:\d+/, /data\.TOKEN/, /literal/i],
+  },
+  {
+    name: 'placement-only secret that does not exist',
+    files: {'f.yaml': 'kind: Secret\nname: ghost\nbackend: other\n'},
+    expect: [/f\.yaml:1:\d+/, /ghost/, /placement-only/],
+  },
+  {
+    name: 'deleting default (redeclaring the trust root as another type)',
+    files: {
+      'f.yaml':
+        'kind: SecretBackend\nname: default\ntype: openbao\nconfig:\n  url: http://127.0.0.1:1\n  tokenSecretRef: { name: a, key: A }\n',
+    },
+    expect: [/f\.yaml:\d+:\d+/, /default/],
+  },
   {
     name: 'deleting a backend in use',
     files: {'b.yaml': '# other removed\n', 's.yaml': envSecret('a', {A: 'V1'})},

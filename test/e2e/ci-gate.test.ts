@@ -6,12 +6,27 @@ import {execa} from 'execa'
 import {statSync, readFileSync, cpSync} from 'node:fs'
 import path from 'node:path'
 import Ajv2020 from 'ajv/dist/2020.js'
-import {secretctl, tempProject, writeFiles, canary, stateBytes, queryState, assertNoCanary, assertAuditClean, CLI, ROOT, E2E_STATE} from './support/cli.js'
+import {
+  secretctl,
+  tempProject,
+  writeFiles,
+  canary,
+  stateBytes,
+  queryState,
+  assertNoCanary,
+  assertAuditClean,
+  CLI,
+  ROOT,
+  E2E_STATE,
+} from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 
 function converged(): {dir: string; env: Record<string, string>} {
   const env = {V1: canary('v1'), V2: canary('v2')}
-  const dir = tempProject({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))})
+  const dir = tempProject({
+    'b.yaml': plaintextBackend('other'),
+    's.yaml': docs(envSecret('a', {A: 'V1'}), envSecret('b', {B: 'V2'}, {backend: 'other'})),
+  })
   return {dir, env}
 }
 
@@ -134,7 +149,11 @@ describe('state lock', () => {
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     // Simulate a holder killed mid-apply: a slow apply (many secrets) killed with SIGKILL while it holds the lock.
     writeFiles(dir, {'big.yaml': docs(...Array.from({length: 400}, (_, i) => envSecret(`big${i}`, {K: 'V1'})))})
-    const child = execa('node', [CLI, 'apply', '--auto-approve', '--concurrency', '1'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'}, reject: false})
+    const child = execa('node', [CLI, 'apply', '--auto-approve', '--concurrency', '1'], {
+      cwd: dir,
+      env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'},
+      reject: false,
+    })
     // Wait until the lock row exists, then kill the holder.
     for (let i = 0; i < 200; i++) {
       const rows = await queryState(dir, 'select * from locks').catch(() => [])
@@ -171,7 +190,12 @@ describe('state lock', () => {
     const {dir, env} = converged()
     // The holder is an apply at a (pseudo) terminal waiting for "yes": it holds the lock until we answer.
     const startHolder = async () => {
-      const child = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {cwd: dir, env: {...env, SECRETCTL_ACTOR: 'holder'}, reject: false, stdin: 'pipe'})
+      const child = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {
+        cwd: dir,
+        env: {...env, SECRETCTL_ACTOR: 'holder'},
+        reject: false,
+        stdin: 'pipe',
+      })
       for (let i = 0; i < 400; i++) {
         if ((await queryState(dir, 'select * from locks').catch(() => [])).length) break
         await new Promise((r) => setTimeout(r, 25))
@@ -201,7 +225,10 @@ describe('state lock', () => {
     expect(waited.exitCode, waited.stderr).toBe(0)
     // The holder moved the secret; the waiter then found nothing left to do: nothing lost or doubled.
     expect(waited.stdout).toContain('No changes.')
-    const rows = await queryState<{name: string; backend: string; data: string}>(dir, 'select s.name, s.data, b.name as backend from secrets s join backends b on b.id = s.backend_id order by s.name')
+    const rows = await queryState<{name: string; backend: string; data: string}>(
+      dir,
+      'select s.name, s.data, b.name as backend from secrets s join backends b on b.id = s.backend_id order by s.name',
+    )
     expect(rows.map((r) => [r.name, r.backend, JSON.parse(r.data)])).toEqual([
       ['a', 'other', {A: env.V1}],
       ['b', 'other', {B: env.V2}],

@@ -80,7 +80,11 @@ describe('exec', () => {
     const env = {APP_A: a, APP_B: canary('b')}
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     const sha = (await import('node:crypto')).createHash('sha256').update(a).digest('hex')
-    const probe = (variable: string) => ['node', '-e', `process.stdout.write(require("crypto").createHash("sha256").update(process.env.${variable} ?? "").digest("hex"))`]
+    const probe = (variable: string) => [
+      'node',
+      '-e',
+      `process.stdout.write(require("crypto").createHash("sha256").update(process.env.${variable} ?? "").digest("hex"))`,
+    ]
     const byKey = await secretctl(['exec', '--secret', 'app', '--', ...probe('API_KEY')], {cwd: dir})
     expect(byKey.exitCode, byKey.stderr).toBe(0)
     expect(byKey.stdout).toBe(sha)
@@ -99,7 +103,9 @@ describe('exec', () => {
 
 describe('generated values', () => {
   it('are made on create, kept by later applies, and regenerated under --rotate once older than rotateEvery', async () => {
-    const dir = project({'s.yaml': 'kind: Secret\nname: hook\ndata:\n  SECRET: { generate: { length: 40, charset: hex, rotateEvery: 1s } }\n'})
+    const dir = project({
+      's.yaml': 'kind: Secret\nname: hook\ndata:\n  SECRET: { generate: { length: 40, charset: hex, rotateEvery: 1s } }\n',
+    })
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir})).exitCode).toBe(0)
     const first = (await rowData(dir, 'hook'))!.SECRET!
     expect(first).toMatch(/^[0-9a-f]{40}$/)
@@ -107,7 +113,14 @@ describe('generated values', () => {
     await new Promise((r) => setTimeout(r, 1100))
     expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir})).exitCode).toBe(0)
     const due = await secretctl(['plan', '--rotate', '--json'], {cwd: dir})
-    expect(JSON.parse(due.stdout).changes).toEqual([expect.objectContaining({address: 'secret.hook', action: 'update', keys: {SECRET: 'regenerated'}, reason: 'SECRET due for regeneration'})])
+    expect(JSON.parse(due.stdout).changes).toEqual([
+      expect.objectContaining({
+        address: 'secret.hook',
+        action: 'update',
+        keys: {SECRET: 'regenerated'},
+        reason: 'SECRET due for regeneration',
+      }),
+    ])
     const r = await secretctl(['reconcile', '--rotate'], {cwd: dir})
     expect(r.exitCode, r.stderr).toBe(0)
     const second = (await rowData(dir, 'hook'))!.SECRET!
@@ -130,7 +143,12 @@ describe('changes', () => {
     expect(plan.exitCode).toBe(2)
     const p = JSON.parse(plan.stdout)
     expect(p.changes).toHaveLength(1)
-    expect(p.changes[0]).toMatchObject({address: 'secret.app', action: 'update', reason: 'value of A changed', keys: {A: 'changed', B: 'unchanged'}})
+    expect(p.changes[0]).toMatchObject({
+      address: 'secret.app',
+      action: 'update',
+      reason: 'value of A changed',
+      keys: {A: 'changed', B: 'unchanged'},
+    })
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a2, APP_B: b}})).exitCode).toBe(0)
     expect(await rowData(dir, 'app')).toEqual({A: a2, B: b})
   })
@@ -161,7 +179,11 @@ describe('changes', () => {
     const apply = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {APP_A: a}})
     expect(apply.exitCode).toBe(0)
     expect(await secretBackend(dir, 'app')).toBe('other')
-    const kept = await queryState<{data: string; backend: string}>(dir, 'select r.data, b.name as backend from retained_copies r join backends b on b.id = r.backend_id where r.secret_name = ?', ['app'])
+    const kept = await queryState<{data: string; backend: string}>(
+      dir,
+      'select r.data, b.name as backend from retained_copies r join backends b on b.id = r.backend_id where r.secret_name = ?',
+      ['app'],
+    )
     expect(kept).toHaveLength(1)
     expect(kept[0]!.backend).toBe('default')
     expect(JSON.parse(kept[0]!.data)).toEqual({A: a})
@@ -182,7 +204,10 @@ describe('changes', () => {
   })
 
   it('--prune deletes what the manifests no longer name; without it, only a warning', async () => {
-    const dir = project({'b.yaml': plaintextBackend('other'), 's.yaml': docs(envSecret('keep', {A: 'V1'}), envSecret('drop', {A: 'V2'}, {backend: 'other'}))})
+    const dir = project({
+      'b.yaml': plaintextBackend('other'),
+      's.yaml': docs(envSecret('keep', {A: 'V1'}), envSecret('drop', {A: 'V2'}, {backend: 'other'})),
+    })
     const env = {V1: canary('keep'), V2: canary('drop')}
     await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     writeFiles(dir, {'b.yaml': '# no backends\n', 's.yaml': envSecret('keep', {A: 'V1'})})
@@ -190,7 +215,10 @@ describe('changes', () => {
     expect(warn.exitCode).toBe(0)
     expect(warn.stdout).toMatch(/secret drop is in the state but not in the manifests; apply with --prune/)
     const plan = await secretctl(['plan', '--prune', '--json'], {cwd: dir, env})
-    expect(JSON.parse(plan.stdout).changes.map((c: {action: string; address: string}) => `${c.action} ${c.address}`)).toEqual(['delete secret.drop', 'delete backend.other'])
+    expect(JSON.parse(plan.stdout).changes.map((c: {action: string; address: string}) => `${c.action} ${c.address}`)).toEqual([
+      'delete secret.drop',
+      'delete backend.other',
+    ])
     const apply = await secretctl(['apply', '--prune', '--auto-approve'], {cwd: dir, env})
     expect(apply.exitCode).toBe(0)
     expect((await queryState<{name: string}>(dir, 'select name from secrets')).map((r) => r.name)).toEqual(['keep'])

@@ -17,7 +17,10 @@ function manifests(backend: string): Record<string, string> {
 }
 
 async function assertAllIntact(dir: string): Promise<Map<string, string>> {
-  const rows = await queryState<{name: string; data: string | null; backend: string}>(dir, 'select s.name, s.data, b.name as backend from secrets s join backends b on b.id = s.backend_id')
+  const rows = await queryState<{name: string; data: string | null; backend: string}>(
+    dir,
+    'select s.name, s.data, b.name as backend from secrets s join backends b on b.id = s.backend_id',
+  )
   expect(rows.map((r) => r.name).sort()).toEqual(names)
   for (const r of rows) expect(JSON.parse(r.data!)).toEqual({VALUE: env[`V_${r.name}`]})
   return new Map(rows.map((r) => [r.name, r.backend]))
@@ -39,7 +42,11 @@ describe('SIGKILL during moves', () => {
     for (let i = 0; i < kills; i++) {
       const target = i % 2 === 0 ? 'default' : 'other'
       writeFiles(dir, manifests(target))
-      const child = execa('node', [CLI, 'apply', '--auto-approve'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e'}, reject: false})
+      const child = execa('node', [CLI, 'apply', '--auto-approve'], {
+        cwd: dir,
+        env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e'},
+        reject: false,
+      })
       const delay = Math.round((full * (i + 1)) / (kills + 1))
       const timer = setTimeout(() => child.kill('SIGKILL'), delay)
       const r = await child

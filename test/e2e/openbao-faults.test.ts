@@ -26,7 +26,10 @@ async function project(n: number, opts: {ttl?: string} = {}) {
   for (const name of names) env[`V_${name.replace(/-/g, '_')}`] = canary(name)
   const manifests = (backend?: string) => ({
     'backends.yaml': baoBackend(bao),
-    'secrets.yaml': docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), ...names.map((name) => envSecret(name, {VALUE: `V_${name.replace(/-/g, '_')}`}, {backend}))),
+    'secrets.yaml': docs(
+      envSecret('bao-creds', {token: 'BAO_TOKEN'}),
+      ...names.map((name) => envSecret(name, {VALUE: `V_${name.replace(/-/g, '_')}`}, {backend})),
+    ),
   })
   const dir = tempProject(manifests())
   const first = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
@@ -36,8 +39,15 @@ async function project(n: number, opts: {ttl?: string} = {}) {
 }
 
 /** Every secret is on the backend its row names, with its value; returns name → backend. */
-async function assertEveryValueHome(dir: string, names: string[], expected: (n: string) => string | undefined): Promise<Map<string, string>> {
-  const rows = await queryState<{name: string; backend: string; data: string | null}>(dir, 'select s.name, b.name as backend, s.data from secrets s join backends b on b.id = s.backend_id')
+async function assertEveryValueHome(
+  dir: string,
+  names: string[],
+  expected: (n: string) => string | undefined,
+): Promise<Map<string, string>> {
+  const rows = await queryState<{name: string; backend: string; data: string | null}>(
+    dir,
+    'select s.name, b.name as backend, s.data from secrets s join backends b on b.id = s.backend_id',
+  )
   const placement = new Map<string, string>()
   for (const name of names) {
     const row = rows.find((r) => r.name === name)!
@@ -68,7 +78,11 @@ describe.skipIf(REAL_BAO)('faults during a move to OpenBao (test server)', () =>
     for (const [i, delay] of kills.entries()) {
       const target = i % 2 === 0 ? 'bao' : undefined
       writeFiles(dir, manifests(target))
-      const child = execa('node', [CLI, 'apply', '--auto-approve'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e'}, reject: false})
+      const child = execa('node', [CLI, 'apply', '--auto-approve'], {
+        cwd: dir,
+        env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e'},
+        reject: false,
+      })
       const timer = setTimeout(() => child.kill('SIGKILL'), delay)
       const r = await child
       clearTimeout(timer)
@@ -90,7 +104,9 @@ describe.skipIf(REAL_BAO)('faults during a move to OpenBao (test server)', () =>
     const {dir, env, names, manifests, expected} = await project(10)
     writeFiles(dir, manifests('bao'))
     const failing = names.slice(0, 3)
-    const handles = failing.map((name) => bao.testServer!.faults.add({type: 'fail', method: 'POST', path: `secret/data/${bao.prefix}/${name}`, status: 500}))
+    const handles = failing.map((name) =>
+      bao.testServer!.faults.add({type: 'fail', method: 'POST', path: `secret/data/${bao.prefix}/${name}`, status: 500}),
+    )
     const r = await secretctl(['apply', '--auto-approve', '--json'], {cwd: dir, env})
     expect(r.exitCode).toBe(1)
     const {result} = JSON.parse(r.stdout)
@@ -121,7 +137,10 @@ describe.skipIf(REAL_BAO)('faults during a move to OpenBao (test server)', () =>
 
   it('an under-privileged token (read only): refused writes are named, nothing moves', async () => {
     const {dir, env, names, manifests, expected} = await project(3)
-    await bao.putPolicy(`${bao.prefix}-ro`, `path "secret/data/${bao.prefix}/*" { capabilities = ["read"] }\npath "secret/metadata/${bao.prefix}/*" { capabilities = ["read", "list"] }\n`)
+    await bao.putPolicy(
+      `${bao.prefix}-ro`,
+      `path "secret/data/${bao.prefix}/*" { capabilities = ["read"] }\npath "secret/metadata/${bao.prefix}/*" { capabilities = ["read", "list"] }\n`,
+    )
     const readOnly = await bao.createToken([`${bao.prefix}-ro`])
     writeFiles(dir, manifests('bao'))
     const r = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...env, SECRETCTL_BACKEND_TOKEN_BAO: readOnly}})
@@ -171,7 +190,14 @@ describe('least privilege and drift', () => {
     const drift = await secretctl(['plan', '--json'], {cwd: dir, env: {...env, SECRETCTL_BACKEND_TOKEN_BAO: planner}})
     expect(drift.exitCode, drift.stderr).toBe(0)
     const p = JSON.parse(drift.stdout)
-    expect(p.changes).toEqual([expect.objectContaining({address: `secret.${names[1]}`, action: 'update', drift: true, reason: 'drift: bao holds version 2, state recorded 1'})])
+    expect(p.changes).toEqual([
+      expect.objectContaining({
+        address: `secret.${names[1]}`,
+        action: 'update',
+        drift: true,
+        reason: 'drift: bao holds version 2, state recorded 1',
+      }),
+    ])
 
     // Apply puts the manifest's value back (the plan showed the drift; check-and-set against what it saw).
     const fixed = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})

@@ -39,7 +39,18 @@ async function setup() {
 
 /** What a consumer sees: sha256 of API_KEY as the launched process got it. */
 async function consumerSees(dir: string, name: string): Promise<string> {
-  const r = await secretctl(['exec', '--secret', name, '--', 'node', '-e', 'process.stdout.write(require("crypto").createHash("sha256").update(process.env.API_KEY ?? "").digest("hex"))'], {cwd: dir})
+  const r = await secretctl(
+    [
+      'exec',
+      '--secret',
+      name,
+      '--',
+      'node',
+      '-e',
+      'process.stdout.write(require("crypto").createHash("sha256").update(process.env.API_KEY ?? "").digest("hex"))',
+    ],
+    {cwd: dir},
+  )
   expect(r.exitCode, r.stderr).toBe(0)
   return r.stdout
 }
@@ -48,10 +59,17 @@ describe(`migration to OpenBao (${REAL_LABEL()})`, () => {
   it('one apply creates the token secret, the backend and secrets on it, in that order', async () => {
     await bao.putPolicy(`${bao.prefix}-narrow`, narrowPolicy(bao.prefix))
     const env = {BAO_TOKEN: await bao.createToken([`${bao.prefix}-narrow`]), V: canary('same-apply')}
-    const dir = tempProject({'b.yaml': baoBackend(bao), 's.yaml': docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), envSecret('first', {API_KEY: 'V'}, {backend: 'bao'}))})
+    const dir = tempProject({
+      'b.yaml': baoBackend(bao),
+      's.yaml': docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), envSecret('first', {API_KEY: 'V'}, {backend: 'bao'})),
+    })
     const r = await secretctl(['apply', '--auto-approve', '--json'], {cwd: dir, env})
     expect(r.exitCode, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout).result.changes.map((c: {address: string}) => c.address)).toEqual(['backend.bao', 'secret.bao-creds', 'secret.first'])
+    expect(JSON.parse(r.stdout).result.changes.map((c: {address: string}) => c.address)).toEqual([
+      'backend.bao',
+      'secret.bao-creds',
+      'secret.first',
+    ])
     expect(await bao.readSecret('first')).toEqual({API_KEY: env.V})
   })
 
@@ -62,7 +80,10 @@ describe(`migration to OpenBao (${REAL_LABEL()})`, () => {
     for (const n of names) expect(await consumerSees(dir, n)).toBe(sha(env[`V_${n}`]!))
 
     // A subset first, via --target.
-    writeFiles(dir, manifests((n) => ({backend: 'bao'})))
+    writeFiles(
+      dir,
+      manifests((_n) => ({backend: 'bao'})),
+    )
     const targeted = await secretctl(['apply', '--auto-approve', '--target', 'secret.mcp-1', '--target', 'secret.mcp-2'], {cwd: dir, env})
     expect(targeted.exitCode, targeted.stderr).toBe(0)
     expect(await secretBackend(dir, 'mcp-1')).toBe('bao')
@@ -70,7 +91,9 @@ describe(`migration to OpenBao (${REAL_LABEL()})`, () => {
 
     const plan = await secretctl(['plan', '--json'], {cwd: dir, env})
     const p = JSON.parse(plan.stdout)
-    expect(p.changes.map((c: {action: string; address: string}) => `${c.action} ${c.address}`)).toEqual(names.slice(2).map((n) => `move secret.${n}`))
+    expect(p.changes.map((c: {action: string; address: string}) => `${c.action} ${c.address}`)).toEqual(
+      names.slice(2).map((n) => `move secret.${n}`),
+    )
 
     const apply = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     expect(apply.exitCode, apply.stderr).toBe(0)
@@ -91,13 +114,19 @@ describe(`migration to OpenBao (${REAL_LABEL()})`, () => {
   it('keepSource leaves the plaintext copy; moving back to default brings the value home', async () => {
     const {dir, env, manifests} = await setup()
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
-    writeFiles(dir, manifests((n) => (n === 'mcp-1' ? {backend: 'bao', keepSource: true} : {})))
+    writeFiles(
+      dir,
+      manifests((n) => (n === 'mcp-1' ? {backend: 'bao', keepSource: true} : {})),
+    )
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     expect(await secretBackend(dir, 'mcp-1')).toBe('bao')
     const kept = await queryState<{data: string}>(dir, "select data from retained_copies where secret_name = 'mcp-1'")
     expect(JSON.parse(kept[0]!.data)).toEqual({API_KEY: env['V_mcp-1']})
 
-    writeFiles(dir, manifests(() => ({})))
+    writeFiles(
+      dir,
+      manifests(() => ({})),
+    )
     const back = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     expect(back.exitCode, back.stderr).toBe(0)
     expect(await rowData(dir, 'mcp-1')).toEqual({API_KEY: env['V_mcp-1']})

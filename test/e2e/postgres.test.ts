@@ -46,7 +46,10 @@ async function createRole(db: string, role: 'planner' | 'applier' | 'rotator', d
   await sql(adminUrl!, `CREATE ROLE ${name} LOGIN PASSWORD '${password}'`)
   const grants = await secretctl(['rbac', 'print', '--role', role, '--db-role', name], {cwd: dir})
   expect(grants.exitCode, grants.stderr).toBe(0)
-  const sqlText = grants.stdout.split('\n').filter((l) => !l.startsWith('#') && !/^path |^\s|^}/.test(l)).join('\n')
+  const sqlText = grants.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('#') && !/^path |^\s|^}/.test(l))
+    .join('\n')
   await sql(withDb(adminUrl!, db), sqlText)
   return withDb(adminUrl!, db, {name, password})
 }
@@ -64,7 +67,10 @@ describe.runIf(ONCE)('Postgres state', () => {
     expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})).exitCode).toBe(0)
     writeFiles(dir, {'s.yaml': docs(envSecret('a', {A: 'V1'}, {backend: 'other'}), envSecret('b', {B: 'V2'}))})
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
-    const rows = await sql<{name: string; backend: string; data: string}>(url, 'select s.name, b.name as backend, s.data from secrets s join backends b on b.id = s.backend_id order by s.name')
+    const rows = await sql<{name: string; backend: string; data: string}>(
+      url,
+      'select s.name, b.name as backend, s.data from secrets s join backends b on b.id = s.backend_id order by s.name',
+    )
     expect(rows.map((r) => [r.name, r.backend, JSON.parse(r.data)])).toEqual([
       ['a', 'other', {A: env.V1}],
       ['b', 'default', {B: env.V2}],
@@ -90,7 +96,12 @@ describe.runIf(ONCE)('Postgres state', () => {
     const {url} = await freshDatabase()
     const dir = tempProject({'s.yaml': envSecret('a', {A: 'V1'})})
     const env = {SECRETCTL_STATE: url, V1: canary('pglock')}
-    const holder = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {cwd: dir, env: {...env, SECRETCTL_ACTOR: 'pg-holder'}, reject: false, stdin: 'pipe'})
+    const holder = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {
+      cwd: dir,
+      env: {...env, SECRETCTL_ACTOR: 'pg-holder'},
+      reject: false,
+      stdin: 'pipe',
+    })
     for (let i = 0; i < 400; i++) {
       const rows = await sql(url, 'select * from locks').catch(() => [])
       if (rows.length) break
@@ -143,7 +154,26 @@ describe.runIf(ONCE)('least-privilege roles', () => {
     if (!bao.testServer) return console.info('rotator test skipped: it needs the OpenBao test server')
     const {db, url} = await freshDatabase()
     const dir = tempProject()
-    const boot = await secretctl(['bootstrap', 'openbao', 'bao', '--url', bao.url, '--path-prefix', `${bao.prefix}/rot`, '--policy-name', `${bao.prefix}-rot`, '--token-role', `${bao.prefix}-rot`, '--admin-token-stdin', '--no-default', '--state', url], {cwd: dir, input: bao.rootToken})
+    const boot = await secretctl(
+      [
+        'bootstrap',
+        'openbao',
+        'bao',
+        '--url',
+        bao.url,
+        '--path-prefix',
+        `${bao.prefix}/rot`,
+        '--policy-name',
+        `${bao.prefix}-rot`,
+        '--token-role',
+        `${bao.prefix}-rot`,
+        '--admin-token-stdin',
+        '--no-default',
+        '--state',
+        url,
+      ],
+      {cwd: dir, input: bao.rootToken},
+    )
     expect(boot.exitCode, boot.stderr).toBe(0)
     const rotator = await createRole(db, 'rotator', dir)
     const rotated = await secretctl(['rotate', 'backend', 'bao', '--state', rotator], {cwd: dir})

@@ -20,7 +20,21 @@ async function bootstrapped(opts: {period?: string; ttl?: string} = {}) {
   const dir = tempProject()
   const name = `bao${++n}`
   const role = `${bao.prefix}-role${n}`
-  const args = ['bootstrap', 'openbao', name, '--url', bao.url, '--path-prefix', `${bao.prefix}/${name}`, '--policy-name', `${bao.prefix}-p${n}`, '--token-role', role, '--admin-token-stdin', '--no-default']
+  const args = [
+    'bootstrap',
+    'openbao',
+    name,
+    '--url',
+    bao.url,
+    '--path-prefix',
+    `${bao.prefix}/${name}`,
+    '--policy-name',
+    `${bao.prefix}-p${n}`,
+    '--token-role',
+    role,
+    '--admin-token-stdin',
+    '--no-default',
+  ]
   if (opts.period) args.push('--period', opts.period)
   if (opts.ttl) args.push('--ttl', opts.ttl)
   const r = await secretctl(args, {cwd: dir, input: bao.rootToken + '\n'})
@@ -44,7 +58,16 @@ describe.skipIf(REAL_BAO)('bootstrap openbao (test server)', () => {
     const {dir, name, out} = await bootstrapped()
     expect(out.stdout).toMatch(/wrote policy/)
     expect(out.stdout).toMatch(/Next: move secrets to bao\d+/)
-    for (const text of [out.stdout, out.stderr, (existsSync(stateFile(dir)) ? readFileSync(stateFile(dir)).toString('latin1') : ''), stateBytes(dir)!.toString('latin1'), ...readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'secretctl.yaml').map((f) => readFileSync(path.join(dir, f), 'utf8')), JSON.stringify(await queryState(dir, 'select * from audit'))]) {
+    for (const text of [
+      out.stdout,
+      out.stderr,
+      existsSync(stateFile(dir)) ? readFileSync(stateFile(dir)).toString('latin1') : '',
+      stateBytes(dir)!.toString('latin1'),
+      ...readdirSync(dir)
+        .filter((f) => f.endsWith('.yaml') && f !== 'secretctl.yaml')
+        .map((f) => readFileSync(path.join(dir, f), 'utf8')),
+      JSON.stringify(await queryState(dir, 'select * from audit')),
+    ]) {
       expect(text.includes(bao.rootToken)).toBe(false)
     }
     // The manifests it wrote are valid and converged with the state.
@@ -67,7 +90,10 @@ describe.skipIf(REAL_BAO)('bootstrap openbao (test server)', () => {
     expect(readdirSync(dir).filter((f) => f !== 'secretctl.yaml')).toEqual([])
     bao.testServer!.seal()
     try {
-      const sealed = await secretctl(['bootstrap', 'openbao', 'x', '--url', bao.url, '--admin-token-stdin'], {cwd: dir, input: bao.rootToken})
+      const sealed = await secretctl(['bootstrap', 'openbao', 'x', '--url', bao.url, '--admin-token-stdin'], {
+        cwd: dir,
+        input: bao.rootToken,
+      })
       expect(sealed.exitCode).toBe(1)
       expect(sealed.stderr).toMatch(/is sealed/)
       expect(readdirSync(dir).filter((f) => f.endsWith('.yaml') && f !== 'secretctl.yaml')).toEqual([])
@@ -153,7 +179,13 @@ describe.skipIf(REAL_BAO)('token rotation (test server)', () => {
     expect(fresh.exitCode, fresh.stdout).toBe(0)
     await new Promise((r) => setTimeout(r, 2100))
     const due = await secretctl(['plan', '--rotate', '--json'], {cwd: dir})
-    expect(JSON.parse(due.stdout).changes).toEqual([expect.objectContaining({address: `backend.${name}.token`, action: 'rotate', reason: expect.stringMatching(/^token \dm old, period 2s$/)})])
+    expect(JSON.parse(due.stdout).changes).toEqual([
+      expect.objectContaining({
+        address: `backend.${name}.token`,
+        action: 'rotate',
+        reason: expect.stringMatching(/^token \dm old, period 2s$/),
+      }),
+    ])
     const first = await secretctl(['reconcile', '--rotate', '--json'], {cwd: dir})
     expect(first.exitCode, first.stdout + first.stderr).toBe(0)
     expect(JSON.parse(first.stdout).result.summary).toEqual({applied: 1, failed: 0, skipped: 0})

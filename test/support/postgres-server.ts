@@ -69,7 +69,9 @@ export function findPostgresBinDir(): string {
   }
   tried.push('`pg_config --bindir`')
   try {
-    const dir = execFileSync('pg_config', ['--bindir'], {stdio: ['ignore', 'pipe', 'ignore']}).toString().trim()
+    const dir = execFileSync('pg_config', ['--bindir'], {stdio: ['ignore', 'pipe', 'ignore']})
+      .toString()
+      .trim()
     if (dir && hasBinaries(dir)) return dir
   } catch {
     // no pg_config
@@ -90,8 +92,16 @@ function runAs(): RunAs {
   if (process.getuid?.() !== 0) return {name: 'current user'}
   const name = process.env.SECRETCTL_PG_USER || 'postgres'
   try {
-    const uid = Number(execFileSync('id', ['-u', name], {stdio: ['ignore', 'pipe', 'ignore']}).toString().trim())
-    const gid = Number(execFileSync('id', ['-g', name], {stdio: ['ignore', 'pipe', 'ignore']}).toString().trim())
+    const uid = Number(
+      execFileSync('id', ['-u', name], {stdio: ['ignore', 'pipe', 'ignore']})
+        .toString()
+        .trim(),
+    )
+    const gid = Number(
+      execFileSync('id', ['-g', name], {stdio: ['ignore', 'pipe', 'ignore']})
+        .toString()
+        .trim(),
+    )
     if (uid === 0) throw new Error(`SECRETCTL_PG_USER=${name} is root`)
     return {uid, gid, name}
   } catch (e) {
@@ -206,14 +216,29 @@ export async function startPostgres(): Promise<PostgresServer> {
     try {
       execFileSync(
         path.join(bin, 'initdb'),
-        ['-D', data, '-U', 'postgres', '--pwfile', pwfile, '--auth-host=scram-sha-256', '--auth-local=trust', '-E', 'UTF8', '--locale=C', '--no-sync'],
+        [
+          '-D',
+          data,
+          '-U',
+          'postgres',
+          '--pwfile',
+          pwfile,
+          '--auth-host=scram-sha-256',
+          '--auth-local=trust',
+          '-E',
+          'UTF8',
+          '--locale=C',
+          '--no-sync',
+        ],
         asUser,
       )
     } catch (e) {
       const err = e as {stderr?: Buffer; message: string}
       throw new Error(
         `initdb failed as ${user.name} in ${base}: ${err.stderr?.toString().trim() || err.message}` +
-          (user.uid !== undefined ? `\n(as root the server runs as "${user.name}": every directory above ${base} must be searchable by that user; set TMPDIR=/tmp)` : ''),
+          (user.uid !== undefined
+            ? `\n(as root the server runs as "${user.name}": every directory above ${base} must be searchable by that user; set TMPDIR=/tmp)`
+            : ''),
       )
     }
     rmSync(pwfile)

@@ -86,9 +86,10 @@ export function postgresFactory(adminUrl: string): StateFactory {
     async cleanup() {
       for (const s of stores.splice(0)) await s.close().catch(() => {})
       const dbs = databases.splice(0)
-      if (dbs.length) await admin(async (c) => {
-        for (const db of dbs) await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
-      })
+      if (dbs.length)
+        await admin(async (c) => {
+          for (const db of dbs) await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+        })
     },
   }
 }

@@ -34,7 +34,11 @@ function secretctlLines(text: string): string[][] {
     const m = line.match(/(?:^|[;&|]\s*|\s)secretctl\s+(.*)$/)
     if (!m || /npm install/.test(line)) continue
     // Stop at shell operators; the rest is secretctl's argv.
-    const argv = m[1]!.split(/\s+(?:[|>]|&&|\|\||;)\s*|\s+>/)[0]!.trim().split(/\s+/).filter(Boolean)
+    const argv = m[1]!
+      .split(/\s+(?:[|>]|&&|\|\||;)\s*|\s+>/)[0]!
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
     out.push(argv)
   }
   return out
@@ -55,7 +59,11 @@ function check(argv: string[], all: Record<string, ManifestCommand>): string[] {
   if (!id) return [`unknown command: secretctl ${argv.join(' ')}`]
   const problems: string[] = []
   const flags = all[id]!.flags
-  const chars = new Set(Object.values(flags).map((f) => f.char).filter(Boolean))
+  const chars = new Set(
+    Object.values(flags)
+      .map((f) => f.char)
+      .filter(Boolean),
+  )
   for (const word of rest) {
     if (word.startsWith('--')) {
       const name = word.slice(2).split('=')[0]!

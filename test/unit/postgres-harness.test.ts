@@ -128,7 +128,9 @@ describe('startPostgres()', () => {
       expect(u.port).toBe(String(server.port))
       const client = new pg.Client({connectionString: server.url})
       await client.connect()
-      const {rows} = await client.query('select current_user as who, current_database() as db, (select rolsuper from pg_roles where rolname = current_user) as super')
+      const {rows} = await client.query(
+        'select current_user as who, current_database() as db, (select rolsuper from pg_roles where rolname = current_user) as super',
+      )
       await client.end()
       expect(rows[0]).toEqual({who: 'secretctl', db: 'secretctl', super: false})
 

@@ -19,7 +19,8 @@ export function openBaoConfig(config: Record<string, unknown>): OpenBaoConfig {
     tokenSecretRef: config.tokenSecretRef as {name: string; key: string},
     mount: String(config.mount ?? 'secret'),
     pathPrefix: String(config.pathPrefix ?? 'secretctl'),
-    namespace: config.namespace === undefined || config.namespace === null || config.namespace === '' ? undefined : String(config.namespace),
+    namespace:
+      config.namespace === undefined || config.namespace === null || config.namespace === '' ? undefined : String(config.namespace),
   }
 }
 
@@ -34,7 +35,11 @@ function segments(...parts: string[]): string {
 
 export const kvPaths = {
   /** `mount/pathPrefix/name`: the external reference the state records. */
-  ref: (c: OpenBaoConfig, name: string) => [c.mount, c.pathPrefix, name].flatMap((p) => p.split('/')).filter(Boolean).join('/'),
+  ref: (c: OpenBaoConfig, name: string) =>
+    [c.mount, c.pathPrefix, name]
+      .flatMap((p) => p.split('/'))
+      .filter(Boolean)
+      .join('/'),
   /** `mount/data/pathPrefix/name`: the values (read, write). */
   data: (c: OpenBaoConfig, name: string) => segments(c.mount, 'data', c.pathPrefix, name),
   /** `mount/metadata/pathPrefix/name`: versions (read), every version (delete). */

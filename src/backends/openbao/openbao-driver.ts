@@ -9,7 +9,16 @@ import type {SecretValues} from '../../state/types.js'
 import type {TokenApi} from '../../rotation/rotate-token.js'
 import {BackendError} from '../../errors.js'
 import {OpenBaoClient, OpenBaoTransportError, type OpenBaoClientOptions, type RequestOptions} from './openbao-http-client.js'
-import {casMismatchError, errorsOf, isMissing, responseError, unreachableError, type Attempted, type BaoResponse, type ErrorScope} from './openbao-errors.js'
+import {
+  casMismatchError,
+  errorsOf,
+  isMissing,
+  responseError,
+  unreachableError,
+  type Attempted,
+  type BaoResponse,
+  type ErrorScope,
+} from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
 import {tokenApi} from './token-api.js'
 
@@ -35,7 +44,13 @@ export class OpenBaoDriver implements BackendDriver {
   ) {
     this.name = ctx.backend.name
     this.config = openBaoConfig(ctx.backend.config)
-    this.client = new OpenBaoClient({...options, backend: this.name, url: this.config.url, namespace: this.config.namespace, concurrency: ctx.concurrency})
+    this.client = new OpenBaoClient({
+      ...options,
+      backend: this.name,
+      url: this.config.url,
+      namespace: this.config.namespace,
+      concurrency: ctx.concurrency,
+    })
     this.scope = {backend: this.name, url: this.client.url, mount: this.config.mount}
   }
 
@@ -106,12 +121,17 @@ export class OpenBaoDriver implements BackendDriver {
     if (!r.body?.data || !('metadata' in r.body.data)) throw this.notKvV2(path)
     const data: unknown = r.body.data.data
     if (data === null || data === undefined) return undefined
-    if (typeof data !== 'object' || Array.isArray(data)) throw new BackendError(this.name, `the secret at ${path} is not a map of keys to values`)
+    if (typeof data !== 'object' || Array.isArray(data))
+      throw new BackendError(this.name, `the secret at ${path} is not a map of keys to values`)
     for (const [key, value] of Object.entries(data)) {
       if (typeof value !== 'string') {
-        throw new BackendError(this.name, `the secret at ${path} holds a non-string value under key ${key}; secretctl stores only string values`, {
-          hint: 'store the value as a string (JSON-encode it, for instance), or keep this secret out of secretctl',
-        })
+        throw new BackendError(
+          this.name,
+          `the secret at ${path} holds a non-string value under key ${key}; secretctl stores only string values`,
+          {
+            hint: 'store the value as a string (JSON-encode it, for instance), or keep this secret out of secretctl',
+          },
+        )
       }
     }
     return data as SecretValues
@@ -135,10 +155,15 @@ export class OpenBaoDriver implements BackendDriver {
       }, cas !== undefined)
     } catch (err) {
       if (!(err instanceof OpenBaoTransportError)) throw err
-      if (!err.response) throw unreachableError(this.scope, NEVER_SENT.test(err.reason) ? err.reason : `${err.reason} (the write to ${path} may or may not have landed)`)
+      if (!err.response)
+        throw unreachableError(
+          this.scope,
+          NEVER_SENT.test(err.reason) ? err.reason : `${err.reason} (the write to ${path} may or may not have landed)`,
+        )
       r = err.response
     }
-    if (r.status === 200) return {externalRef: this.refFor(secretName), version: this.version(r.body?.data?.version, 'POST', path), rowData: null}
+    if (r.status === 200)
+      return {externalRef: this.refFor(secretName), version: this.version(r.body?.data?.version, 'POST', path), rowData: null}
     if (r.status === 204) throw this.notKvV2(path)
     if (isCasMismatch(r)) throw casMismatchError(this.scope, path, cas ?? 0)
     throw responseError(this.scope, attempted, r)
@@ -152,10 +177,14 @@ export class OpenBaoDriver implements BackendDriver {
   private async landed(path: string, values: SecretValues, cas: number): Promise<BaoResponse | undefined> {
     const r = await this.call('GET', path)
     if (r.status !== 200) {
-      throw new BackendError(this.name, `a write to ${path} may have landed before its answer was lost, and reading it back to confirm answered ${r.status}: ${errorsOf(r.body)}`, {
-        status: r.status,
-        hint: `run secretctl plan: it shows whether the secret holds version ${cas + 1}`,
-      })
+      throw new BackendError(
+        this.name,
+        `a write to ${path} may have landed before its answer was lost, and reading it back to confirm answered ${r.status}: ${errorsOf(r.body)}`,
+        {
+          status: r.status,
+          hint: `run secretctl plan: it shows whether the secret holds version ${cas + 1}`,
+        },
+      )
     }
     if (!sameValues(r.body?.data?.data, values)) return undefined
     return {status: 200, body: {data: {version: r.body.data.metadata?.version}}}
@@ -198,9 +227,13 @@ export class OpenBaoDriver implements BackendDriver {
   }
 
   private notKvV2(path: string): BackendError {
-    return new BackendError(this.name, `the mount ${this.config.mount}/ answered ${path} like a KV version 1 engine; secretctl needs KV v2`, {
-      hint: `upgrade it: bao kv enable-versioning ${this.config.mount}/`,
-    })
+    return new BackendError(
+      this.name,
+      `the mount ${this.config.mount}/ answered ${path} like a KV version 1 engine; secretctl needs KV v2`,
+      {
+        hint: `upgrade it: bao kv enable-versioning ${this.config.mount}/`,
+      },
+    )
   }
 }
 

@@ -14,7 +14,10 @@ export interface BaoResponse {
 /** The server's error texts, joined: what OpenBao said, never what was sent. */
 export function errorsOf(body: any): string {
   const errors: unknown[] = Array.isArray(body?.errors) ? body.errors : []
-  const texts = errors.filter((e): e is string => typeof e === 'string').map(tidyServerText).filter(Boolean)
+  const texts = errors
+    .filter((e): e is string => typeof e === 'string')
+    .map(tidyServerText)
+    .filter(Boolean)
   return texts.length ? texts.join('; ') : 'no error text'
 }
 
@@ -76,7 +79,9 @@ export function sealedError(s: ErrorScope): BackendError {
 }
 
 export function unreachableError(s: Pick<ErrorScope, 'backend' | 'url'>, reason: string): BackendError {
-  return new BackendError(s.backend, `cannot reach OpenBao at ${s.url}: ${reason}`, {hint: 'check the url in the backend manifest and that OpenBao is up'})
+  return new BackendError(s.backend, `cannot reach OpenBao at ${s.url}: ${reason}`, {
+    hint: 'check the url in the backend manifest and that OpenBao is up',
+  })
 }
 
 export function casMismatchError(s: ErrorScope, path: string, cas: number): BackendError {
@@ -93,13 +98,21 @@ export function responseError(s: ErrorScope, a: Attempted, r: BaoResponse): Back
   if (isSealed(r)) return sealedError(s)
   const text = errorsOf(r.body)
   if (r.status === 404 && /no handler for route/.test(text)) {
-    return new BackendError(s.backend, `the mount ${s.mount}/ does not exist on OpenBao at ${s.url} (${a.operation} ${a.path}); enable a KV v2 engine at mount ${s.mount}`, {
-      status: 404,
-      hint: `bao secrets enable -path=${s.mount} kv-v2 (or secretctl bootstrap openbao)`,
-    })
+    return new BackendError(
+      s.backend,
+      `the mount ${s.mount}/ does not exist on OpenBao at ${s.url} (${a.operation} ${a.path}); enable a KV v2 engine at mount ${s.mount}`,
+      {
+        status: 404,
+        hint: `bao secrets enable -path=${s.mount} kv-v2 (or secretctl bootstrap openbao)`,
+      },
+    )
   }
   if (r.status === 404 && /namespace not found/.test(text)) {
-    return new BackendError(s.backend, `the namespace in the backend's config does not exist on OpenBao at ${s.url} (${a.operation} ${a.path})`, {status: 404})
+    return new BackendError(
+      s.backend,
+      `the namespace in the backend's config does not exist on OpenBao at ${s.url} (${a.operation} ${a.path})`,
+      {status: 404},
+    )
   }
   return new BackendError(s.backend, `${a.method} ${a.path} answered ${r.status}: ${text}`, {status: r.status})
 }

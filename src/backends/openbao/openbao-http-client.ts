@@ -229,7 +229,8 @@ function transportFailure(err: unknown, timeoutMs: number): OpenBaoTransportErro
   const e = err as {name?: string} | undefined
   if (e?.name === 'TimeoutError') return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
   const code = codeOf(err)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+    return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
   if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return new OpenBaoTransportError('the url is not valid', false)
   if (code && RETRYABLE_CODES.test(code)) return new OpenBaoTransportError(CODE_WORDS[code] ?? code, true)
   if (code) return new OpenBaoTransportError(code, false)

@@ -37,7 +37,11 @@ export async function startBao(): Promise<BaoTarget> {
   const rootToken = REAL_BAO ? process.env.SECRETCTL_TEST_BAO_TOKEN! : testServer!.rootToken
   const prefix = `secretctl-e2e-${randomBytes(4).toString('hex')}`
   const api: BaoTarget['api'] = async (method, path, body, token = rootToken) => {
-    const res = await fetch(`${url}/v1/${path}`, {method, headers: {'X-Vault-Token': token, 'Content-Type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)})
+    const res = await fetch(`${url}/v1/${path}`, {
+      method,
+      headers: {'X-Vault-Token': token, 'Content-Type': 'application/json'},
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
     const text = await res.text()
     return {status: res.status, body: text ? JSON.parse(text) : null}
   }

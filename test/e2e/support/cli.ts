@@ -66,7 +66,10 @@ export interface RunResult {
   stderr: string
 }
 
-export async function secretctl(args: string[], opts: {cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number} & Pick<Options, 'killSignal'>): Promise<RunResult> {
+export async function secretctl(
+  args: string[],
+  opts: {cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number} & Pick<Options, 'killSignal'>,
+): Promise<RunResult> {
   const r: Result = await execa('node', [CLI, ...args], {
     cwd: opts.cwd,
     env: {NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e', ...opts.env},
@@ -141,7 +144,11 @@ export async function rowData(dir: string, name: string): Promise<Record<string,
 }
 
 export async function secretBackend(dir: string, name: string): Promise<string | undefined> {
-  const rows = await queryState<{backend: string}>(dir, 'select b.name as backend from secrets s join backends b on b.id = s.backend_id where s.name = ?', [name])
+  const rows = await queryState<{backend: string}>(
+    dir,
+    'select b.name as backend from secrets s join backends b on b.id = s.backend_id where s.name = ?',
+    [name],
+  )
   return rows[0]?.backend
 }
 

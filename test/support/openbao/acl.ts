@@ -5,8 +5,8 @@
  * compete and the most specific wins — later first wildcard, then not a prefix, then fewer `+`,
  * then longer, then lexically greater. `root` allows everything.
  */
-import { CAP, capabilityNames, type ParsedPolicy } from './policy.js'
-import type { Operation } from './responses.js'
+import {CAP, capabilityNames, type ParsedPolicy} from './policy.js'
+import type {Operation} from './responses.js'
 
 export interface AclResult {
   allowed: boolean
@@ -58,7 +58,7 @@ export class Acl {
   private readonly prefix = new Map<string, number>()
   private readonly segment = new Map<string, number>()
 
-  constructor(policies: ParsedPolicy[], opts: { rootAllowed: boolean } = { rootAllowed: true }) {
+  constructor(policies: ParsedPolicy[], opts: {rootAllowed: boolean} = {rootAllowed: true}) {
     this.root = opts.rootAllowed && policies.some((p) => p.name === 'root')
     for (const policy of policies) {
       for (const rule of policy.paths) {
@@ -70,10 +70,15 @@ export class Acl {
 
   /** Whether `op` on `path` (namespace-relative, no leading slash) is allowed. */
   allowOperation(path: string, op: Operation): AclResult {
-    if (this.root) return { allowed: true, rootPrivs: true, isRoot: true, capabilities: ~0 }
+    if (this.root) return {allowed: true, rootPrivs: true, isRoot: true, capabilities: ~0}
     const caps = this.capabilitiesFor(path, op)
-    if (caps === undefined) return { allowed: false, rootPrivs: false, isRoot: false, capabilities: 0 }
-    return { allowed: (caps & OP_CAP[op]) !== 0 && (caps & CAP.deny) === 0, rootPrivs: (caps & CAP.sudo) !== 0, isRoot: false, capabilities: caps }
+    if (caps === undefined) return {allowed: false, rootPrivs: false, isRoot: false, capabilities: 0}
+    return {
+      allowed: (caps & OP_CAP[op]) !== 0 && (caps & CAP.deny) === 0,
+      rootPrivs: (caps & CAP.sudo) !== 0,
+      isRoot: false,
+      capabilities: caps,
+    }
   }
 
   /** OpenBao's `Capabilities()` for `path`: names such as `["read","list"]`, `["deny"]` or `["root"]`. */
@@ -93,7 +98,16 @@ export class Acl {
       const pattern = p.endsWith('*') ? p.slice(0, -1) : p
       const patternParts = pattern.split('/')
       const mountParts = mountPath.replace(/\/$/, '').split('/')
-      if (mountParts.every((part, i) => i >= patternParts.length || patternParts[i] === '+' || patternParts[i] === part || (i === patternParts.length - 1 && p.endsWith('*') && part.startsWith(patternParts[i]!)))) return true
+      if (
+        mountParts.every(
+          (part, i) =>
+            i >= patternParts.length ||
+            patternParts[i] === '+' ||
+            patternParts[i] === part ||
+            (i === patternParts.length - 1 && p.endsWith('*') && part.startsWith(patternParts[i]!)),
+        )
+      )
+        return true
     }
     return false
   }
@@ -121,13 +135,13 @@ export class Acl {
     }
     if (best !== undefined) {
       if (this.segment.size === 0) return this.prefix.get(best)
-      candidates.push({ firstWildcard: best.length, wildcards: 0, isPrefix: true, path: best, caps: this.prefix.get(best)! })
+      candidates.push({firstWildcard: best.length, wildcards: 0, isPrefix: true, path: best, caps: this.prefix.get(best)!})
     }
     if (this.segment.size === 0) return undefined
     const pathParts = path.split('/')
     for (const [full, caps] of this.segment) {
       if (full === '') continue
-      const candidate: Candidate = { firstWildcard: full.indexOf('+'), wildcards: 0, isPrefix: false, path: full, caps }
+      const candidate: Candidate = {firstWildcard: full.indexOf('+'), wildcards: 0, isPrefix: false, path: full, caps}
       let current = full
       if (current.endsWith('*')) {
         candidate.isPrefix = true

@@ -4,8 +4,8 @@
  * exists (OpenBao's existence check, which makes a write a `create` or an `update` for the ACL),
  * and whether a request reads secret values (for the request log).
  */
-import type { RequestData } from './fields.js'
-import type { Operation, Outcome } from './responses.js'
+import type {RequestData} from './fields.js'
+import type {Operation, Outcome} from './responses.js'
 
 export interface BackendRequest {
   operation: Operation

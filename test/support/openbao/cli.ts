@@ -5,7 +5,7 @@
  * `--no-dev-mounts` (start without `secret/`, like a non-dev server), `--uninitialized`,
  * `--sealed`, `--no-test-control` (hide `/__test/`), `--json` (print one JSON line instead).
  */
-import { startOpenBaoTestServer } from './index.js'
+import {startOpenBaoTestServer} from './index.js'
 
 interface CliOptions {
   port: number
@@ -25,7 +25,7 @@ function usage(): string {
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const opts: CliOptions = { port: 8200, devMounts: true, initialized: true, sealed: false, testControl: true, json: false }
+  const opts: CliOptions = {port: 8200, devMounts: true, initialized: true, sealed: false, testControl: true, json: false}
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined]
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     testControl: opts.testControl,
   })
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ address: server.url, rootToken: server.rootToken, unsealKey: server.unsealKey })}\n`)
+    process.stdout.write(`${JSON.stringify({address: server.url, rootToken: server.rootToken, unsealKey: server.unsealKey})}\n`)
   } else {
     process.stdout.write(
       [

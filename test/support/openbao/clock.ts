@@ -85,18 +85,18 @@ export class TimestampSource {
     return this.clock.now()
   }
   /** The current instant without the uniqueness counter (for deletion times and the like). */
-  current(): { ms: number; text: string } {
+  current(): {ms: number; text: string} {
     const ms = this.clock.now()
-    return { ms, text: formatRfc3339Nano(ms) }
+    return {ms, text: formatRfc3339Nano(ms)}
   }
   /** The current instant as `{ ms, text }`, `text` in RFC 3339 with nanoseconds. */
-  next(): { ms: number; text: string } {
+  next(): {ms: number; text: string} {
     const ms = this.clock.now()
     if (ms === this.lastMs) this.counter = Math.min(this.counter + 1, 999_999)
     else {
       this.lastMs = ms
       this.counter = 0
     }
-    return { ms, text: formatRfc3339Nano(ms, this.counter) }
+    return {ms, text: formatRfc3339Nano(ms, this.counter)}
   }
 }

@@ -3,12 +3,12 @@
  * path, the body/query fields, the namespace, the caller's token (already checked), a sudo test
  * against the caller's ACL, and the server state it may change.
  */
-import type { Acl } from './acl.js'
-import type { TestClock } from './clock.js'
-import type { RequestData } from './fields.js'
-import type { NamespaceRegistry, NamespaceState } from './namespaces.js'
-import type { Operation } from './responses.js'
-import type { TokenEntry, TokenStore } from './token-store.js'
+import type {Acl} from './acl.js'
+import type {TestClock} from './clock.js'
+import type {RequestData} from './fields.js'
+import type {NamespaceRegistry, NamespaceState} from './namespaces.js'
+import type {Operation} from './responses.js'
+import type {TokenEntry, TokenStore} from './token-store.js'
 
 export interface ServerCore {
   readonly clock: TestClock

@@ -3,13 +3,13 @@
  * namespaces (each with mounts, policies and token roles), the token store, the root token and
  * unseal key, and the ACL built for a token in a namespace.
  */
-import { Acl } from './acl.js'
-import { TimestampSource, type TestClock } from './clock.js'
-import type { ServerCore } from './context.js'
-import { base62, uuid } from './ids.js'
-import { NamespaceRegistry, type NamespaceState } from './namespaces.js'
-import { TokenStore, type TokenEntry } from './token-store.js'
-import { randomBytes } from 'node:crypto'
+import {Acl} from './acl.js'
+import {TimestampSource, type TestClock} from './clock.js'
+import type {ServerCore} from './context.js'
+import {base62, uuid} from './ids.js'
+import {NamespaceRegistry, type NamespaceState} from './namespaces.js'
+import {TokenStore, type TokenEntry} from './token-store.js'
+import {randomBytes} from 'node:crypto'
 
 export interface CoreOptions {
   clock: TestClock
@@ -47,19 +47,20 @@ export class OpenBaoCore implements ServerCore {
     this.unsealKey = randomBytes(32).toString('base64')
     this.rootToken = ''
     if (opts.initialized) this.rootToken = this.tokens.createRoot(opts.rootToken ?? `s.${base62(24)}`).id
-    if (opts.devMounts) this.namespaces.root.mounts.enable('secret/', 'kv', { options: { version: '2' }, description: 'key/value secret storage' })
+    if (opts.devMounts)
+      this.namespaces.root.mounts.enable('secret/', 'kv', {options: {version: '2'}, description: 'key/value secret storage'})
   }
 
   /** `sys/init`: initialises with one key share; the server stays sealed. */
-  initialize(rootToken?: string): { keys: string[]; keysBase64: string[]; rootToken: string } {
+  initialize(rootToken?: string): {keys: string[]; keysBase64: string[]; rootToken: string} {
     this.initialized = true
     this.sealed = true
     this.rootToken = this.tokens.createRoot(rootToken ?? `s.${base62(24)}`).id
     const key = Buffer.from(this.unsealKey, 'base64')
-    return { keys: [key.toString('hex')], keysBase64: [this.unsealKey], rootToken: this.rootToken }
+    return {keys: [key.toString('hex')], keysBase64: [this.unsealKey], rootToken: this.rootToken}
   }
 
   aclFor(token: TokenEntry, ns: NamespaceState): Acl {
-    return new Acl(ns.policies.resolve(token.policies), { rootAllowed: ns.isRoot })
+    return new Acl(ns.policies.resolve(token.policies), {rootAllowed: ns.isRoot})
   }
 }

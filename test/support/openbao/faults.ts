@@ -7,7 +7,7 @@
  * on the path after `/v1/`, and the `X-Vault-Namespace` header. The same rules can be posted as
  * JSON to `/__test/faults` when the server runs standalone.
  */
-import type { DropDirective } from './http-transport.js'
+import type {DropDirective} from './http-transport.js'
 
 export interface FaultMatch {
   /** Method(s), case-insensitive. `LIST` also matches `GET ?list=true`. Default: any. */
@@ -54,8 +54,8 @@ export interface FaultHandle {
 /** What the faults decided for one request. */
 export interface FaultPlan {
   delayMs: number
-  fail?: { status: number; body: unknown }
-  drop?: { directive: DropDirective; applyRequest: boolean }
+  fail?: {status: number; body: unknown}
+  drop?: {directive: DropDirective; applyRequest: boolean}
   /** Rules whose seal trigger fires once this request has been handled. */
   sealAfter: boolean
 }
@@ -100,7 +100,8 @@ function globToRegExp(glob: string): RegExp {
 }
 
 function buildMatcher(match: FaultMatch): (info: FaultRequestInfo) => boolean {
-  const methods = match.method === undefined ? undefined : (Array.isArray(match.method) ? match.method : [match.method]).map((m) => m.toUpperCase())
+  const methods =
+    match.method === undefined ? undefined : (Array.isArray(match.method) ? match.method : [match.method]).map((m) => m.toUpperCase())
   const pathRe = match.path === undefined ? undefined : match.path instanceof RegExp ? match.path : globToRegExp(match.path)
   const ns = match.namespace === undefined ? undefined : match.namespace.replace(/^\/+|\/+$/g, '')
   return (info) => {
@@ -111,7 +112,7 @@ function buildMatcher(match: FaultMatch): (info: FaultRequestInfo) => boolean {
   }
 }
 
-const DEFAULT_FAIL_BODY = { errors: ['internal error'] }
+const DEFAULT_FAIL_BODY = {errors: ['internal error']}
 
 export class FaultController {
   private rules: Rule[] = []
@@ -122,7 +123,7 @@ export class FaultController {
     if (!['latency', 'fail', 'drop', 'seal-after'].includes(spec.type)) throw new Error(`unknown fault type ${JSON.stringify(spec.type)}`)
     const rule: Rule = {
       id: this.nextId++,
-      spec: { ...spec },
+      spec: {...spec},
       matcher: buildMatcher(spec),
       seen: 0,
       fired: 0,
@@ -143,35 +144,43 @@ export class FaultController {
   }
 
   /** Waits `ms` before handling every matching request (or `times` of them). */
-  latency(ms: number, match: FaultMatch & { times?: number; nth?: number } = {}): FaultHandle {
-    return this.add({ ...match, type: 'latency', ms })
+  latency(ms: number, match: FaultMatch & {times?: number; nth?: number} = {}): FaultHandle {
+    return this.add({...match, type: 'latency', ms})
   }
 
   /** Fails the Nth matching request (1-based) with `status` and `body`. */
-  failNth(n: number, spec: FaultMatch & { status: number; body?: unknown; times?: number }): FaultHandle {
-    return this.add({ ...spec, type: 'fail', nth: n, times: spec.times ?? 1 })
+  failNth(n: number, spec: FaultMatch & {status: number; body?: unknown; times?: number}): FaultHandle {
+    return this.add({...spec, type: 'fail', nth: n, times: spec.times ?? 1})
   }
 
   /** Fails the next `k` matching requests. */
-  failNext(k: number, spec: FaultMatch & { status: number; body?: unknown }): FaultHandle {
-    return this.add({ ...spec, type: 'fail', nth: 1, times: k })
+  failNext(k: number, spec: FaultMatch & {status: number; body?: unknown}): FaultHandle {
+    return this.add({...spec, type: 'fail', nth: 1, times: k})
   }
 
   /** Fails a fraction of matching requests, deterministically for a given `seed`. */
-  failFraction(fraction: number, spec: FaultMatch & { status: number; body?: unknown; seed?: number; times?: number }): FaultHandle {
-    return this.add({ ...spec, type: 'fail', fraction })
+  failFraction(fraction: number, spec: FaultMatch & {status: number; body?: unknown; seed?: number; times?: number}): FaultHandle {
+    return this.add({...spec, type: 'fail', fraction})
   }
 
   /** Drops the connection on matching requests (by default once, on the first match). */
   dropConnection(
-    spec: FaultMatch & { nth?: number; times?: number; stage?: DropDirective['stage']; bytes?: number; applyRequest?: boolean; fraction?: number; seed?: number } = {},
+    spec: FaultMatch & {
+      nth?: number
+      times?: number
+      stage?: DropDirective['stage']
+      bytes?: number
+      applyRequest?: boolean
+      fraction?: number
+      seed?: number
+    } = {},
   ): FaultHandle {
-    return this.add({ ...spec, type: 'drop', nth: spec.nth ?? 1, times: spec.times ?? 1 })
+    return this.add({...spec, type: 'drop', nth: spec.nth ?? 1, times: spec.times ?? 1})
   }
 
   /** Seals the server once `n` matching requests have been handled. */
   sealAfter(n: number, match: FaultMatch = {}): FaultHandle {
-    return this.add({ ...match, type: 'seal-after', after: n })
+    return this.add({...match, type: 'seal-after', after: n})
   }
 
   remove(id: number): void {
@@ -183,13 +192,19 @@ export class FaultController {
   }
 
   /** The active rules, as specs with their counters. */
-  list(): (FaultSpec & { id: number; seen: number; fired: number })[] {
-    return this.rules.map((r) => ({ ...r.spec, path: r.spec.path instanceof RegExp ? String(r.spec.path) : r.spec.path, id: r.id, seen: r.seen, fired: r.fired }))
+  list(): (FaultSpec & {id: number; seen: number; fired: number})[] {
+    return this.rules.map((r) => ({
+      ...r.spec,
+      path: r.spec.path instanceof RegExp ? String(r.spec.path) : r.spec.path,
+      id: r.id,
+      seen: r.seen,
+      fired: r.fired,
+    }))
   }
 
   /** Decides the faults for one request (counting it against every matching rule). */
   evaluate(info: FaultRequestInfo): FaultPlan {
-    const plan: FaultPlan = { delayMs: 0, sealAfter: false }
+    const plan: FaultPlan = {delayMs: 0, sealAfter: false}
     for (const rule of this.rules) {
       if (!rule.matcher(info)) continue
       rule.seen++
@@ -211,11 +226,11 @@ export class FaultController {
       } else if (spec.type === 'fail') {
         if (plan.fail || plan.drop) continue
         rule.fired++
-        plan.fail = { status: spec.status ?? 500, body: spec.body === undefined ? DEFAULT_FAIL_BODY : spec.body }
+        plan.fail = {status: spec.status ?? 500, body: spec.body === undefined ? DEFAULT_FAIL_BODY : spec.body}
       } else if (spec.type === 'drop') {
         if (plan.fail || plan.drop) continue
         rule.fired++
-        plan.drop = { directive: { stage: spec.stage ?? 'after-headers', bytes: spec.bytes }, applyRequest: spec.applyRequest ?? true }
+        plan.drop = {directive: {stage: spec.stage ?? 'after-headers', bytes: spec.bytes}, applyRequest: spec.applyRequest ?? true}
       }
     }
     return plan

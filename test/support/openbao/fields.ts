@@ -4,14 +4,14 @@
  * durations in seconds from `"1h"` or a number, maps from JSON objects. A bad value throws a
  * `FieldError` whose message the handler returns with a 400.
  */
-import { DurationError, parseDurationSeconds } from './durations.js'
+import {DurationError, parseDurationSeconds} from './durations.js'
 
 export type RequestData = Record<string, unknown> | null
 
 export class FieldError extends Error {}
 
 export function has(data: RequestData, key: string): boolean {
-  return !!data && Object.prototype.hasOwnProperty.call(data, key) && data[key] !== undefined
+  return !!data && Object.hasOwn(data, key) && data[key] !== undefined
 }
 
 export function getString(data: RequestData, key: string, fallback = ''): string {
@@ -50,7 +50,13 @@ export function getStringSlice(data: RequestData, key: string): string[] {
   const v = data![key]
   if (v === null) return []
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x : String(x))).filter((x) => x !== '')
-  if (typeof v === 'string') return v === '' ? [] : v.split(',').map((s) => s.trim()).filter((s) => s !== '')
+  if (typeof v === 'string')
+    return v === ''
+      ? []
+      : v
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== '')
   throw new FieldError(`error converting input ${JSON.stringify(v)} for field ${JSON.stringify(key)}: expected a list`)
 }
 
@@ -70,7 +76,8 @@ export function getDuration(data: RequestData, key: string, fallback = 0): numbe
   try {
     return parseDurationSeconds(data![key])
   } catch (err) {
-    if (err instanceof DurationError) throw new FieldError(`error converting input ${JSON.stringify(data![key])} for field ${JSON.stringify(key)}: ${err.message}`)
+    if (err instanceof DurationError)
+      throw new FieldError(`error converting input ${JSON.stringify(data![key])} for field ${JSON.stringify(key)}: ${err.message}`)
     throw err
   }
 }
@@ -88,6 +95,7 @@ export function getStringMap(data: RequestData, key: string): Record<string, str
   const m = getMap(data, key)
   if (!m) return undefined
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(m)) out[k] = v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)
+  for (const [k, v] of Object.entries(m))
+    out[k] = v === null ? '' : typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v)
   return out
 }

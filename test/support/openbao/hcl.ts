@@ -28,13 +28,13 @@ export class HclError extends Error {
 }
 
 type Token =
-  | { t: 'ident'; v: string; line: number; col: number }
-  | { t: 'string'; v: string; line: number; col: number }
-  | { t: 'number'; v: number; line: number; col: number }
-  | { t: 'bool'; v: boolean; line: number; col: number }
-  | { t: 'punct'; v: '{' | '}' | '[' | ']' | '=' | ',' | ':'; line: number; col: number }
-  | { t: 'newline'; line: number; col: number }
-  | { t: 'eof'; line: number; col: number }
+  | {t: 'ident'; v: string; line: number; col: number}
+  | {t: 'string'; v: string; line: number; col: number}
+  | {t: 'number'; v: number; line: number; col: number}
+  | {t: 'bool'; v: boolean; line: number; col: number}
+  | {t: 'punct'; v: '{' | '}' | '[' | ']' | '=' | ',' | ':'; line: number; col: number}
+  | {t: 'newline'; line: number; col: number}
+  | {t: 'eof'; line: number; col: number}
 
 function tokenize(src: string): Token[] {
   const tokens: Token[] = []
@@ -53,7 +53,7 @@ function tokenize(src: string): Token[] {
   while (i < src.length) {
     const c = src[i]!
     if (c === '\n') {
-      tokens.push({ t: 'newline', line, col })
+      tokens.push({t: 'newline', line, col})
       advance(1)
       continue
     }
@@ -74,7 +74,7 @@ function tokenize(src: string): Token[] {
       continue
     }
     if ('{}[]=,:'.includes(c)) {
-      tokens.push({ t: 'punct', v: c as '{', line, col })
+      tokens.push({t: 'punct', v: c as '{', line, col})
       advance(1)
       continue
     }
@@ -106,7 +106,18 @@ function tokenize(src: string): Token[] {
         }
         if (d === '\\') {
           const e = src[i + 1]
-          const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', a: '\x07', v: '\v' }
+          const simple: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '"': '"',
+            '\\': '\\',
+            '/': '/',
+            b: '\b',
+            f: '\f',
+            a: '\x07',
+            v: '\v',
+          }
           if (e !== undefined && simple[e] !== undefined) {
             out += simple[e]
             advance(2)
@@ -125,7 +136,7 @@ function tokenize(src: string): Token[] {
         out += d
         advance(1)
       }
-      tokens.push({ t: 'string', v: out, line: startLine, col: startCol })
+      tokens.push({t: 'string', v: out, line: startLine, col: startCol})
       continue
     }
     if (c === '<' && src[i + 1] === '<') {
@@ -151,26 +162,26 @@ function tokenize(src: string): Token[] {
         const cut = widths.length ? Math.min(...widths) : 0
         body = lines.map((l) => l.slice(cut))
       }
-      tokens.push({ t: 'string', v: body.length ? `${body.join('\n')}\n` : '', line: startLine, col: startCol })
+      tokens.push({t: 'string', v: body.length ? `${body.join('\n')}\n` : '', line: startLine, col: startCol})
       continue
     }
     const num = /^-?(?:0x[0-9a-fA-F]+|[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)/.exec(src.slice(i))
     if (num && (c === '-' || /[0-9]/.test(c))) {
-      tokens.push({ t: 'number', v: Number(num[0]), line, col })
+      tokens.push({t: 'number', v: Number(num[0]), line, col})
       advance(num[0].length)
       continue
     }
     const ident = /^[A-Za-z_][A-Za-z0-9_\-.]*/.exec(src.slice(i))
     if (ident) {
       const word = ident[0]
-      if (word === 'true' || word === 'false') tokens.push({ t: 'bool', v: word === 'true', line, col })
-      else tokens.push({ t: 'ident', v: word, line, col })
+      if (word === 'true' || word === 'false') tokens.push({t: 'bool', v: word === 'true', line, col})
+      else tokens.push({t: 'ident', v: word, line, col})
       advance(word.length)
       continue
     }
     throw new HclError(`illegal char ${JSON.stringify(c)}`, line, col)
   }
-  tokens.push({ t: 'eof', line, col })
+  tokens.push({t: 'eof', line, col})
   return tokens
 }
 
@@ -191,7 +202,7 @@ class Parser {
 
   parseFile(): HclObject {
     const items = this.parseItems('eof')
-    return { kind: 'object', items }
+    return {kind: 'object', items}
   }
 
   private parseItems(end: 'eof' | '}'): HclItem[] {
@@ -200,7 +211,7 @@ class Parser {
       const tok = this.peek()
       if (end === 'eof' && tok.t === 'eof') return items
       if (end === '}' && tok.t === 'punct' && tok.v === '}') return items
-      if (tok.t === 'eof') throw new HclError("object expected closing RBRACE got: EOF", tok.line, tok.col)
+      if (tok.t === 'eof') throw new HclError('object expected closing RBRACE got: EOF', tok.line, tok.col)
       items.push(this.parseItem())
       const after = this.peek(false)
       if (after.t === 'punct' && after.v === ',') this.pos++
@@ -222,10 +233,10 @@ class Parser {
       }
       if (tok.t === 'punct' && (tok.v === '=' || tok.v === ':')) {
         this.pos++
-        return { keys, value: this.parseValue(), line: first.line }
+        return {keys, value: this.parseValue(), line: first.line}
       }
       if (tok.t === 'punct' && tok.v === '{') {
-        return { keys, value: this.parseValue(), line: first.line }
+        return {keys, value: this.parseValue(), line: first.line}
       }
       throw new HclError(`key '${keys.join(' ')}' expected start of object ('{') or assignment ('=')`, tok.line, tok.col)
     }
@@ -242,7 +253,7 @@ class Parser {
         if (tok.v === '{') {
           const items = this.parseItems('}')
           this.next()
-          return { kind: 'object', items }
+          return {kind: 'object', items}
         }
         if (tok.v === '[') {
           const list: HclValue[] = []
@@ -288,8 +299,8 @@ function fromJson(value: unknown): HclValue {
   if (Array.isArray(value)) return value.map(fromJson)
   if (value && typeof value === 'object') {
     const items: HclItem[] = []
-    for (const [key, v] of Object.entries(value as Record<string, unknown>)) items.push({ keys: [key], value: fromJson(v), line: 1 })
-    return { kind: 'object', items }
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) items.push({keys: [key], value: fromJson(v), line: 1})
+    return {kind: 'object', items}
   }
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
   return ''
@@ -324,11 +335,11 @@ export function expandItems(obj: HclObject, key: string): HclItem[] {
     }
     const value = item.value
     if (typeof value === 'object' && !Array.isArray(value)) {
-      for (const inner of value.items) out.push({ keys: [key, ...inner.keys], value: inner.value, line: inner.line })
+      for (const inner of value.items) out.push({keys: [key, ...inner.keys], value: inner.value, line: inner.line})
     } else if (Array.isArray(value)) {
       for (const element of value) {
         if (typeof element === 'object' && !Array.isArray(element)) {
-          for (const inner of element.items) out.push({ keys: [key, ...inner.keys], value: inner.value, line: inner.line })
+          for (const inner of element.items) out.push({keys: [key, ...inner.keys], value: inner.value, line: inner.line})
         }
       }
     } else {

@@ -109,14 +109,14 @@ function parseHead(text: string): ParsedHead {
     if (list) list.push(value)
     else headers.set(key, [value])
   }
-  return { method: match[1]!.toUpperCase(), target: match[2]!, httpVersion: match[3] as '1.0' | '1.1', headers }
+  return {method: match[1]!.toUpperCase(), target: match[2]!, httpVersion: match[3] as '1.0' | '1.1', headers}
 }
 
 function headerValue(headers: Map<string, string[]>, name: string): string | undefined {
   return headers.get(name)?.[0]
 }
 
-function decodeTarget(target: string): { path: string; query: URLSearchParams } {
+function decodeTarget(target: string): {path: string; query: URLSearchParams} {
   let pathAndQuery = target
   if (/^https?:\/\//i.test(target)) {
     const url = new URL(target)
@@ -131,14 +131,14 @@ function decodeTarget(target: string): { path: string; query: URLSearchParams } 
   } catch {
     throw new ProtocolError(400, 'invalid URL escape')
   }
-  return { path, query: new URLSearchParams(rawQuery) }
+  return {path, query: new URLSearchParams(rawQuery)}
 }
 
 /** Why a connection stopped reading (for the chunked decoder's "need more data"). */
 const NEED_MORE = Symbol('need-more')
 
 /** Decodes a chunked body at the start of `buf`; returns the body and bytes consumed, or NEED_MORE. */
-function decodeChunked(buf: Buffer, maxBody: number): { body: Buffer; consumed: number } | typeof NEED_MORE {
+function decodeChunked(buf: Buffer, maxBody: number): {body: Buffer; consumed: number} | typeof NEED_MORE {
   const parts: Buffer[] = []
   let offset = 0
   let total = 0
@@ -156,7 +156,7 @@ function decodeChunked(buf: Buffer, maxBody: number): { body: Buffer; consumed: 
         if (end < 0) return NEED_MORE
         const line = buf.subarray(offset, end)
         offset = end + 2
-        if (line.length === 0) return { body: Buffer.concat(parts), consumed: offset }
+        if (line.length === 0) return {body: Buffer.concat(parts), consumed: offset}
       }
     }
     total += size
@@ -272,7 +272,13 @@ export class HttpTransport {
           const te = headerValue(head.headers, 'transfer-encoding')
           const clText = headerValue(head.headers, 'content-length')
           let body: Buffer
-          if (te && te.toLowerCase().split(',').map((s) => s.trim()).includes('chunked')) {
+          if (
+            te
+              ?.toLowerCase()
+              .split(',')
+              .map((s) => s.trim())
+              .includes('chunked')
+          ) {
             this.maybeContinue(socket, head, continueSent)
             continueSent = true
             const decoded = decodeChunked(buffer, this.maxBody)
@@ -305,7 +311,7 @@ export class HttpTransport {
         } catch (err) {
           if (err instanceof ProtocolError) {
             if (err.status === 413) {
-              const text = `${JSON.stringify({ errors: [err.message] })}\n`
+              const text = `${JSON.stringify({errors: [err.message]})}\n`
               socket.end(
                 statusLine(413) +
                   `Cache-Control: no-store\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n` +
@@ -338,12 +344,14 @@ export class HttpTransport {
   /** Runs the handler and writes its reply; resolves with whether the connection stays open. */
   private async dispatch(socket: net.Socket, head: ParsedHead, body: Buffer, connectionId: number): Promise<boolean> {
     let reply: TransportReply
-    let decoded: { path: string; query: URLSearchParams }
+    let decoded: {path: string; query: URLSearchParams}
     try {
       decoded = decodeTarget(head.target)
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err)
-      socket.end(`${statusLine(400)}Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ${message.length}\r\n\r\n${message}`)
+      socket.end(
+        `${statusLine(400)}Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\nContent-Length: ${message.length}\r\n\r\n${message}`,
+      )
       return false
     }
     const request: HttpRequest = {
@@ -360,15 +368,20 @@ export class HttpTransport {
     try {
       reply = await this.handler(request)
     } catch (err) {
-      const text = `${JSON.stringify({ errors: [err instanceof Error ? err.message : String(err)] })}\n`
-      reply = { status: 500, headers: [['Content-Type', 'application/json']], body: Buffer.from(text) }
+      const text = `${JSON.stringify({errors: [err instanceof Error ? err.message : String(err)]})}\n`
+      reply = {status: 500, headers: [['Content-Type', 'application/json']], body: Buffer.from(text)}
     }
     if (socket.destroyed) return false
 
     const connectionHeader = (headerValue(head.headers, 'connection') ?? '').toLowerCase()
     const keepAlive =
       !this.closing &&
-      (head.httpVersion === '1.1' ? !connectionHeader.split(',').map((s) => s.trim()).includes('close') : connectionHeader === 'keep-alive')
+      (head.httpVersion === '1.1'
+        ? !connectionHeader
+            .split(',')
+            .map((s) => s.trim())
+            .includes('close')
+        : connectionHeader === 'keep-alive')
 
     const noBody = reply.status === 204 || reply.status === 304 || (reply.status >= 100 && reply.status < 200)
     const bodyBytes = noBody ? null : (reply.body ?? Buffer.alloc(0))

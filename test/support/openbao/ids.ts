@@ -2,7 +2,7 @@
  * Identifiers in OpenBao's shapes: UUIDs for request ids and mount uuids, base62 strings for token
  * ids and accessors, short mount accessors (`kv_1a2b3c4d`) and 5-character namespace ids.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
+import {randomBytes, randomUUID} from 'node:crypto'
 
 const BASE62 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
 

@@ -33,23 +33,23 @@
  * Standalone: `npm run openbao:dev -- --port 8200 --root-token T` (see cli.ts); the same controls
  * are then available over HTTP under `/__test/` (see test-control.ts).
  */
-import { createTestClock, type TestClock } from './clock.js'
-import { OpenBaoCore } from './core.js'
-import { parseDurationSeconds } from './durations.js'
-import { FaultController, type FaultRequestInfo } from './faults.js'
-import { HttpTransport, type HttpRequest, type TransportReply } from './http-transport.js'
-import { KvV1Engine } from './kv-v1.js'
-import { KvV2Engine, type KvPeek } from './kv-v2.js'
-import type { NamespaceState } from './namespaces.js'
-import type { RequestLogEntry } from './request-log.js'
-import { routeRequest, type RouteInfo } from './router.js'
-import { handleTestControl } from './test-control.js'
-import { sanitizePolicies, SYSTEM_TTL_SECONDS, type TokenEntry } from './token-store.js'
+import {createTestClock, type TestClock} from './clock.js'
+import {OpenBaoCore} from './core.js'
+import {parseDurationSeconds} from './durations.js'
+import {FaultController, type FaultRequestInfo} from './faults.js'
+import {HttpTransport, type HttpRequest, type TransportReply} from './http-transport.js'
+import {KvV1Engine} from './kv-v1.js'
+import {KvV2Engine, type KvPeek} from './kv-v2.js'
+import type {NamespaceState} from './namespaces.js'
+import type {RequestLogEntry} from './request-log.js'
+import {routeRequest, type RouteInfo} from './router.js'
+import {handleTestControl} from './test-control.js'
+import {sanitizePolicies, SYSTEM_TTL_SECONDS, type TokenEntry} from './token-store.js'
 
-export { createTestClock, type TestClock } from './clock.js'
-export type { RequestLogEntry } from './request-log.js'
-export type { FaultController, FaultSpec, FaultMatch, FaultHandle } from './faults.js'
-export type { KvPeek } from './kv-v2.js'
+export {createTestClock, type TestClock} from './clock.js'
+export type {RequestLogEntry} from './request-log.js'
+export type {FaultController, FaultSpec, FaultMatch, FaultHandle} from './faults.js'
+export type {KvPeek} from './kv-v2.js'
 
 export interface OpenBaoTestServerOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
@@ -113,17 +113,17 @@ export interface OpenBaoTestServer {
   isSealed(): boolean
   /** Makes sys/health report a standby node (429). */
   setStandby(standby: boolean): void
-  createToken(opts: CreateTokenOptions): { token: string; accessor: string }
+  createToken(opts: CreateTokenOptions): {token: string; accessor: string}
   revokeToken(token: string): void
   putPolicy(name: string, hcl: string, opts?: NamespaceOption): void
   deletePolicy(name: string, opts?: NamespaceOption): void
-  createNamespace(path: string): { id: string; path: string }
+  createNamespace(path: string): {id: string; path: string}
   /** Enables a KV mount (version 2 by default). */
-  enableKv(mount: string, opts?: NamespaceOption & { version?: 1 | 2 }): void
+  enableKv(mount: string, opts?: NamespaceOption & {version?: 1 | 2}): void
   /** Test seed: writes a new version directly (no ACL, no CAS); returns the version. */
   writeKv(mount: string, path: string, data: Record<string, unknown>, opts?: NamespaceOption): number
   /** Test peek: the latest (or given) version of a key, bypassing the ACL; undefined when absent. */
-  readKv(mount: string, path: string, opts?: NamespaceOption & { version?: number }): KvPeek | undefined
+  readKv(mount: string, path: string, opts?: NamespaceOption & {version?: number}): KvPeek | undefined
   /** Number of open client connections. */
   readonly connectionCount: number
   close(): Promise<void>
@@ -187,7 +187,7 @@ class TestServer implements OpenBaoTestServer {
     return ns
   }
 
-  createToken(opts: CreateTokenOptions): { token: string; accessor: string } {
+  createToken(opts: CreateTokenOptions): {token: string; accessor: string} {
     const ns = this.namespace(opts.namespace)
     const nowMs = this.core.clock.now()
     const policies = sanitizePolicies(opts.policies, !opts.noDefaultPolicy)
@@ -202,7 +202,7 @@ class TestServer implements OpenBaoTestServer {
       policies,
       parent: '',
       path: 'auth/token/create',
-      meta: opts.meta ? { ...opts.meta } : null,
+      meta: opts.meta ? {...opts.meta} : null,
       displayName: opts.displayName ? `token-${opts.displayName}` : 'token',
       numUses: opts.numUses ?? 0,
       creationTime: Math.floor(nowMs / 1000),
@@ -219,7 +219,7 @@ class TestServer implements OpenBaoTestServer {
       revoked: false,
     }
     this.core.tokens.store(te)
-    return { token: te.id, accessor: te.accessor }
+    return {token: te.id, accessor: te.accessor}
   }
 
   revokeToken(token: string): void {
@@ -237,13 +237,13 @@ class TestServer implements OpenBaoTestServer {
     if (problem) throw new Error(problem)
   }
 
-  createNamespace(path: string): { id: string; path: string } {
+  createNamespace(path: string): {id: string; path: string} {
     const ns = this.core.namespaces.create(path)
-    return { id: ns.id, path: ns.path }
+    return {id: ns.id, path: ns.path}
   }
 
-  enableKv(mount: string, opts: NamespaceOption & { version?: 1 | 2 } = {}): void {
-    this.namespace(opts.namespace).mounts.enable(mount, 'kv', { options: { version: String(opts.version ?? 2) } })
+  enableKv(mount: string, opts: NamespaceOption & {version?: 1 | 2} = {}): void {
+    this.namespace(opts.namespace).mounts.enable(mount, 'kv', {options: {version: String(opts.version ?? 2)}})
   }
 
   private engine(mount: string, ns: string | undefined): KvV2Engine | KvV1Engine {
@@ -255,15 +255,15 @@ class TestServer implements OpenBaoTestServer {
   writeKv(mount: string, path: string, data: Record<string, unknown>, opts: NamespaceOption = {}): number {
     const engine = this.engine(mount, opts.namespace)
     if (engine instanceof KvV2Engine) return engine.seed(path, data)
-    engine.handle({ operation: 'update', subPath: path, mountPath: mount, data })
+    engine.handle({operation: 'update', subPath: path, mountPath: mount, data})
     return 0
   }
 
-  readKv(mount: string, path: string, opts: NamespaceOption & { version?: number } = {}): KvPeek | undefined {
+  readKv(mount: string, path: string, opts: NamespaceOption & {version?: number} = {}): KvPeek | undefined {
     const engine = this.engine(mount, opts.namespace)
     if (engine instanceof KvV2Engine) return engine.peek(path, opts.version)
     const data = engine.peek(path)
-    return data ? { data, version: 0, deleted: false, destroyed: false, customMetadata: null } : undefined
+    return data ? {data, version: 0, deleted: false, destroyed: false, customMetadata: null} : undefined
   }
 
   private sleep(ms: number): Promise<void> {
@@ -285,10 +285,16 @@ class TestServer implements OpenBaoTestServer {
     }
     const started = performance.now()
     const arrival = this.core.clock.now()
-    const isList = req.method === 'LIST' || (req.method === 'GET' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(req.query.get('list') ?? ''))
+    const isList =
+      req.method === 'LIST' || (req.method === 'GET' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(req.query.get('list') ?? ''))
     let faultPath = req.path.replace(/^\/v1\//, '')
     if (isList && !faultPath.endsWith('/')) faultPath += '/'
-    const faultInfo: FaultRequestInfo = { method: req.method, path: faultPath, isList, namespace: req.headers.get('x-vault-namespace')?.[0] ?? '' }
+    const faultInfo: FaultRequestInfo = {
+      method: req.method,
+      path: faultPath,
+      isList,
+      namespace: req.headers.get('x-vault-namespace')?.[0] ?? '',
+    }
     const plan = this.faults.evaluate(faultInfo)
     if (plan.delayMs > 0) await this.sleep(plan.delayMs)
 
@@ -296,7 +302,7 @@ class TestServer implements OpenBaoTestServer {
     let info: RouteInfo | undefined
     let fault: RequestLogEntry['fault']
     if (this.closed) {
-      reply = { status: 503, headers: [], body: null, drop: { stage: 'before-headers' } }
+      reply = {status: 503, headers: [], body: null, drop: {stage: 'before-headers'}}
     } else if (plan.fail) {
       fault = 'fail'
       const body = plan.fail.body
@@ -311,7 +317,7 @@ class TestServer implements OpenBaoTestServer {
       }
     } else if (plan.drop && !plan.drop.applyRequest) {
       fault = 'drop'
-      reply = { status: 0, headers: [], body: null, drop: { stage: 'before-headers' } }
+      reply = {status: 0, headers: [], body: null, drop: {stage: 'before-headers'}}
     } else {
       const routed = routeRequest(this.core, req)
       reply = routed.reply
@@ -353,7 +359,13 @@ class TestServer implements OpenBaoTestServer {
   }
 
   private accessorOf(req: HttpRequest): string | null {
-    const token = req.headers.get('x-vault-token')?.[0] || (req.headers.get('authorization') ?? []).find((v) => v.startsWith('Bearer '))?.slice(7).trim() || ''
+    const token =
+      req.headers.get('x-vault-token')?.[0] ||
+      (req.headers.get('authorization') ?? [])
+        .find((v) => v.startsWith('Bearer '))
+        ?.slice(7)
+        .trim() ||
+      ''
     return token ? (this.core.tokens.raw(token)?.accessor ?? null) : null
   }
 

@@ -2,8 +2,8 @@
  * The KV version 1 engine (OpenBao's passthrough backend), for mounts enabled as `kv` without
  * `version=2`: read, write (the whole body is the secret), delete and list, no versions.
  */
-import type { Backend, BackendRequest } from './backend.js'
-import { fail, multiError, ok, type Operation, type Outcome } from './responses.js'
+import type {Backend, BackendRequest} from './backend.js'
+import {fail, multiError, ok, type Operation, type Outcome} from './responses.js'
 
 export class KvV1Engine implements Backend {
   private readonly entries = new Map<string, Record<string, unknown>>()
@@ -33,7 +33,7 @@ export class KvV1Engine implements Backend {
     switch (req.operation) {
       case 'read': {
         const v = this.entries.get(key)
-        return ok(v ? { data: structuredClone(v) } : null)
+        return ok(v ? {data: structuredClone(v)} : null)
       }
       case 'create':
       case 'update': {
@@ -55,7 +55,7 @@ export class KvV1Engine implements Backend {
           found.add(slash >= 0 ? rest.slice(0, slash + 1) : rest)
         }
         const keys = [...found].sort()
-        return ok({ data: keys.length ? { keys } : {} })
+        return ok({data: keys.length ? {keys} : {}})
       }
       default:
         return fail(405, multiError('unsupported operation'))

@@ -6,11 +6,11 @@
  * OpenBao's exact messages and status codes. A soft-deleted or destroyed version reads as 404
  * with the normal success body.
  */
-import type { Backend, BackendRequest } from './backend.js'
-import type { TimestampSource } from './clock.js'
-import { formatGoDuration } from './durations.js'
-import { FieldError, getBool, getDuration, getInt, getIntSlice, getMap, getString, has, type RequestData } from './fields.js'
-import { fail, multiError, ok, raw, type LogicalResponse, type Operation, type Outcome } from './responses.js'
+import type {Backend, BackendRequest} from './backend.js'
+import type {TimestampSource} from './clock.js'
+import {formatGoDuration} from './durations.js'
+import {FieldError, getBool, getDuration, getInt, getIntSlice, getMap, getString, has, type RequestData} from './fields.js'
+import {fail, multiError, ok, raw, type LogicalResponse, type Operation, type Outcome} from './responses.js'
 
 const DEFAULT_MAX_VERSIONS = 10
 
@@ -65,7 +65,8 @@ function clone<T>(value: T): T {
 
 function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return clone(patch)
-  const base: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {}
+  const base: Record<string, unknown> =
+    target && typeof target === 'object' && !Array.isArray(target) ? {...(target as Record<string, unknown>)} : {}
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (value === null) delete base[key]
     else base[key] = applyMergePatch(base[key], value)
@@ -79,6 +80,7 @@ function multiErrors(messages: string[]): string {
 }
 
 function isPrintable(s: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: OpenBao refuses control characters in custom metadata
   return !/[\u0000-\u001f\u007f-\u009f]/.test(s)
 }
 
@@ -92,7 +94,8 @@ function validateCustomMetadata(cm: Record<string, string>): string | undefined 
     const kl = Buffer.byteLength(key)
     const vl = Buffer.byteLength(value)
     if (kl === 0 || kl > 128) errs.push(`${prefix}: length of key ${JSON.stringify(key)} is ${kl} but must be 0 < len(key) <= 128`)
-    if (vl === 0 || vl > 512) errs.push(`${prefix}: length of value for key ${JSON.stringify(key)} is ${vl} but must be 0 < len(value) <= 512`)
+    if (vl === 0 || vl > 512)
+      errs.push(`${prefix}: length of value for key ${JSON.stringify(key)} is ${vl} but must be 0 < len(value) <= 512`)
     if (!isPrintable(key)) errs.push(`${prefix}: key ${JSON.stringify(key)} (${key}) contains unprintable characters`)
     if (!isPrintable(value)) errs.push(`${prefix}: value for key ${JSON.stringify(key)} contains unprintable characters`)
   }
@@ -110,7 +113,13 @@ function parseCustomMetadata(raw: Record<string, unknown>, filterNulls: boolean)
 
 export class KvV2Engine implements Backend {
   private readonly keys = new Map<string, KeyMeta>()
-  readonly config: KvConfig = { maxVersions: 0, casRequired: false, metadataCasRequired: false, deleteVersionAfter: 0, deleteVersionAfterDisabled: false }
+  readonly config: KvConfig = {
+    maxVersions: 0,
+    casRequired: false,
+    metadataCasRequired: false,
+    deleteVersionAfter: 0,
+    deleteVersionAfterDisabled: false,
+  }
 
   constructor(private readonly stamps: TimestampSource) {}
 
@@ -145,7 +154,7 @@ export class KvV2Engine implements Backend {
       version: v,
       deleted: !!vm?.deletion && vm.deletion.ms <= now,
       destroyed: vm?.destroyed ?? false,
-      customMetadata: meta.customMetadata ? { ...meta.customMetadata } : null,
+      customMetadata: meta.customMetadata ? {...meta.customMetadata} : null,
     }
   }
 
@@ -163,7 +172,7 @@ export class KvV2Engine implements Backend {
   }
 
   private route(req: BackendRequest): Outcome {
-    const { operation: op, subPath, data } = req
+    const {operation: op, subPath, data} = req
     if (subPath === 'config') {
       if (op === 'read') return this.readConfig()
       if (op === 'create' || op === 'update') return this.writeConfig(data)
@@ -201,9 +210,18 @@ export class KvV2Engine implements Backend {
 
   private invalidPath(req: BackendRequest): Outcome {
     if (['metadata', 'data', 'delete', 'undelete', 'destroy'].includes(req.subPath)) {
-      return raw(404, { warnings: ['Non-listing operations on the root of a K/V v2 mount are not supported.'] })
+      return raw(404, {warnings: ['Non-listing operations on the root of a K/V v2 mount are not supported.']})
     }
-    const sub: Record<Operation, string> = { create: 'put', update: 'put', patch: 'patch', read: 'get', header: 'get', list: 'list', scan: 'scan', delete: 'delete' }
+    const sub: Record<Operation, string> = {
+      create: 'put',
+      update: 'put',
+      patch: 'patch',
+      read: 'get',
+      header: 'get',
+      list: 'list',
+      scan: 'scan',
+      delete: 'delete',
+    }
     return raw(404, {
       warnings: [
         `Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the OpenBao CLI, use 'bao kv ${sub[req.operation]}' for this operation.`,
@@ -237,13 +255,13 @@ export class KvV2Engine implements Backend {
     if (seconds <= 0) return null
     const ms = now.ms + seconds * 1000
     const suffix = now.text.slice(19)
-    return { ms, text: new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19) + suffix }
+    return {ms, text: new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19) + suffix}
   }
 
   /** `KeyMetadata.AddVersion`: appends a version and trims past the larger of the max_versions. */
   private addVersion(meta: KeyMeta, data: Record<string, unknown>): VersionMeta {
     const created = this.stamps.next()
-    const vm: VersionMeta = { created, deletion: this.deletionTimeFor(created, meta), destroyed: false, data }
+    const vm: VersionMeta = {created, deletion: this.deletionTimeFor(created, meta), destroyed: false, data}
     meta.currentVersion++
     meta.versions.set(meta.currentVersion, vm)
     meta.updated = created
@@ -268,7 +286,7 @@ export class KvV2Engine implements Backend {
       created_time: vm.created.text,
       deletion_time: vm.deletion?.text ?? '',
       destroyed: vm.destroyed,
-      custom_metadata: meta.customMetadata ? { ...meta.customMetadata } : null,
+      custom_metadata: meta.customMetadata ? {...meta.customMetadata} : null,
     }
   }
 
@@ -279,17 +297,17 @@ export class KvV2Engine implements Backend {
     const version = param > 0 ? param : meta.currentVersion
     const vm = meta.versions.get(version)
     if (!vm) return ok(null)
-    const response: LogicalResponse = { data: { data: null, metadata: this.versionMetadata(meta, version, vm) } }
+    const response: LogicalResponse = {data: {data: null, metadata: this.versionMetadata(meta, version, vm)}}
     if (this.isDeleted(vm, this.stamps.nowMs()) || vm.destroyed) return raw(404, response)
-    response.data!['data'] = clone(vm.data)
+    response.data!.data = clone(vm.data)
     return ok(response)
   }
 
   /** `validateCheckAndSetOption`; returns an error message or undefined. */
   private checkCas(data: RequestData, meta: KeyMeta): string | undefined {
     const options = getMap(data, 'options')
-    if (options && Object.prototype.hasOwnProperty.call(options, 'cas')) {
-      const rawCas = options['cas']
+    if (options && Object.hasOwn(options, 'cas')) {
+      const rawCas = options.cas
       let cas: number
       if (typeof rawCas === 'number' && Number.isFinite(rawCas)) cas = Math.trunc(rawCas)
       else if (typeof rawCas === 'string' && /^\s*-?[0-9]+\s*$/.test(rawCas)) cas = parseInt(rawCas, 10)
@@ -305,14 +323,14 @@ export class KvV2Engine implements Backend {
 
   private writeData(key: string, data: RequestData): Outcome {
     if (key === '') return fail(400, 'missing path')
-    if (!has(data, 'data') || data!['data'] === null) return fail(400, 'no data provided')
+    if (!has(data, 'data') || data!.data === null) return fail(400, 'no data provided')
     const payload = getMap(data, 'data')!
     const meta = this.keys.get(key) ?? this.newMeta(key)
     const casError = this.checkCas(data, meta)
     if (casError) return fail(400, casError)
     const vm = this.addVersion(meta, clone(payload))
     this.keys.set(key, meta)
-    return ok({ data: this.versionMetadata(meta, meta.currentVersion, vm) })
+    return ok({data: this.versionMetadata(meta, meta.currentVersion, vm)})
   }
 
   private patchData(key: string, data: RequestData): Outcome {
@@ -324,13 +342,13 @@ export class KvV2Engine implements Backend {
     const current = meta.versions.get(meta.currentVersion)
     if (!current) return raw(404, null)
     if (this.isDeleted(current, this.stamps.nowMs()) || current.destroyed) {
-      return raw(404, { data: this.versionMetadata(meta, meta.currentVersion, current) })
+      return raw(404, {data: this.versionMetadata(meta, meta.currentVersion, current)})
     }
-    const patch = data!['data']
+    const patch = data!.data
     if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return fail(400, 'no data provided')
     const merged = applyMergePatch(current.data ?? {}, patch) as Record<string, unknown>
     const vm = this.addVersion(meta, merged)
-    return ok({ data: this.versionMetadata(meta, meta.currentVersion, vm) })
+    return ok({data: this.versionMetadata(meta, meta.currentVersion, vm)})
   }
 
   private deleteLatest(key: string): Outcome {
@@ -371,7 +389,7 @@ export class KvV2Engine implements Backend {
     if (!meta) return ok(null)
     const versions: Record<string, unknown> = {}
     for (const [n, vm] of meta.versions) {
-      versions[String(n)] = { created_time: vm.created.text, deletion_time: vm.deletion?.text ?? '', destroyed: vm.destroyed }
+      versions[String(n)] = {created_time: vm.created.text, deletion_time: vm.deletion?.text ?? '', destroyed: vm.destroyed}
     }
     return ok({
       data: {
@@ -383,7 +401,7 @@ export class KvV2Engine implements Backend {
         max_versions: meta.maxVersions,
         cas_required: meta.casRequired,
         delete_version_after: formatGoDuration(meta.deleteVersionAfter),
-        custom_metadata: meta.customMetadata ? { ...meta.customMetadata } : null,
+        custom_metadata: meta.customMetadata ? {...meta.customMetadata} : null,
       },
     })
   }
@@ -403,7 +421,7 @@ export class KvV2Engine implements Backend {
     let keys = [...found].sort()
     if (after) keys = keys.filter((k) => k > after)
     if (limit > 0) keys = keys.slice(0, limit)
-    return ok({ data: keys.length ? { keys } : {} })
+    return ok({data: keys.length ? {keys} : {}})
   }
 
   private writeMetadata(key: string, data: RequestData): Outcome {
@@ -426,7 +444,7 @@ export class KvV2Engine implements Backend {
     if (dva < 0) return fail(400, 'delete_version_after cannot be negative')
     let response: LogicalResponse | null = null
     if (cOk && this.config.casRequired && !casRequired) {
-      response = { warnings: ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.'] }
+      response = {warnings: ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.']}
     }
     let meta = this.keys.get(key)
     if (!meta) {
@@ -455,7 +473,7 @@ export class KvV2Engine implements Backend {
     if (!meta) return raw(404, null)
     let response: LogicalResponse | null = null
     if (has(data, 'cas_required') && this.config.casRequired && !getBool(data, 'cas_required')) {
-      response = { warnings: ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.'] }
+      response = {warnings: ['"cas_required" set to false, but is mandated by backend config. This value will be ignored.']}
     }
     if (has(data, 'max_versions')) meta.maxVersions = getInt(data, 'max_versions')
     if (has(data, 'cas_required')) meta.casRequired = getBool(data, 'cas_required')
@@ -480,7 +498,7 @@ export class KvV2Engine implements Backend {
     const version = param > 0 ? param : meta.currentVersion
     const vm = meta.versions.get(version)
     if (!vm) return ok(null)
-    const response: LogicalResponse = { data: { subkeys: null, metadata: this.versionMetadata(meta, version, vm) } }
+    const response: LogicalResponse = {data: {subkeys: null, metadata: this.versionMetadata(meta, version, vm)}}
     if (this.isDeleted(vm, this.stamps.nowMs()) || vm.destroyed) return raw(404, response)
     const walk = (value: Record<string, unknown>, level: number): Record<string, unknown> => {
       const out: Record<string, unknown> = {}
@@ -490,7 +508,7 @@ export class KvV2Engine implements Backend {
       }
       return out
     }
-    response.data!['subkeys'] = walk(vm.data ?? {}, 1)
+    response.data!.subkeys = walk(vm.data ?? {}, 1)
     return ok(response)
   }
 

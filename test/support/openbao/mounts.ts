@@ -4,11 +4,11 @@
  * conflict message `path is already in use at <mount>`, disabling, tuning `options.version`, the
  * listing shape, and longest-prefix routing of a request path to its mount.
  */
-import type { Backend } from './backend.js'
-import type { TimestampSource } from './clock.js'
-import { mountAccessor, uuid } from './ids.js'
-import { KvV1Engine } from './kv-v1.js'
-import { KvV2Engine } from './kv-v2.js'
+import type {Backend} from './backend.js'
+import type {TimestampSource} from './clock.js'
+import {mountAccessor, uuid} from './ids.js'
+import {KvV1Engine} from './kv-v1.js'
+import {KvV2Engine} from './kv-v2.js'
 
 export interface MountEntry {
   path: string
@@ -19,7 +19,7 @@ export interface MountEntry {
   options: Record<string, string> | null
   local: boolean
   sealWrap: boolean
-  config: { defaultLeaseTtl: number; maxLeaseTtl: number; forceNoCache: boolean }
+  config: {defaultLeaseTtl: number; maxLeaseTtl: number; forceNoCache: boolean}
   /** The engine serving requests, or null for built-ins the test server does not implement. */
   engine: Backend | null
   builtin: boolean
@@ -54,14 +54,18 @@ export class MountTable {
       options: null,
       local,
       sealWrap: false,
-      config: { defaultLeaseTtl: 0, maxLeaseTtl: 0, forceNoCache: false },
+      config: {defaultLeaseTtl: 0, maxLeaseTtl: 0, forceNoCache: false},
       engine: null,
       builtin: true,
     })
   }
 
   /** Enables a secrets engine. Throws `MountError` with OpenBao's message on refusal. */
-  enable(rawPath: string, type: string, opts: { description?: string; options?: Record<string, string> | null; local?: boolean; sealWrap?: boolean } = {}): MountEntry {
+  enable(
+    rawPath: string,
+    type: string,
+    opts: {description?: string; options?: Record<string, string> | null; local?: boolean; sealWrap?: boolean} = {},
+  ): MountEntry {
     const path = normalizeMountPath(rawPath)
     if (path === '/') throw new MountError('missing mount path')
     if (path.startsWith('auth/')) throw new MountError(`cannot mount under ${JSON.stringify('auth/')}`)
@@ -69,16 +73,16 @@ export class MountTable {
       if (path.startsWith(existing) || existing.startsWith(path)) throw new MountError(`path is already in use at ${existing}`)
     }
     let logicalType = type
-    const options: Record<string, string> = { ...(opts.options ?? {}) }
+    const options: Record<string, string> = {...(opts.options ?? {})}
     if (type === 'kv-v2') {
       logicalType = 'kv'
-      options['version'] = '2'
+      options.version = '2'
     } else if (type === 'kv-v1') {
       logicalType = 'kv'
-      options['version'] = '1'
+      options.version = '1'
     }
     if (logicalType !== 'kv' && logicalType !== 'generic') throw new MountError(`plugin not found in the catalog: ${type}`)
-    const version = options['version'] ?? ''
+    const version = options.version ?? ''
     if (version !== '' && version !== '1' && version !== '2') throw new MountError(`invalid KV version ${JSON.stringify(version)}`)
     const entry: MountEntry = {
       path,
@@ -86,10 +90,11 @@ export class MountTable {
       description: opts.description ?? '',
       accessor: mountAccessor(logicalType),
       uuid: uuid(),
-      options: logicalType === 'kv' ? (Object.keys(options).length ? options : { version: '1' }) : Object.keys(options).length ? options : null,
+      options:
+        logicalType === 'kv' ? (Object.keys(options).length ? options : {version: '1'}) : Object.keys(options).length ? options : null,
       local: opts.local ?? false,
       sealWrap: opts.sealWrap ?? false,
-      config: { defaultLeaseTtl: 0, maxLeaseTtl: 0, forceNoCache: false },
+      config: {defaultLeaseTtl: 0, maxLeaseTtl: 0, forceNoCache: false},
       engine: version === '2' ? new KvV2Engine(this.stamps) : new KvV1Engine(),
       builtin: false,
     }
@@ -109,13 +114,13 @@ export class MountTable {
     const entry = this.get(rawPath)
     if (!entry) throw new MountError(`no mount entry found for path ${normalizeMountPath(rawPath)}`)
     if (entry.type !== 'kv') return
-    const current = entry.options?.['version'] ?? '1'
+    const current = entry.options?.version ?? '1'
     if (version === current) return
     if (version === '2' && entry.engine instanceof KvV1Engine) {
       const engine = new KvV2Engine(this.stamps)
       for (const [key, value] of entry.engine.drain()) engine.seed(key, value)
       entry.engine = engine
-      entry.options = { ...(entry.options ?? {}), version: '2' }
+      entry.options = {...(entry.options ?? {}), version: '2'}
       return
     }
     throw new MountError('cannot downgrade mount from KV version 2 to version 1')
@@ -126,13 +131,13 @@ export class MountTable {
   }
 
   /** The mount serving `path` (longest prefix), with the path below it. */
-  match(path: string): { entry: MountEntry; subPath: string } | undefined {
+  match(path: string): {entry: MountEntry; subPath: string} | undefined {
     let best: MountEntry | undefined
     for (const [mountPath, entry] of this.mounts) {
       if ((path.startsWith(mountPath) || `${path}/` === mountPath) && (!best || mountPath.length > best.path.length)) best = entry
     }
     if (!best) return undefined
-    return { entry: best, subPath: path.length >= best.path.length ? path.slice(best.path.length) : '' }
+    return {entry: best, subPath: path.length >= best.path.length ? path.slice(best.path.length) : ''}
   }
 
   all(): MountEntry[] {
@@ -144,7 +149,11 @@ export class MountTable {
 export function mountInfo(entry: MountEntry): Record<string, unknown> {
   const info: Record<string, unknown> = {
     accessor: entry.accessor,
-    config: { default_lease_ttl: entry.config.defaultLeaseTtl, force_no_cache: entry.config.forceNoCache, max_lease_ttl: entry.config.maxLeaseTtl },
+    config: {
+      default_lease_ttl: entry.config.defaultLeaseTtl,
+      force_no_cache: entry.config.forceNoCache,
+      max_lease_ttl: entry.config.maxLeaseTtl,
+    },
     description: entry.description,
     external_entropy_access: false,
     local: entry.local,
@@ -156,6 +165,6 @@ export function mountInfo(entry: MountEntry): Record<string, unknown> {
     type: entry.type,
     uuid: entry.uuid,
   }
-  if (entry.type === 'kv') info['deprecation_status'] = 'supported'
+  if (entry.type === 'kv') info.deprecation_status = 'supported'
   return info
 }

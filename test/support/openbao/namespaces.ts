@@ -4,11 +4,11 @@
  * in. The root namespace has the id `root` and the path `''`; children have 5-character ids and
  * paths such as `team-a/` or `team-a/dev/`.
  */
-import type { TimestampSource } from './clock.js'
-import { namespaceId } from './ids.js'
-import { MountTable } from './mounts.js'
-import { PolicyStore } from './policy-store.js'
-import type { TokenRole } from './token-store.js'
+import type {TimestampSource} from './clock.js'
+import {namespaceId} from './ids.js'
+import {MountTable} from './mounts.js'
+import {PolicyStore} from './policy-store.js'
+import type {TokenRole} from './token-store.js'
 
 export class NamespaceState {
   readonly children = new Map<string, NamespaceState>()
@@ -78,7 +78,14 @@ export class NamespaceRegistry {
     if (segments.length === 0) throw new Error('namespace path must not be empty')
     let current = parent
     for (const segment of segments) {
-      if (!/^[A-Za-z0-9._-]+$/.test(segment) || segment === 'root' || segment === 'sys' || segment === 'auth' || segment === 'cubbyhole' || segment === 'identity') {
+      if (
+        !/^[A-Za-z0-9._-]+$/.test(segment) ||
+        segment === 'root' ||
+        segment === 'sys' ||
+        segment === 'auth' ||
+        segment === 'cubbyhole' ||
+        segment === 'identity'
+      ) {
         throw new Error(`${JSON.stringify(segment)} is not a valid namespace name`)
       }
       let next = current.children.get(segment)

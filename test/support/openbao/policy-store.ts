@@ -4,7 +4,7 @@
  * special (root namespace only, immutable, never stored), a data version per policy with
  * optional check-and-set, and the parsed form cached for the ACL check.
  */
-import { parsePolicy, PolicyParseError, type ParsedPolicy } from './policy.js'
+import {parsePolicy, PolicyParseError, type ParsedPolicy} from './policy.js'
 
 /** OpenBao's built-in `default` policy. */
 export const DEFAULT_POLICY = `
@@ -125,7 +125,7 @@ export class PolicyStore {
     private readonly now: () => number,
   ) {
     const parsed = parsePolicy('default', DEFAULT_POLICY, now())
-    this.policies.set('default', { name: 'default', raw: DEFAULT_POLICY, parsed, version: 1, casRequired: false, modified: now() })
+    this.policies.set('default', {name: 'default', raw: DEFAULT_POLICY, parsed, version: 1, casRequired: false, modified: now()})
   }
 
   /** The policy called `name`, `root` included in the root namespace; undefined if absent. */
@@ -133,7 +133,7 @@ export class PolicyStore {
     const key = sanitizePolicyName(name)
     if (key === 'root') {
       if (!this.isRootNamespace) return undefined
-      return { name: 'root', raw: '', parsed: { name: 'root', raw: '', paths: [] }, version: 0, casRequired: false, modified: 0 }
+      return {name: 'root', raw: '', parsed: {name: 'root', raw: '', paths: []}, version: 0, casRequired: false, modified: 0}
     }
     return this.policies.get(key)
   }

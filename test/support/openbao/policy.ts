@@ -5,7 +5,7 @@
  * replacing every other capability, unknown keys and capabilities refused with OpenBao's messages.
  * Templated paths (`{{identity.…}}`) are skipped: the test server has no identity store.
  */
-import { expandItems, HclError, parseHcl, type HclItem, type HclObject, type HclValue } from './hcl.js'
+import {expandItems, HclError, parseHcl, type HclItem, type HclObject, type HclValue} from './hcl.js'
 
 export const CAP = {
   deny: 1 << 0,
@@ -74,7 +74,7 @@ function pathBody(item: HclItem): HclObject {
   const value = item.value
   if (typeof value === 'object' && !Array.isArray(value)) return value
   if (Array.isArray(value) && value.length > 0 && typeof value[0] === 'object' && !Array.isArray(value[0])) {
-    return { kind: 'object', items: value.flatMap((v) => (typeof v === 'object' && !Array.isArray(v) ? v.items : [])) }
+    return {kind: 'object', items: value.flatMap((v) => (typeof v === 'object' && !Array.isArray(v) ? v.items : []))}
   }
   throw new PolicyParseError(`path ${JSON.stringify(item.keys[1] ?? '')}: expected an object`)
 }
@@ -149,12 +149,13 @@ export function parsePolicy(name: string, raw: string, now: number = Date.now())
         break
       }
       const bit = (CAP as Record<string, number>)[cap]
-      if (bit === undefined) throw new PolicyParseError(`path ${JSON.stringify(item.keys[1] ?? '')}: invalid capability ${JSON.stringify(cap)}`)
+      if (bit === undefined)
+        throw new PolicyParseError(`path ${JSON.stringify(item.keys[1] ?? '')}: invalid capability ${JSON.stringify(cap)}`)
       bits |= bit
     }
-    paths.push({ path: key, isPrefix, hasSegmentWildcards, capabilities: bits })
+    paths.push({path: key, isPrefix, hasSegmentWildcards, capabilities: bits})
   }
-  return { name, raw, paths }
+  return {name, raw, paths}
 }
 
 /** The capability names in `bits`, in OpenBao's `Capabilities()` order. */
@@ -165,4 +166,4 @@ export function capabilityNames(bits: number): string[] {
   return out.length ? out : ['deny']
 }
 
-export { HclError }
+export {HclError}

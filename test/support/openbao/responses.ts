@@ -33,13 +33,13 @@ export interface LogicalResponse {
 
 export type Outcome =
   /** A normal backend answer; `null` means "nothing" (404 on read/list, 204 otherwise). */
-  | { kind: 'response'; response: LogicalResponse | null; injectTopLevel?: boolean }
+  | {kind: 'response'; response: LogicalResponse | null; injectTopLevel?: boolean}
   /** An error with its status; `errors` may be empty (`{"errors":[]}`). */
-  | { kind: 'error'; status: number; errors: string[] }
+  | {kind: 'error'; status: number; errors: string[]}
   /** `logical.RespondWithStatusCode`: a success-shaped body (or none) under another status. */
-  | { kind: 'raw'; status: number; response: LogicalResponse | null }
+  | {kind: 'raw'; status: number; response: LogicalResponse | null}
   /** A body written as is (sys/health, seal status); `null` body means 204. */
-  | { kind: 'plain'; status: number; body: unknown }
+  | {kind: 'plain'; status: number; body: unknown}
 
 export interface HttpReply {
   status: number
@@ -59,19 +59,19 @@ export function multiError(message: string): string {
 }
 
 export function ok(response: LogicalResponse | null, injectTopLevel = false): Outcome {
-  return { kind: 'response', response, injectTopLevel }
+  return {kind: 'response', response, injectTopLevel}
 }
 
 export function fail(status: number, ...errors: string[]): Outcome {
-  return { kind: 'error', status, errors }
+  return {kind: 'error', status, errors}
 }
 
 export function raw(status: number, response: LogicalResponse | null): Outcome {
-  return { kind: 'raw', status, response }
+  return {kind: 'raw', status, response}
 }
 
 export function plain(status: number, body: unknown): Outcome {
-  return { kind: 'plain', status, body }
+  return {kind: 'plain', status, body}
 }
 
 const structs = new WeakSet<object>()
@@ -116,7 +116,7 @@ export function envelope(requestId: string, response: LogicalResponse): Record<s
     data: response.data ?? null,
     wrap_info: null,
     warnings: response.warnings && response.warnings.length > 0 ? response.warnings : null,
-    auth: response.auth ? goStruct({ ...response.auth }) : null,
+    auth: response.auth ? goStruct({...response.auth}) : null,
   })
 }
 
@@ -130,11 +130,13 @@ function jsonReply(status: number, text: string | null): HttpReply {
 
 /** `logical.RespondError`: `{"errors":[...]}` plus json.Encoder's newline. */
 export function errorReply(status: number, errors: string[]): HttpReply {
-  return jsonReply(status, `${goJson({ errors })}\n`)
+  return jsonReply(status, `${goJson({errors})}\n`)
 }
 
 function isEmptyResponse(response: LogicalResponse): boolean {
-  return !response.auth && (!response.warnings || response.warnings.length === 0) && (!response.data || Object.keys(response.data).length === 0)
+  return (
+    !response.auth && (!response.warnings || response.warnings.length === 0) && (!response.data || Object.keys(response.data).length === 0)
+  )
 }
 
 /**
@@ -159,7 +161,7 @@ export function toHttpReply(op: Operation | null, requestId: string, outcome: Ou
         const data = response.data ?? {}
         const hasWarnings = (response.warnings?.length ?? 0) > 0
         if (Object.keys(data).length === 0 && !hasWarnings) return errorReply(404, [])
-        const keys = data['keys']
+        const keys = data.keys
         if (keys === undefined || keys === null) {
           if (Object.keys(data).length === 0 && !hasWarnings) return errorReply(404, [])
         } else if (Array.isArray(keys) && keys.length === 0) return errorReply(404, [])

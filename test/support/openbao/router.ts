@@ -7,13 +7,13 @@
  * existence check that makes a write `create` or `update`; the ACL and sudo checks with their two
  * different 403 bodies; then the system backend, the token store or the mounted engine.
  */
-import type { RequestContext } from './context.js'
-import type { OpenBaoCore } from './core.js'
-import type { HttpRequest } from './http-transport.js'
-import type { NamespaceState } from './namespaces.js'
-import type { MountEntry } from './mounts.js'
+import type {RequestContext} from './context.js'
+import type {OpenBaoCore} from './core.js'
+import type {HttpRequest} from './http-transport.js'
+import type {NamespaceState} from './namespaces.js'
+import type {MountEntry} from './mounts.js'
 
-type MountMatch = { entry: MountEntry; subPath: string }
+type MountMatch = {entry: MountEntry; subPath: string}
 import {
   fail,
   goStruct,
@@ -26,10 +26,10 @@ import {
   type Operation,
   type Outcome,
 } from './responses.js'
-import { handleSys } from './sys.js'
-import { handleTokenStore, type TokenEntry } from './token-store.js'
-import { uuid } from './ids.js'
-import type { RequestData } from './fields.js'
+import {handleSys} from './sys.js'
+import {handleTokenStore, type TokenEntry} from './token-store.js'
+import {uuid} from './ids.js'
+import type {RequestData} from './fields.js'
 
 /** What the router learnt about a request, for the request log. */
 export interface RouteInfo {
@@ -48,10 +48,39 @@ export interface RouteResult {
   info: RouteInfo
 }
 
-const RESTRICTED_IN_NAMESPACES = ['raw', 'generate-recovery-token', 'init', 'seal', 'step-down', 'unseal', 'health', 'rekey-recovery-key', 'rekey', 'storage', 'generate-root', 'metrics', 'pprof', 'in-flight-req']
+const RESTRICTED_IN_NAMESPACES = [
+  'raw',
+  'generate-recovery-token',
+  'init',
+  'seal',
+  'step-down',
+  'unseal',
+  'health',
+  'rekey-recovery-key',
+  'rekey',
+  'storage',
+  'generate-root',
+  'metrics',
+  'pprof',
+  'in-flight-req',
+]
 
 /** Paths that need `sudo` on top of the operation's capability (OpenBao's root paths). */
-const ROOT_PATHS: RegExp[] = [/^sys\/auth\/.+/, /^sys\/audit(\/.*)?$/, /^sys\/raw(\/.*)?$/, /^sys\/rotate$/, /^sys\/revoke-prefix\/.*/, /^sys\/revoke-force\/.*/, /^sys\/leases\/revoke-(prefix|force)\/.*/, /^sys\/leases\/lookup\/.*/, /^sys\/config\/cors$/, /^sys\/config\/auditing\/.*/, /^sys\/plugins\/catalog\/.*/, /^auth\/token\/accessors\/?$/, /^auth\/token\/revoke-orphan/]
+const ROOT_PATHS: RegExp[] = [
+  /^sys\/auth\/.+/,
+  /^sys\/audit(\/.*)?$/,
+  /^sys\/raw(\/.*)?$/,
+  /^sys\/rotate$/,
+  /^sys\/revoke-prefix\/.*/,
+  /^sys\/revoke-force\/.*/,
+  /^sys\/leases\/revoke-(prefix|force)\/.*/,
+  /^sys\/leases\/lookup\/.*/,
+  /^sys\/config\/cors$/,
+  /^sys\/config\/auditing\/.*/,
+  /^sys\/plugins\/catalog\/.*/,
+  /^auth\/token\/accessors\/?$/,
+  /^auth\/token\/revoke-orphan/,
+]
 
 function header(req: HttpRequest, name: string): string | undefined {
   return req.headers.get(name)?.[0]
@@ -115,45 +144,50 @@ function mediaType(contentType: string | undefined): string {
 }
 
 /** `buildLogicalRequestNoAuth`: the operation, path and data of a request. */
-function buildLogical(req: HttpRequest, path: string): { op: Operation; path: string; data: RequestData } {
+function buildLogical(req: HttpRequest, path: string): {op: Operation; path: string; data: RequestData} {
   switch (req.method) {
     case 'DELETE':
-      return { op: 'delete', path, data: queryData(req) }
+      return {op: 'delete', path, data: queryData(req)}
     case 'GET': {
       const listText = req.query.get('list')
       const scanText = req.query.get('scan')
       const list = listText ? parseBool(listText) : false
       const scan = scanText ? parseBool(scanText) : false
       if (list === undefined || scan === undefined || (list && scan)) throw new BadRequest(400, null)
-      if (list) return { op: 'list', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req, ['list']) }
-      if (scan) return { op: 'scan', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req, ['scan']) }
-      return { op: 'read', path, data: queryData(req) }
+      if (list) return {op: 'list', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req, ['list'])}
+      if (scan) return {op: 'scan', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req, ['scan'])}
+      return {op: 'read', path, data: queryData(req)}
     }
     case 'POST':
     case 'PUT': {
       const contentType = header(req, 'content-type')
       const first = req.body.toString('utf8', 0, 512).trimStart()[0]
-      if (contentType && contentType.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded' && first !== '{' && first !== '[') {
+      if (
+        contentType &&
+        contentType.split(';')[0]!.trim().toLowerCase() === 'application/x-www-form-urlencoded' &&
+        first !== '{' &&
+        first !== '['
+      ) {
         const form = new URLSearchParams(req.body.toString('utf8'))
         const data: Record<string, unknown> = {}
         for (const key of new Set(form.keys())) data[key] = form.getAll(key).join(',')
-        return { op: 'update', path, data: Object.keys(data).length ? data : null }
+        return {op: 'update', path, data: Object.keys(data).length ? data : null}
       }
-      return { op: 'update', path, data: parseJsonBody(req.body) }
+      return {op: 'update', path, data: parseJsonBody(req.body)}
     }
     case 'PATCH': {
       const type = mediaType(header(req, 'content-type'))
       if (type !== 'application/merge-patch+json') {
         throw new BadRequest(415, `PATCH requires Content-Type of application/merge-patch+json, provided ${type}`)
       }
-      return { op: 'patch', path, data: parseJsonBody(req.body) }
+      return {op: 'patch', path, data: parseJsonBody(req.body)}
     }
     case 'LIST':
-      return { op: 'list', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req) }
+      return {op: 'list', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req)}
     case 'SCAN':
-      return { op: 'scan', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req) }
+      return {op: 'scan', path: path.endsWith('/') ? path : `${path}/`, data: queryData(req)}
     case 'HEAD':
-      return { op: 'header', path, data: queryData(req) }
+      return {op: 'header', path, data: queryData(req)}
     default:
       throw new BadRequest(405, null)
   }
@@ -173,11 +207,11 @@ function sealStatus(core: OpenBaoCore): Record<string, unknown> {
     migration: false,
   })
   if (!core.sealed) {
-    body['cluster_name'] = core.clusterName
-    body['cluster_id'] = core.clusterId
+    body.cluster_name = core.clusterName
+    body.cluster_id = core.clusterId
   }
-  body['recovery_seal'] = false
-  body['storage_type'] = 'inmem'
+  body.recovery_seal = false
+  body.storage_type = 'inmem'
   return body
 }
 
@@ -189,17 +223,17 @@ function healthOutcome(core: OpenBaoCore, req: HttpRequest): Outcome {
     if (parsed === undefined) return fail(400)
     standbyOk = parsed
   }
-  const codes: Record<string, number> = { uninitcode: 501, sealedcode: 503, standbycode: 429, activecode: 200 }
+  const codes: Record<string, number> = {uninitcode: 501, sealedcode: 503, standbycode: 429, activecode: 200}
   for (const field of Object.keys(codes)) {
     if (!q.has(field)) continue
     const text = q.get(field)!
     if (!/^[-+]?[0-9]+$/.test(text)) return fail(400)
     codes[field] = parseInt(text, 10)
   }
-  let code = codes['activecode']!
-  if (!core.initialized) code = codes['uninitcode']!
-  else if (core.sealed) code = codes['sealedcode']!
-  else if (core.standby && !standbyOk) code = codes['standbycode']!
+  let code = codes.activecode!
+  if (!core.initialized) code = codes.uninitcode!
+  else if (core.sealed) code = codes.sealedcode!
+  else if (core.standby && !standbyOk) code = codes.standbycode!
   const body: Record<string, unknown> = goStruct({
     initialized: core.initialized,
     sealed: core.sealed,
@@ -211,8 +245,8 @@ function healthOutcome(core: OpenBaoCore, req: HttpRequest): Outcome {
     version: core.version,
   })
   if (!core.sealed) {
-    body['cluster_name'] = core.clusterName
-    body['cluster_id'] = core.clusterId
+    body.cluster_name = core.clusterName
+    body.cluster_id = core.clusterId
   }
   return plain(code, body)
 }
@@ -220,7 +254,7 @@ function healthOutcome(core: OpenBaoCore, req: HttpRequest): Outcome {
 /** The ACL-relevant prefix: the request namespace's path below the token's namespace. */
 function aclPrefixFor(token: TokenEntry, ns: NamespaceState, core: OpenBaoCore): string | undefined {
   const tokenNs = core.namespaces.getById(token.namespaceId)
-  if (!tokenNs || !tokenNs.isAncestorOrSelf(ns)) return undefined
+  if (!tokenNs?.isAncestorOrSelf(ns)) return undefined
   return ns.path.slice(tokenNs.path.length)
 }
 
@@ -232,7 +266,7 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
     operation: null,
     namespace: nsHeader,
     logicalPath: req.path.replace(/^\/v1\//, ''),
-    tokenAccessor: token ? (core.tokens.raw(token)?.accessor || null) : null,
+    tokenAccessor: token ? core.tokens.raw(token)?.accessor || null : null,
     tokenPresented: token !== '',
     mount: null,
     readSecretData: false,
@@ -243,12 +277,13 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
   const finish = (op: Operation | null, outcome: Outcome): RouteResult => {
     const reply = toHttpReply(op, requestId, outcome)
     reply.headers = [...extraHeaders, ...reply.headers]
-    return { reply, info }
+    return {reply, info}
   }
 
   if (nsHeader && req.path.startsWith('/v1/sys/')) {
     const rest = req.path.slice('/v1/sys/'.length)
-    if (RESTRICTED_IN_NAMESPACES.some((p) => rest === p || rest.startsWith(`${p}/`))) return finish(null, fail(400, 'operation unavailable in namespaces'))
+    if (RESTRICTED_IN_NAMESPACES.some((p) => rest === p || rest.startsWith(`${p}/`)))
+      return finish(null, fail(400, 'operation unavailable in namespaces'))
   }
   if (!req.path.startsWith('/v1/')) return finish(null, fail(404))
   const rawPath = req.path.slice(4)
@@ -264,11 +299,11 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
       info.operation = 'read'
       return finish(null, plain(200, sealStatus(core)))
     case 'sys/init': {
-      if (req.method === 'GET') return finish(null, plain(200, { initialized: core.initialized }))
+      if (req.method === 'GET') return finish(null, plain(200, {initialized: core.initialized}))
       if (req.method !== 'PUT' && req.method !== 'POST') return finish(null, fail(405))
       if (core.initialized) return finish(null, fail(400, 'Vault is already initialized'))
       const result = core.initialize()
-      return finish(null, plain(200, goStruct({ keys: result.keys, keys_base64: result.keysBase64, root_token: result.rootToken })))
+      return finish(null, plain(200, goStruct({keys: result.keys, keys_base64: result.keysBase64, root_token: result.rootToken})))
     }
     case 'sys/unseal': {
       if (req.method !== 'PUT' && req.method !== 'POST') return finish(null, fail(405))
@@ -313,21 +348,24 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
       if (core.sealed) return finish(null, fail(503, SEALED))
       return finish(
         null,
-        plain(200, goStruct({
-          ha_enabled: false,
-          is_self: false,
-          active_time: '0001-01-01T00:00:00Z',
-          leader_address: '',
-          leader_cluster_address: '',
-          performance_standby: false,
-          performance_standby_last_remote_wal: 0,
-          raft_committed_index: 0,
-          raft_applied_index: 0,
-        })),
+        plain(
+          200,
+          goStruct({
+            ha_enabled: false,
+            is_self: false,
+            active_time: '0001-01-01T00:00:00Z',
+            leader_address: '',
+            leader_cluster_address: '',
+            performance_standby: false,
+            performance_standby_last_remote_wal: 0,
+            raft_committed_index: 0,
+            raft_applied_index: 0,
+          }),
+        ),
       )
   }
 
-  let logical: { op: Operation; path: string; data: RequestData }
+  let logical: {op: Operation; path: string; data: RequestData}
   try {
     logical = buildLogical(req, rawPath)
   } catch (err) {
@@ -356,12 +394,12 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
   info.logicalPath = path
 
   // Which engine serves the path (known before the token is checked, for the request log).
-  let target: { kind: 'sys'; sub: string } | { kind: 'token'; sub: string } | { kind: 'mount'; sub: string; mount: MountMatch } | { kind: 'none' }
-  if (path.startsWith('sys/') || path === 'sys') target = { kind: 'sys', sub: path.slice(4) }
-  else if (path.startsWith('auth/token/') || path === 'auth/token') target = { kind: 'token', sub: path.slice('auth/token/'.length) }
+  let target: {kind: 'sys'; sub: string} | {kind: 'token'; sub: string} | {kind: 'mount'; sub: string; mount: MountMatch} | {kind: 'none'}
+  if (path.startsWith('sys/') || path === 'sys') target = {kind: 'sys', sub: path.slice(4)}
+  else if (path.startsWith('auth/token/') || path === 'auth/token') target = {kind: 'token', sub: path.slice('auth/token/'.length)}
   else {
     const match = ns.mounts.match(path)
-    target = match && match.entry.engine ? { kind: 'mount', sub: match.subPath, mount: match } : { kind: 'none' }
+    target = match?.entry.engine ? {kind: 'mount', sub: match.subPath, mount: match} : {kind: 'none'}
   }
   if (target.kind === 'mount') {
     info.mount = target.mount.entry.path
@@ -425,7 +463,7 @@ export function routeRequest(core: OpenBaoCore, req: HttpRequest): RouteResult {
         break
       case 'mount': {
         const engine = target.mount.entry.engine!
-        outcome = engine.handle({ operation: op, subPath: target.sub, mountPath: target.mount.entry.path, data: logical.data })
+        outcome = engine.handle({operation: op, subPath: target.sub, mountPath: target.mount.entry.path, data: logical.data})
         break
       }
       default: {

@@ -5,19 +5,19 @@
  * -accessor), `sys/auth`, and `sys/internal/ui/mounts/:path` (the CLI's KV-version probe).
  * Routes OpenBao answers with its `HTTPSysInjector` also repeat `data` at the top level.
  */
-import type { RequestContext } from './context.js'
-import { FieldError, getBool, getMap, getString, getStringMap, getStringSlice, has } from './fields.js'
-import { mountAccessor, uuid } from './ids.js'
-import { mountInfo, MountError, normalizeMountPath } from './mounts.js'
-import type { NamespaceState } from './namespaces.js'
-import { sanitizePolicyName } from './policy-store.js'
-import { SYSTEM_TTL_SECONDS } from './token-store.js'
-import { fail, multiError, ok, type Outcome } from './responses.js'
+import type {RequestContext} from './context.js'
+import {FieldError, getBool, getMap, getString, getStringMap, getStringSlice, has} from './fields.js'
+import {mountAccessor, uuid} from './ids.js'
+import {mountInfo, MountError, normalizeMountPath} from './mounts.js'
+import type {NamespaceState} from './namespaces.js'
+import {sanitizePolicyName} from './policy-store.js'
+import {SYSTEM_TTL_SECONDS} from './token-store.js'
+import {fail, multiError, ok, type Outcome} from './responses.js'
 
 const UNSUPPORTED_PATH = multiError('unsupported path')
 const UNSUPPORTED_OPERATION = multiError('unsupported operation')
 
-const tokenAuthMount = { accessor: mountAccessor('auth_token'), uuid: uuid() }
+const tokenAuthMount = {accessor: mountAccessor('auth_token'), uuid: uuid()}
 
 function isWrite(ctx: RequestContext): boolean {
   return ctx.operation === 'create' || ctx.operation === 'update'
@@ -61,7 +61,7 @@ function route(ctx: RequestContext, sub: string): Outcome {
     if (op !== 'read') return fail(405, UNSUPPORTED_OPERATION)
     const data: Record<string, unknown> = {}
     for (const entry of ctx.namespace.mounts.all()) data[entry.path] = mountInfo(entry)
-    return ok({ data }, true)
+    return ok({data}, true)
   }
   m = /^mounts\/(.+?)\/tune$/.exec(sub)
   if (m) return tuneMount(ctx, m[1]!)
@@ -75,7 +75,7 @@ function route(ctx: RequestContext, sub: string): Outcome {
         data: {
           'token/': {
             accessor: tokenAuthMount.accessor,
-            config: { default_lease_ttl: 0, force_no_cache: false, max_lease_ttl: 0, token_type: 'default-service' },
+            config: {default_lease_ttl: 0, force_no_cache: false, max_lease_ttl: 0, token_type: 'default-service'},
             description: 'token based credentials',
             external_entropy_access: false,
             local: false,
@@ -101,7 +101,7 @@ function route(ctx: RequestContext, sub: string): Outcome {
       keys.push(`${name}/`)
       keyInfo[`${name}/`] = namespaceInfo(child, ctx.namespace)
     }
-    return ok({ data: keys.length ? { keys, key_info: keyInfo } : {} })
+    return ok({data: keys.length ? {keys, key_info: keyInfo} : {}})
   }
   m = /^namespaces\/(.+)$/.exec(sub)
   if (m) return namespaceEndpoint(ctx, m[1]!.replace(/\/+$/, ''))
@@ -120,9 +120,9 @@ function route(ctx: RequestContext, sub: string): Outcome {
     if (op !== 'read') return fail(405, UNSUPPORTED_OPERATION)
     const secret: Record<string, unknown> = {}
     for (const entry of ctx.namespace.mounts.all()) {
-      if (ctx.acl && ctx.acl.hasMountAccess(ctx.aclPrefix + entry.path)) secret[entry.path] = mountInfo(entry)
+      if (ctx.acl?.hasMountAccess(ctx.aclPrefix + entry.path)) secret[entry.path] = mountInfo(entry)
     }
-    return ok({ data: { auth: {}, secret } })
+    return ok({data: {auth: {}, secret}})
   }
   return fail(404, UNSUPPORTED_PATH)
 }
@@ -130,9 +130,9 @@ function route(ctx: RequestContext, sub: string): Outcome {
 function listPolicies(ctx: RequestContext, legacy: boolean): Outcome {
   const keys = ctx.namespace.policies.list()
   if (ctx.namespace.isRoot) keys.push('root')
-  const data: Record<string, unknown> = { keys }
-  if (legacy) data['policies'] = [...keys]
-  return ok({ data }, legacy)
+  const data: Record<string, unknown> = {keys}
+  if (legacy) data.policies = [...keys]
+  return ok({data}, legacy)
 }
 
 function policyEndpoint(ctx: RequestContext, rawName: string, legacy: boolean): Outcome {
@@ -142,14 +142,14 @@ function policyEndpoint(ctx: RequestContext, rawName: string, legacy: boolean): 
     case 'read': {
       const p = store.get(name)
       if (!p) return ok(null)
-      if (legacy) return ok({ data: { name: p.name, rules: p.raw } }, true)
-      const data: Record<string, unknown> = { name: p.name, policy: p.raw }
+      if (legacy) return ok({data: {name: p.name, rules: p.raw}}, true)
+      const data: Record<string, unknown> = {name: p.name, policy: p.raw}
       if (p.name !== 'root') {
-        data['version'] = p.version
-        data['cas_required'] = p.casRequired
-        data['modified'] = new Date(p.modified).toISOString()
+        data.version = p.version
+        data.cas_required = p.casRequired
+        data.modified = new Date(p.modified).toISOString()
       }
-      return ok({ data })
+      return ok({data})
     }
     case 'create':
     case 'update': {
@@ -158,7 +158,10 @@ function policyEndpoint(ctx: RequestContext, rawName: string, legacy: boolean): 
       text = maybeBase64(text)
       if (!text) return fail(400, "'policy' parameter not supplied or empty")
       const cas = has(ctx.data, 'cas') ? Number(getString(ctx.data, 'cas')) : undefined
-      const problem = store.set(name, text, { cas: cas === undefined || Number.isNaN(cas) ? undefined : cas, casRequired: getBool(ctx.data, 'cas_required', false) })
+      const problem = store.set(name, text, {
+        cas: cas === undefined || Number.isNaN(cas) ? undefined : cas,
+        casRequired: getBool(ctx.data, 'cas_required', false),
+      })
       if (problem) return fail(400, problem)
       return ok(null)
     }
@@ -179,7 +182,7 @@ function mountEndpoint(ctx: RequestContext, rawPath: string): Outcome {
     case 'read': {
       const entry = table.get(path)
       if (!entry) return fail(400, `No secret engine mount at ${path}`)
-      return ok({ data: mountInfo(entry) }, true)
+      return ok({data: mountInfo(entry)}, true)
     }
     case 'create':
     case 'update': {
@@ -223,16 +226,16 @@ function tuneMount(ctx: RequestContext, rawPath: string): Outcome {
       force_no_cache: entry.config.forceNoCache,
       max_lease_ttl: entry.config.maxLeaseTtl || SYSTEM_TTL_SECONDS,
     }
-    if (entry.options) data['options'] = { ...entry.options }
-    return ok({ data }, true)
+    if (entry.options) data.options = {...entry.options}
+    return ok({data}, true)
   }
   if (!isWrite(ctx)) return fail(405, UNSUPPORTED_OPERATION)
   if (!entry) return fail(400, `no mount entry found for path ${normalizeMountPath(rawPath)}`)
   if (has(ctx.data, 'description')) entry.description = getString(ctx.data, 'description')
   const options = getMap(ctx.data, 'options')
-  if (options && typeof options['version'] === 'string' && options['version'] !== '') {
+  if (options && typeof options.version === 'string' && options.version !== '') {
     try {
-      table.tuneVersion(rawPath, options['version'])
+      table.tuneVersion(rawPath, options.version)
     } catch (err) {
       if (err instanceof MountError) return fail(400, err.message)
       throw err
@@ -242,7 +245,7 @@ function tuneMount(ctx: RequestContext, rawPath: string): Outcome {
 }
 
 function namespaceInfo(ns: NamespaceState, relativeTo: NamespaceState): Record<string, unknown> {
-  return { custom_metadata: { ...ns.customMetadata }, id: ns.id, path: ns.path.slice(relativeTo.path.length) }
+  return {custom_metadata: {...ns.customMetadata}, id: ns.id, path: ns.path.slice(relativeTo.path.length)}
 }
 
 function namespaceEndpoint(ctx: RequestContext, rawPath: string): Outcome {
@@ -250,7 +253,7 @@ function namespaceEndpoint(ctx: RequestContext, rawPath: string): Outcome {
   const target = registry.resolve(rawPath, ctx.namespace)
   switch (ctx.operation) {
     case 'read':
-      return ok(target ? { data: namespaceInfo(target, ctx.namespace) } : null)
+      return ok(target ? {data: namespaceInfo(target, ctx.namespace)} : null)
     case 'create':
     case 'update': {
       const segments = rawPath.split('/').filter((s) => s)
@@ -265,7 +268,7 @@ function namespaceEndpoint(ctx: RequestContext, rawPath: string): Outcome {
       }
       const metadata = getStringMap(ctx.data, 'custom_metadata')
       if (metadata) created.customMetadata = metadata
-      return ok({ data: namespaceInfo(created, ctx.namespace) })
+      return ok({data: namespaceInfo(created, ctx.namespace)})
     }
     case 'patch': {
       if (!target) return fail(404, 'requested namespace does not exist')
@@ -276,7 +279,7 @@ function namespaceEndpoint(ctx: RequestContext, rawPath: string): Outcome {
           else target.customMetadata[k] = String(v)
         }
       }
-      return ok({ data: namespaceInfo(target, ctx.namespace) })
+      return ok({data: namespaceInfo(target, ctx.namespace)})
     }
     case 'delete': {
       if (!target) return ok(null)
@@ -320,15 +323,18 @@ function capabilities(ctx: RequestContext, which: string): Outcome {
     const acl = ctx.core.aclFor(token, tokenNs)
     data[path] = acl.capabilities(ctx.namespace.path.slice(tokenNs.path.length) + path.replace(/^\/+/, ''))
   }
-  if (paths.length === 1) data['capabilities'] = data[paths[0]!]
-  return ok({ data }, true)
+  if (paths.length === 1) data.capabilities = data[paths[0]!]
+  return ok({data}, true)
 }
 
 function uiMount(ctx: RequestContext, rawPath: string): Outcome {
   const path = rawPath.replace(/^\/+/, '')
   const match = ctx.namespace.mounts.match(path)
-  if (!match || !ctx.acl || !ctx.acl.hasMountAccess(ctx.aclPrefix + match.entry.path)) {
-    return fail(403, `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(`${path.replace(/\/$/, '')}/`)}`)
+  if (!match || !ctx.acl?.hasMountAccess(ctx.aclPrefix + match.entry.path)) {
+    return fail(
+      403,
+      `preflight capability check returned 403, please ensure client's policies grant access to path ${JSON.stringify(`${path.replace(/\/$/, '')}/`)}`,
+    )
   }
-  return ok({ data: { ...mountInfo(match.entry), path: match.entry.path } })
+  return ok({data: {...mountInfo(match.entry), path: match.entry.path}})
 }

@@ -4,9 +4,9 @@
  * rules, seal/unseal/standby, the clock, namespaces, tokens, policies and direct KV peeks/seeds.
  * Bodies are JSON; answers are JSON.
  */
-import type { HttpRequest, TransportReply } from './http-transport.js'
-import type { FaultSpec } from './faults.js'
-import type { OpenBaoTestServer } from './index.js'
+import type {HttpRequest, TransportReply} from './http-transport.js'
+import type {FaultSpec} from './faults.js'
+import type {OpenBaoTestServer} from './index.js'
 
 function json(status: number, body: unknown): TransportReply {
   return {
@@ -24,7 +24,7 @@ function bodyOf(req: HttpRequest): Record<string, unknown> {
   if (!text) return {}
   const parsed = JSON.parse(text) as unknown
   if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>
-  if (Array.isArray(parsed)) return { items: parsed }
+  if (Array.isArray(parsed)) return {items: parsed}
   return {}
 }
 
@@ -38,23 +38,23 @@ export function handleTestControl(server: OpenBaoTestServer, req: HttpRequest): 
   const m = req.method
   try {
     const body = m === 'GET' || m === 'DELETE' ? {} : bodyOf(req)
-    const ns = str(body['namespace']) ?? req.query.get('namespace') ?? undefined
+    const ns = str(body.namespace) ?? req.query.get('namespace') ?? undefined
     if (route === '' || route === 'status') {
-      return json(200, { url: server.url, sealed: server.isSealed(), now: server.clock.now(), rootToken: server.rootToken })
+      return json(200, {url: server.url, sealed: server.isSealed(), now: server.clock.now(), rootToken: server.rootToken})
     }
     if (route === 'log') {
-      if (m === 'GET') return json(200, { entries: server.log })
+      if (m === 'GET') return json(200, {entries: server.log})
       if (m === 'DELETE') {
         server.clearLog()
         return json(204, undefined)
       }
     }
     if (route === 'faults') {
-      if (m === 'GET') return json(200, { faults: server.faults.list() })
+      if (m === 'GET') return json(200, {faults: server.faults.list()})
       if (m === 'POST' || m === 'PUT') {
-        const specs = (Array.isArray(body['items']) ? body['items'] : [body]) as FaultSpec[]
+        const specs = (Array.isArray(body.items) ? body.items : [body]) as FaultSpec[]
         const ids = specs.map((spec) => server.faults.add(spec).id)
-        return json(200, { ids })
+        return json(200, {ids})
       }
       if (m === 'DELETE') {
         server.faults.clear()
@@ -75,50 +75,50 @@ export function handleTestControl(server: OpenBaoTestServer, req: HttpRequest): 
       return json(204, undefined)
     }
     if (route === 'standby' && m !== 'GET') {
-      server.setStandby(body['standby'] !== false)
+      server.setStandby(body.standby !== false)
       return json(204, undefined)
     }
     if (route === 'clock') {
       if (m !== 'GET') {
-        if (typeof body['advanceMs'] === 'number') server.clock.advance(body['advanceMs'])
-        if (typeof body['setNow'] === 'number') server.clock.setNow(body['setNow'])
-        if (typeof body['setNow'] === 'string') server.clock.setNow(Date.parse(body['setNow']))
+        if (typeof body.advanceMs === 'number') server.clock.advance(body.advanceMs)
+        if (typeof body.setNow === 'number') server.clock.setNow(body.setNow)
+        if (typeof body.setNow === 'string') server.clock.setNow(Date.parse(body.setNow))
       }
-      return json(200, { now: server.clock.now(), time: new Date(server.clock.now()).toISOString() })
+      return json(200, {now: server.clock.now(), time: new Date(server.clock.now()).toISOString()})
     }
     if (route === 'namespaces' && m !== 'GET') {
-      const created = server.createNamespace(String(body['path'] ?? ''))
+      const created = server.createNamespace(String(body.path ?? ''))
       return json(200, created)
     }
     if (route === 'tokens' && m !== 'GET') {
-      const policies = Array.isArray(body['policies']) ? (body['policies'] as unknown[]).map(String) : []
+      const policies = Array.isArray(body.policies) ? (body.policies as unknown[]).map(String) : []
       const created = server.createToken({
         policies,
-        ttl: str(body['ttl']),
-        period: str(body['period']),
-        renewable: typeof body['renewable'] === 'boolean' ? body['renewable'] : undefined,
+        ttl: str(body.ttl),
+        period: str(body.period),
+        renewable: typeof body.renewable === 'boolean' ? body.renewable : undefined,
         namespace: ns,
       })
       return json(200, created)
     }
     const policy = /^policies\/(.+)$/.exec(route)
     if (policy && m !== 'GET') {
-      server.putPolicy(policy[1]!, String(body['policy'] ?? ''), { namespace: ns })
+      server.putPolicy(policy[1]!, String(body.policy ?? ''), {namespace: ns})
       return json(204, undefined)
     }
     if (route === 'kv') {
-      const mount = str(body['mount']) ?? req.query.get('mount') ?? 'secret'
-      const path = str(body['path']) ?? req.query.get('path') ?? ''
+      const mount = str(body.mount) ?? req.query.get('mount') ?? 'secret'
+      const path = str(body.path) ?? req.query.get('path') ?? ''
       if (m === 'GET') {
         const version = req.query.get('version')
-        const found = server.readKv(mount, path, { namespace: ns, version: version ? Number(version) : undefined })
-        return found ? json(200, found) : json(404, { error: 'not found' })
+        const found = server.readKv(mount, path, {namespace: ns, version: version ? Number(version) : undefined})
+        return found ? json(200, found) : json(404, {error: 'not found'})
       }
-      const version = server.writeKv(mount, path, (body['data'] ?? {}) as Record<string, unknown>, { namespace: ns })
-      return json(200, { version })
+      const version = server.writeKv(mount, path, (body.data ?? {}) as Record<string, unknown>, {namespace: ns})
+      return json(200, {version})
     }
-    return json(404, { error: `unknown test-control route ${m} /__test/${route}` })
+    return json(404, {error: `unknown test-control route ${m} /__test/${route}`})
   } catch (err) {
-    return json(400, { error: err instanceof Error ? err.message : String(err) })
+    return json(400, {error: err instanceof Error ? err.message : String(err)})
   }
 }

@@ -6,13 +6,13 @@
  * -accessor), renew(-self, -accessor), revoke(-self, -accessor, -orphan), roles, accessors —
  * with OpenBao's response shapes and messages. Service tokens look like `s.<24 base62>`.
  */
-import type { RequestContext } from './context.js'
-import { formatRfc3339Nano } from './clock.js'
-import { DurationError, formatGoDuration, parseDurationSeconds } from './durations.js'
-import { FieldError, getBool, getInt, getString, getStringMap, getStringSlice, has, type RequestData } from './fields.js'
-import { base62 } from './ids.js'
-import type { NamespaceRegistry } from './namespaces.js'
-import { fail, multiError, ok, raw, type HttpAuth, type Outcome } from './responses.js'
+import type {RequestContext} from './context.js'
+import {formatRfc3339Nano} from './clock.js'
+import {DurationError, formatGoDuration, parseDurationSeconds} from './durations.js'
+import {FieldError, getBool, getInt, getString, getStringMap, getStringSlice, has, type RequestData} from './fields.js'
+import {base62} from './ids.js'
+import type {NamespaceRegistry} from './namespaces.js'
+import {fail, multiError, ok, raw, type HttpAuth, type Outcome} from './responses.js'
 
 /** The system default and maximum lease TTL (OpenBao's 32 days). */
 export const SYSTEM_TTL_SECONDS = 768 * 3600
@@ -91,7 +91,12 @@ export function sanitizePolicies(list: string[], addDefault: boolean): string[] 
 
 function globMatch(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value
-  const re = new RegExp(`^${pattern.split('*').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
   return re.test(value)
 }
 
@@ -109,7 +114,7 @@ export function calculateTtl(args: {
   explicitMaxTtl: number
   startSeconds: number
   nowSeconds: number
-}): { ttl: number; warnings: string[] } | { error: string } {
+}): {ttl: number; warnings: string[]} | {error: string} {
   const warnings: string[] = []
   let maxTtl = SYSTEM_TTL_SECONDS
   if (args.backendMaxTtl > 0 && args.backendMaxTtl < maxTtl) maxTtl = args.backendMaxTtl
@@ -119,7 +124,9 @@ export function calculateTtl(args: {
   if (args.period > 0) {
     let period = args.period
     if (period > maxTtl) {
-      warnings.push(`period of ${JSON.stringify(formatGoDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(maxTtl))}; period value is capped accordingly`)
+      warnings.push(
+        `period of ${JSON.stringify(formatGoDuration(period))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(maxTtl))}; period value is capped accordingly`,
+      )
       period = maxTtl
     }
     ttl = period
@@ -132,13 +139,15 @@ export function calculateTtl(args: {
   }
   if (maxValid !== undefined) {
     const maxValidTtl = maxValid - args.nowSeconds
-    if (maxValidTtl <= 0) return { error: 'past the max TTL, cannot renew' }
+    if (maxValidTtl <= 0) return {error: 'past the max TTL, cannot renew'}
     if (maxValidTtl < ttl) {
-      warnings.push(`TTL of ${JSON.stringify(formatGoDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(maxValidTtl))}; TTL value is capped accordingly`)
+      warnings.push(
+        `TTL of ${JSON.stringify(formatGoDuration(ttl))} exceeded the effective max_ttl of ${JSON.stringify(formatGoDuration(maxValidTtl))}; TTL value is capped accordingly`,
+      )
       ttl = maxValidTtl
     }
   }
-  return { ttl, warnings }
+  return {ttl, warnings}
 }
 
 /** A duration given to token creation, in seconds, or the 400 OpenBao answers for it. */
@@ -277,7 +286,7 @@ function authBlock(te: TokenEntry, renewable: boolean, clientToken = te.id): Htt
     accessor: te.accessor,
     policies: te.policies.length ? [...te.policies] : null,
     token_policies: te.policies.length ? [...te.policies] : undefined,
-    metadata: te.meta ? { ...te.meta } : null,
+    metadata: te.meta ? {...te.meta} : null,
     lease_duration: te.ttl,
     renewable,
     entity_id: '',
@@ -305,13 +314,13 @@ function route(ctx: RequestContext, sub: string): Outcome {
   const op = ctx.operation
   const write = op === 'create' || op === 'update'
   const roleMatch = /^create\/([\w-.]+)$/.exec(sub)
-  if (sub === 'create') return write ? createToken(ctx, { orphan: false, role: null, subPath: sub }) : fail(405, UNSUPPORTED_OPERATION)
-  if (sub === 'create-orphan') return write ? createToken(ctx, { orphan: true, role: null, subPath: sub }) : fail(405, UNSUPPORTED_OPERATION)
+  if (sub === 'create') return write ? createToken(ctx, {orphan: false, role: null, subPath: sub}) : fail(405, UNSUPPORTED_OPERATION)
+  if (sub === 'create-orphan') return write ? createToken(ctx, {orphan: true, role: null, subPath: sub}) : fail(405, UNSUPPORTED_OPERATION)
   if (roleMatch) {
     if (!write) return fail(405, UNSUPPORTED_OPERATION)
     const role = ctx.namespace.roles.get(roleMatch[1]!)
     if (!role) return fail(400, `unknown role ${roleMatch[1]}`)
-    return createToken(ctx, { orphan: false, role, subPath: sub })
+    return createToken(ctx, {orphan: false, role, subPath: sub})
   }
   switch (sub) {
     case 'lookup':
@@ -356,7 +365,7 @@ function route(ctx: RequestContext, sub: string): Outcome {
       const accessor = getString(ctx.data, 'accessor')
       if (!accessor) return fail(400, 'missing accessor')
       const te = ctx.core.tokens.lookupByAccessor(accessor)
-      if (!te) return ok({ warnings: ['No token found with this accessor'] })
+      if (!te) return ok({warnings: ['No token found with this accessor']})
       ctx.core.tokens.revoke(te)
       return ok(null)
     }
@@ -374,14 +383,16 @@ function route(ctx: RequestContext, sub: string): Outcome {
     case 'roles':
     case 'roles/':
       if (op !== 'list') return fail(405, UNSUPPORTED_OPERATION)
-      return ok({ data: ctx.namespace.roles.size ? { keys: [...ctx.namespace.roles.keys()].sort() } : {} })
+      return ok({data: ctx.namespace.roles.size ? {keys: [...ctx.namespace.roles.keys()].sort()} : {}})
     case 'accessors':
     case 'accessors/':
       if (op !== 'list') return fail(405, UNSUPPORTED_OPERATION)
-      return ok({ data: { keys: ctx.core.tokens.accessorsIn(ctx.namespace.id) } })
+      return ok({data: {keys: ctx.core.tokens.accessorsIn(ctx.namespace.id)}})
     case 'tidy':
       if (!write) return fail(405, UNSUPPORTED_OPERATION)
-      return raw(202, { warnings: ["Tidy operation successfully started. Any information from the operation will be printed to OpenBao's server logs."] })
+      return raw(202, {
+        warnings: ["Tidy operation successfully started. Any information from the operation will be printed to OpenBao's server logs."],
+      })
   }
   const roleRoute = /^roles\/([\w-.]+)$/.exec(sub)
   if (roleRoute) {
@@ -402,7 +413,7 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
   if (!parent) return fail(400, 'parent token lookup failed: no parent found')
   if (parent.type === 'batch') return fail(400, 'batch tokens cannot create more tokens')
   if (parent.numUses !== 0) return fail(400, 'restricted use token cannot generate child tokens')
-  const { data } = ctx
+  const {data} = ctx
   const role = opts.role
   const isSudo = ctx.isSudo(`auth/token/${opts.subPath}`)
   let policies = getStringSlice(data, 'policies')
@@ -489,10 +500,16 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
   const warnings: string[] = []
   const noDefaultPolicy = getBool(data, 'no_default_policy', false)
   let addDefault = false
-  if (role && (role.allowedPolicies.length || role.disallowedPolicies.length || role.allowedPoliciesGlob.length || role.disallowedPoliciesGlob.length)) {
+  if (
+    role &&
+    (role.allowedPolicies.length || role.disallowedPolicies.length || role.allowedPoliciesGlob.length || role.disallowedPoliciesGlob.length)
+  ) {
     let finalPolicies: string[] = []
     const localAddDefault =
-      !noDefaultPolicy && !role.tokenNoDefaultPolicy && !role.disallowedPolicies.includes('default') && !role.disallowedPoliciesGlob.some((g) => globMatch(g, 'default'))
+      !noDefaultPolicy &&
+      !role.tokenNoDefaultPolicy &&
+      !role.disallowedPolicies.includes('default') &&
+      !role.disallowedPoliciesGlob.some((g) => globMatch(g, 'default'))
     if (policies.length) finalPolicies = sanitizePolicies(policies, localAddDefault)
     if (role.allowedPolicies.length || role.allowedPoliciesGlob.length) {
       const sanitizedRole = sanitizePolicies(role.allowedPolicies, localAddDefault)
@@ -515,7 +532,8 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
       const disallowed = removeDuplicates(role.disallowedPolicies)
       const disallowedGlobs = removeDuplicates(role.disallowedPoliciesGlob)
       for (const p of finalPolicies) {
-        if (disallowed.includes(p) || disallowedGlobs.some((g) => globMatch(g, p))) return fail(400, `token policy ${JSON.stringify(p)} is disallowed by this role`)
+        if (disallowed.includes(p) || disallowedGlobs.some((g) => globMatch(g, p)))
+          return fail(400, `token policy ${JSON.stringify(p)} is disallowed by this role`)
       }
     }
     policies = finalPolicies
@@ -566,7 +584,8 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
     }
   }
   let ttl = 0
-  const ttlField = has(data, 'ttl') && getString(data, 'ttl') !== '' ? 'ttl' : has(data, 'lease') && getString(data, 'lease') !== '' ? 'lease' : ''
+  const ttlField =
+    has(data, 'ttl') && getString(data, 'ttl') !== '' ? 'ttl' : has(data, 'lease') && getString(data, 'lease') !== '' ? 'lease' : ''
   if (ttlField) {
     try {
       ttl = parseDurationField(data, ttlField)
@@ -580,7 +599,9 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
       if (explicitMaxTtl === 0) explicitMaxTtl = role.tokenExplicitMaxTtl
       else {
         if (role.tokenExplicitMaxTtl < explicitMaxTtl) explicitMaxTtl = role.tokenExplicitMaxTtl
-        warnings.push(`Explicit max TTL specified both during creation call and in role; using the lesser value of ${explicitMaxTtl} seconds`)
+        warnings.push(
+          `Explicit max TTL specified both during creation call and in role; using the lesser value of ${explicitMaxTtl} seconds`,
+        )
       }
     }
     if (role.tokenPeriod !== 0) {
@@ -592,7 +613,15 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
     }
   }
   if (period > 0 || ttl > 0 || !te.policies.includes('root')) {
-    const calc = calculateTtl({ increment: 0, backendTtl: ttl, period, backendMaxTtl: 0, explicitMaxTtl, startSeconds: te.creationTime, nowSeconds: te.creationTime })
+    const calc = calculateTtl({
+      increment: 0,
+      backendTtl: ttl,
+      period,
+      backendMaxTtl: 0,
+      explicitMaxTtl,
+      startSeconds: te.creationTime,
+      nowSeconds: te.creationTime,
+    })
     if ('error' in calc) return fail(500, calc.error)
     warnings.push(...calc.warnings)
     ttl = calc.ttl
@@ -613,7 +642,7 @@ function createToken(ctx: RequestContext, opts: CreateOptions): Outcome {
   te.expireTimeMs = ttl > 0 ? nowMs + ttl * 1000 : 0
   ctx.core.tokens.store(te)
   for (const p of te.policies) if (!ns.policies.has(p)) warnings.push(`Policy ${JSON.stringify(p)} does not exist`)
-  return ok({ data: null, warnings, auth: authBlock(te, te.renewable) })
+  return ok({data: null, warnings, auth: authBlock(te, te.renewable)})
 }
 
 function lookupToken(ctx: RequestContext, id: string, hideId: boolean): Outcome {
@@ -626,7 +655,7 @@ function lookupToken(ctx: RequestContext, id: string, hideId: boolean): Outcome 
     accessor: out.accessor,
     policies: [...out.policies],
     path: out.path,
-    meta: out.meta ? { ...out.meta } : null,
+    meta: out.meta ? {...out.meta} : null,
     display_name: out.displayName,
     num_uses: out.numUses,
     orphan: out.parent === '',
@@ -638,21 +667,21 @@ function lookupToken(ctx: RequestContext, id: string, hideId: boolean): Outcome 
     entity_id: '',
     type: out.type,
   }
-  if (out.role) data['role'] = out.role
-  if (out.period) data['period'] = out.period
+  if (out.role) data.role = out.role
+  if (out.period) data.period = out.period
   const tokenNs = ctx.core.namespaces.getById(out.namespaceId)
-  if (tokenNs && !tokenNs.isRoot) data['namespace_path'] = tokenNs.path
+  if (tokenNs && !tokenNs.isRoot) data.namespace_path = tokenNs.path
   if (out.lastRenewalMs) {
-    data['last_renewal_time'] = Math.floor(out.lastRenewalMs / 1000)
-    data['last_renewal'] = formatRfc3339Nano(out.lastRenewalMs)
+    data.last_renewal_time = Math.floor(out.lastRenewalMs / 1000)
+    data.last_renewal = formatRfc3339Nano(out.lastRenewalMs)
   }
   if (out.expireTimeMs) {
-    data['expire_time'] = formatRfc3339Nano(out.expireTimeMs)
-    data['ttl'] = Math.max(0, Math.round((out.expireTimeMs - nowMs) / 1000))
+    data.expire_time = formatRfc3339Nano(out.expireTimeMs)
+    data.ttl = Math.max(0, Math.round((out.expireTimeMs - nowMs) / 1000))
   }
-  data['renewable'] = out.renewable && out.expireTimeMs !== 0
-  data['issue_time'] = formatRfc3339Nano(out.issueTimeMs)
-  return ok({ data })
+  data.renewable = out.renewable && out.expireTimeMs !== 0
+  data.issue_time = formatRfc3339Nano(out.issueTimeMs)
+  return ok({data})
 }
 
 function renewToken(ctx: RequestContext, id: string, hideToken: boolean): Outcome {
@@ -690,7 +719,7 @@ function renewToken(ctx: RequestContext, id: string, hideToken: boolean): Outcom
   te.ttl = calc.ttl
   te.expireTimeMs = nowMs + calc.ttl * 1000
   te.lastRenewalMs = nowMs
-  return ok({ data: null, warnings: calc.warnings, auth: authBlock(te, true, hideToken ? '' : te.id) })
+  return ok({data: null, warnings: calc.warnings, auth: authBlock(te, true, hideToken ? '' : te.id)})
 }
 
 function revokeToken(ctx: RequestContext, id: string): Outcome {
@@ -721,17 +750,17 @@ function readRole(ctx: RequestContext, name: string): Outcome {
     allowed_entity_aliases: [...role.allowedEntityAliases],
     token_no_default_policy: role.tokenNoDefaultPolicy,
   }
-  if (role.tokenBoundCidrs.length) data['token_bound_cidrs'] = [...role.tokenBoundCidrs]
-  if (role.tokenNumUses > 0) data['token_num_uses'] = role.tokenNumUses
-  return ok({ data })
+  if (role.tokenBoundCidrs.length) data.token_bound_cidrs = [...role.tokenBoundCidrs]
+  if (role.tokenNumUses > 0) data.token_num_uses = role.tokenNumUses
+  return ok({data})
 }
 
 function writeRole(ctx: RequestContext, name: string): Outcome {
-  const { data } = ctx
+  const {data} = ctx
   const existing = ctx.namespace.roles.get(name)
   const creating = !existing
   const role: TokenRole = existing
-    ? { ...existing }
+    ? {...existing}
     : {
         name,
         allowedPolicies: [],
@@ -764,7 +793,8 @@ function writeRole(ctx: RequestContext, name: string): Outcome {
   if (has(data, 'allowed_policies')) role.allowedPolicies = sanitizePolicies(getStringSlice(data, 'allowed_policies'), false)
   if (has(data, 'disallowed_policies')) role.disallowedPolicies = removeDuplicates(getStringSlice(data, 'disallowed_policies'))
   if (has(data, 'allowed_policies_glob')) role.allowedPoliciesGlob = sanitizePolicies(getStringSlice(data, 'allowed_policies_glob'), false)
-  if (has(data, 'disallowed_policies_glob')) role.disallowedPoliciesGlob = removeDuplicates(getStringSlice(data, 'disallowed_policies_glob'))
+  if (has(data, 'disallowed_policies_glob'))
+    role.disallowedPoliciesGlob = removeDuplicates(getStringSlice(data, 'disallowed_policies_glob'))
   if (has(data, 'allowed_entity_aliases')) role.allowedEntityAliases = removeDuplicates(getStringSlice(data, 'allowed_entity_aliases'))
   if (has(data, 'token_no_default_policy')) role.tokenNoDefaultPolicy = getBool(data, 'token_no_default_policy')
   if (has(data, 'token_num_uses')) {
@@ -774,7 +804,7 @@ function writeRole(ctx: RequestContext, name: string): Outcome {
   }
   if (has(data, 'token_bound_cidrs')) role.tokenBoundCidrs = getStringSlice(data, 'token_bound_cidrs')
   if (has(data, 'token_type')) {
-    const t = data!['token_type']
+    const t = data!.token_type
     if (t === null) return fail(400, "Invalid 'token_type' value: null")
     const text = String(t)
     if (text === 'service' || text === 'batch' || text === 'default-service' || text === 'default-batch') role.tokenType = text
@@ -794,7 +824,10 @@ function writeRole(ctx: RequestContext, name: string): Outcome {
     if (has(data, 'token_explicit_max_ttl')) {
       role.tokenExplicitMaxTtl = parseDurationField(data, 'token_explicit_max_ttl')
       role.explicitMaxTtl = 0
-      if (has(data, 'explicit_max_ttl')) warnings.push("Both 'token_explicit_max_ttl' and deprecated 'explicit_max_ttl' supplied; using the value from 'token_explicit_max_ttl'")
+      if (has(data, 'explicit_max_ttl'))
+        warnings.push(
+          "Both 'token_explicit_max_ttl' and deprecated 'explicit_max_ttl' supplied; using the value from 'token_explicit_max_ttl'",
+        )
     } else if (has(data, 'explicit_max_ttl')) {
       role.explicitMaxTtl = parseDurationField(data, 'explicit_max_ttl')
       role.tokenExplicitMaxTtl = role.explicitMaxTtl
@@ -808,5 +841,5 @@ function writeRole(ctx: RequestContext, name: string): Outcome {
     if (role.tokenNumUses !== 0) return fail(400, 'batch tokens cannot have num_uses set')
   }
   ctx.namespace.roles.set(name, role)
-  return ok(warnings.length ? { warnings } : null)
+  return ok(warnings.length ? {warnings} : null)
 }

@@ -18,7 +18,9 @@ const factory = sqliteFactory()
 afterAll(() => factory.cleanup())
 
 function values(entries: Record<string, Record<string, string>>): ResolvedValues {
-  return new Map(Object.entries(entries).map(([n, kv]) => [n, new Map(Object.entries(kv).map(([k, v]) => [k, {source: 'env' as const, value: v}]))]))
+  return new Map(
+    Object.entries(entries).map(([n, kv]) => [n, new Map(Object.entries(kv).map(([k, v]) => [k, {source: 'env' as const, value: v}]))]),
+  )
 }
 
 async function planAndApply(state: StateStore, desired: DesiredModel, vals: ResolvedValues, opts: {prune?: boolean} = {}) {
@@ -38,17 +40,33 @@ async function planAndApply(state: StateStore, desired: DesiredModel, vals: Reso
     options: {prune: opts.prune ?? false, rotate: false, targets: [], now: new Date()},
   })
   const order: string[] = []
-  const result = await applyPlan(plan, {state, desired, values: vals, drivers: new DriverPool(state, 4), actor: 'unit', concurrency: 4, onOutcome: (o) => order.push(`${o.outcome} ${o.address}`)})
+  const result = await applyPlan(plan, {
+    state,
+    desired,
+    values: vals,
+    drivers: new DriverPool(state, 4),
+    actor: 'unit',
+    concurrency: 4,
+    onOutcome: (o) => order.push(`${o.outcome} ${o.address}`),
+  })
   return {plan, result, order}
 }
 
 describe('applyPlan', () => {
   it('applies backends, then the default switch, then secrets, and bumps the serial once', async () => {
     const state = await factory.create()
-    const desired = desiredModel([backendManifest('other', {isDefault: true})], [secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'}, {backend: 'default'})])
+    const desired = desiredModel(
+      [backendManifest('other', {isDefault: true})],
+      [secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'}, {backend: 'default'})],
+    )
     const {result, order} = await planAndApply(state, desired, values({a: {K: 'va'}, b: {K: 'vb'}}))
     expect(order.slice(0, 2)).toEqual(['applied backend.other', 'applied backend.other'])
-    expect(result.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create backend.other', 'set-default backend.other', 'create secret.a', 'create secret.b'])
+    expect(result.changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      'create backend.other',
+      'set-default backend.other',
+      'create secret.a',
+      'create secret.b',
+    ])
     expect(result.ok).toBe(true)
     expect(result.serial).toBe(1)
     expect((await state.getSecret('a'))!.backend).toBe('other')
@@ -61,8 +79,19 @@ describe('applyPlan', () => {
   it('a move flips the row in place; keepSource leaves a retained copy with the values', async () => {
     const state = await factory.create()
     const base = [backendManifest('other')]
-    await planAndApply(state, desiredModel(base, [secretManifest('m', {K: 'env'}), secretManifest('k', {K: 'env'})]), values({m: {K: 'vm'}, k: {K: 'vk'}}))
-    const {result} = await planAndApply(state, desiredModel(base, [secretManifest('m', {K: 'env'}, {backend: 'other'}), secretManifest('k', {K: 'env'}, {backend: 'other', keepSource: true})]), values({m: {K: 'vm'}, k: {K: 'vk'}}))
+    await planAndApply(
+      state,
+      desiredModel(base, [secretManifest('m', {K: 'env'}), secretManifest('k', {K: 'env'})]),
+      values({m: {K: 'vm'}, k: {K: 'vk'}}),
+    )
+    const {result} = await planAndApply(
+      state,
+      desiredModel(base, [
+        secretManifest('m', {K: 'env'}, {backend: 'other'}),
+        secretManifest('k', {K: 'env'}, {backend: 'other', keepSource: true}),
+      ]),
+      values({m: {K: 'vm'}, k: {K: 'vk'}}),
+    )
     expect(result.changes.map((c) => `${c.outcome} ${c.action} ${c.address}`)).toEqual(['applied move secret.k', 'applied move secret.m'])
     expect((await state.getSecret('m'))!.backend).toBe('other')
     expect(await state.readRowData('m')).toEqual({K: 'vm'})
@@ -71,7 +100,10 @@ describe('applyPlan', () => {
 
   it('a backend that fails to be created skips the secrets that land on it; the rest go on', async () => {
     const state = await factory.create()
-    const desired = desiredModel([backendManifest('broken')], [secretManifest('on-broken', {K: 'env'}, {backend: 'broken'}), secretManifest('fine', {K: 'env'})])
+    const desired = desiredModel(
+      [backendManifest('broken')],
+      [secretManifest('on-broken', {K: 'env'}, {backend: 'broken'}), secretManifest('fine', {K: 'env'})],
+    )
     const failing = Object.create(state) as StateStore
     failing.upsertBackend = async () => {
       throw new Error('disk full')
@@ -80,16 +112,39 @@ describe('applyPlan', () => {
       ['on-broken', new Map([['K', {source: 'env' as const, fingerprint: await state.fingerprint('K', 'x')}]])],
       ['fine', new Map([['K', {source: 'env' as const, fingerprint: await state.fingerprint('K', 'y')}]])],
     ])
-    const plan = computePlan({desired, meta: await state.meta(), backends: await state.listBackends(), secrets: [], desiredKeys: fingerprints, backendMetadata: new Map(), options: {prune: false, rotate: false, targets: [], now: new Date()}})
-    const result = await applyPlan(plan, {state: failing, desired, values: values({'on-broken': {K: 'x'}, fine: {K: 'y'}}), drivers: new DriverPool(failing, 4), actor: 'unit', concurrency: 4})
-    expect(result.changes.map((c) => `${c.outcome} ${c.address}`)).toEqual(['failed backend.broken', 'applied secret.fine', 'skipped secret.on-broken'])
+    const plan = computePlan({
+      desired,
+      meta: await state.meta(),
+      backends: await state.listBackends(),
+      secrets: [],
+      desiredKeys: fingerprints,
+      backendMetadata: new Map(),
+      options: {prune: false, rotate: false, targets: [], now: new Date()},
+    })
+    const result = await applyPlan(plan, {
+      state: failing,
+      desired,
+      values: values({'on-broken': {K: 'x'}, fine: {K: 'y'}}),
+      drivers: new DriverPool(failing, 4),
+      actor: 'unit',
+      concurrency: 4,
+    })
+    expect(result.changes.map((c) => `${c.outcome} ${c.address}`)).toEqual([
+      'failed backend.broken',
+      'applied secret.fine',
+      'skipped secret.on-broken',
+    ])
     expect(result.changes[2]!.detail).toBe('backend broken is unavailable: disk full')
     expect(result.ok).toBe(false)
   })
 
   it('deletes secrets before backends under --prune', async () => {
     const state = await factory.create()
-    await planAndApply(state, desiredModel([backendManifest('old')], [secretManifest('x', {K: 'env'}, {backend: 'old'})]), values({x: {K: 'v'}}))
+    await planAndApply(
+      state,
+      desiredModel([backendManifest('old')], [secretManifest('x', {K: 'env'}, {backend: 'old'})]),
+      values({x: {K: 'v'}}),
+    )
     const {result, order} = await planAndApply(state, desiredModel([], []), values({}), {prune: true})
     expect(order).toEqual(['applied secret.x', 'applied backend.old'])
     expect(result.ok).toBe(true)
@@ -100,14 +155,21 @@ describe('applyPlan', () => {
     const server = await startOpenBaoTestServer()
     try {
       const state = await factory.create()
-      const bao = backendManifest('bao', {type: 'openbao', config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'}})
+      const bao = backendManifest('bao', {
+        type: 'openbao',
+        config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'},
+      })
       const creds = secretManifest('bao-creds', {token: 'env'})
       const vals = values({'bao-creds': {token: server.rootToken}, a: {K: 'value-a'}, b: {K: 'value-b'}})
       await planAndApply(state, desiredModel([bao], [creds, secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'})]), vals)
       server.writeKv('secret', 'app/b', {K: 'half-moved'}) // an earlier run wrote b here, then died before flipping the row
       server.clearLog()
 
-      const {result} = await planAndApply(state, desiredModel([bao], [creds, secretManifest('a', {K: 'env'}, {backend: 'bao'}), secretManifest('b', {K: 'env'}, {backend: 'bao'})]), vals)
+      const {result} = await planAndApply(
+        state,
+        desiredModel([bao], [creds, secretManifest('a', {K: 'env'}, {backend: 'bao'}), secretManifest('b', {K: 'env'}, {backend: 'bao'})]),
+        vals,
+      )
       expect(result.changes.map((c) => `${c.outcome} ${c.action} ${c.address}`)).toEqual(['applied move secret.a', 'applied move secret.b'])
       const kv = server.log.filter((e) => e.logicalPath.startsWith('secret/'))
       expect(kv.filter((e) => e.logicalPath === 'secret/data/app/a').map((e) => `${e.method} ${e.status}`)).toEqual(['POST 200'])

@@ -16,5 +16,8 @@ export async function failure(p: Promise<unknown>): Promise<BackendError> {
 
 /** The driver's pathPrefix, from the reference it gives a secret. */
 export function prefixOf(d: OpenBaoDriver): string {
-  return d.refFor('x').replace(/^secret\//, '').replace(/\/x$/, '')
+  return d
+    .refFor('x')
+    .replace(/^secret\//, '')
+    .replace(/\/x$/, '')
 }

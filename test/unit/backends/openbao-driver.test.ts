@@ -21,7 +21,18 @@ beforeEach(() => server.faults.clear())
 let n = 0
 function context(token: string | (() => Promise<string>), config: Record<string, unknown> = {}): DriverContext {
   return {
-    backend: {id: 1, name: 'bao', type: 'openbao', description: null, isDefault: false, config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: `kv${++n}`, ...config}, rotation: null, tokenMeta: null, createdAt: '', updatedAt: ''},
+    backend: {
+      id: 1,
+      name: 'bao',
+      type: 'openbao',
+      description: null,
+      isDefault: false,
+      config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: `kv${++n}`, ...config},
+      rotation: null,
+      tokenMeta: null,
+      createdAt: '',
+      updatedAt: '',
+    },
     state: {} as never,
     readTrustRoot: typeof token === 'string' ? async () => token : token,
     concurrency: 8,
@@ -122,12 +133,19 @@ describe('openbao driver: KV v2', () => {
     expect(await d.read('never')).toBeUndefined()
     await d.write('s', {K: 'v1'})
     await d.write('s', {K: 'v2'})
-    const del = await fetch(`${server.url}/v1/secret/data/${prefixOf(d)}/s`, {method: 'DELETE', headers: {'X-Vault-Token': server.rootToken}})
+    const del = await fetch(`${server.url}/v1/secret/data/${prefixOf(d)}/s`, {
+      method: 'DELETE',
+      headers: {'X-Vault-Token': server.rootToken},
+    })
     expect(del.status).toBe(204)
     expect(await d.read('s')).toBeUndefined()
     // The secret still exists at version 2 (soft-deleted): plan's version compare flags the drift.
     expect(await d.metadata('s')).toEqual({exists: true, version: 2})
-    const destroy = await fetch(`${server.url}/v1/secret/destroy/${prefixOf(d)}/s`, {method: 'POST', headers: {'X-Vault-Token': server.rootToken}, body: JSON.stringify({versions: [2]})})
+    const destroy = await fetch(`${server.url}/v1/secret/destroy/${prefixOf(d)}/s`, {
+      method: 'POST',
+      headers: {'X-Vault-Token': server.rootToken},
+      body: JSON.stringify({versions: [2]}),
+    })
     expect(destroy.status).toBe(204)
     expect(await d.read('s')).toBeUndefined()
     expect(await d.metadata('s')).toEqual({exists: true, version: 2})
@@ -145,7 +163,13 @@ describe('openbao driver: KV v2', () => {
 
   it('an unknown mount is an error saying so, never a missing secret', async () => {
     const d = driver(server.rootToken, {mount: 'nosuchmount'})
-    for (const op of [() => d.read('x'), () => d.metadata('x'), () => d.list(), () => d.write('x', {K: 'v'}, {cas: 0}), () => d.delete('x')]) {
+    for (const op of [
+      () => d.read('x'),
+      () => d.metadata('x'),
+      () => d.list(),
+      () => d.write('x', {K: 'v'}, {cas: 0}),
+      () => d.delete('x'),
+    ]) {
       const err = await failure(op())
       expect(err.message).toMatch(/the mount nosuchmount\/ does not exist .*enable a KV v2 engine at mount nosuchmount/)
       expect(err.status).toBe(404)
@@ -214,13 +238,18 @@ describe('openbao driver: 403 is forbidden, never missing', () => {
     server.revokeToken(token)
     const err = await failure(d.metadata('r'))
     expect(err.forbidden).toBe(true)
-    expect(err.message).toMatch(/permission denied reading metadata at secret\/metadata\/kv\d+\/r \(the token is unknown, expired or revoked\)/)
+    expect(err.message).toMatch(
+      /permission denied reading metadata at secret\/metadata\/kv\d+\/r \(the token is unknown, expired or revoked\)/,
+    )
   })
 
   it("mcpctl's narrow policy (data read, no metadata read): metadata answers from the data path", async () => {
     const d = driver(server.rootToken)
     const p = prefixOf(d)
-    server.putPolicy(`${p}-narrow`, `path "secret/data/${p}/*" { capabilities = ["create", "read", "update"] }\npath "secret/metadata/${p}/*" { capabilities = ["list", "delete"] }\n`)
+    server.putPolicy(
+      `${p}-narrow`,
+      `path "secret/data/${p}/*" { capabilities = ["create", "read", "update"] }\npath "secret/metadata/${p}/*" { capabilities = ["list", "delete"] }\n`,
+    )
     const {token} = server.createToken({policies: [`${p}-narrow`]})
     const narrow = driver(token, {pathPrefix: p})
     expect(await narrow.metadata('m')).toEqual({exists: false, version: null})
@@ -233,7 +262,10 @@ describe('openbao driver: 403 is forbidden, never missing', () => {
     const d = driver(server.rootToken)
     const p = prefixOf(d)
     await d.write('plan', {K: 'v'})
-    server.putPolicy(`${p}-planner`, `path "secret/metadata/${p}/*" { capabilities = ["read", "list"] }\npath "secret/metadata/${p}" { capabilities = ["list"] }\n`)
+    server.putPolicy(
+      `${p}-planner`,
+      `path "secret/metadata/${p}/*" { capabilities = ["read", "list"] }\npath "secret/metadata/${p}" { capabilities = ["list"] }\n`,
+    )
     const {token} = server.createToken({policies: [`${p}-planner`]})
     const planner = driver(token, {pathPrefix: p})
     const start = server.log.length

@@ -23,11 +23,31 @@ beforeEach(() => server.faults.clear())
 const FAST: OpenBaoDriverOptions = {minRetryMs: 1, maxRetryMs: 5, timeoutMs: 2_000}
 
 let n = 0
-function driver(token: string, opts: {concurrency?: number; namespace?: string; url?: string; options?: OpenBaoDriverOptions} = {}): OpenBaoDriver {
-  const config = {url: opts.url ?? server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: `tr${++n}`, ...(opts.namespace ? {namespace: opts.namespace} : {})}
+function driver(
+  token: string,
+  opts: {concurrency?: number; namespace?: string; url?: string; options?: OpenBaoDriverOptions} = {},
+): OpenBaoDriver {
+  const config = {
+    url: opts.url ?? server.url,
+    tokenSecretRef: {name: 'bao-creds', key: 'token'},
+    mount: 'secret',
+    pathPrefix: `tr${++n}`,
+    ...(opts.namespace ? {namespace: opts.namespace} : {}),
+  }
   return new OpenBaoDriver(
     {
-      backend: {id: 1, name: 'bao', type: 'openbao', description: null, isDefault: false, config, rotation: null, tokenMeta: null, createdAt: '', updatedAt: ''},
+      backend: {
+        id: 1,
+        name: 'bao',
+        type: 'openbao',
+        description: null,
+        isDefault: false,
+        config,
+        rotation: null,
+        tokenMeta: null,
+        createdAt: '',
+        updatedAt: '',
+      },
       state: {} as never,
       readTrustRoot: async () => token,
       concurrency: opts.concurrency ?? 16,
@@ -63,7 +83,10 @@ function maxInFlight(entries: RequestLogEntry[]): number {
   events.sort((a, b) => a.at - b.at || a.delta - b.delta)
   let now = 0
   let max = 0
-  for (const ev of events) max = Math.max(max, (now += ev.delta))
+  for (const ev of events) {
+    now += ev.delta
+    max = Math.max(max, now)
+  }
   return max
 }
 
@@ -90,7 +113,10 @@ describe('openbao driver: health', () => {
       await fresh.close()
     }
     const port = await closedPort()
-    expect(await driver(server.rootToken, {url: `http://127.0.0.1:${port}`}).health()).toEqual({ok: false, detail: 'unreachable: ECONNREFUSED'})
+    expect(await driver(server.rootToken, {url: `http://127.0.0.1:${port}`}).health()).toEqual({
+      ok: false,
+      detail: 'unreachable: ECONNREFUSED',
+    })
   })
 
   it('sends neither the namespace header (OpenBao refuses it there) nor a token', async () => {
@@ -125,7 +151,12 @@ describe('openbao driver: retries', () => {
   it('429, 502 and 504 are retried for metadata and list; 500 is not', async () => {
     const d = driver(server.rootToken)
     await d.write('m', {K: 'v'})
-    server.faults.failNext(1, {method: 'GET', path: 'secret/metadata/*', status: 429, body: {errors: ['request path "x": rate limit quota exceeded']}})
+    server.faults.failNext(1, {
+      method: 'GET',
+      path: 'secret/metadata/*',
+      status: 429,
+      body: {errors: ['request path "x": rate limit quota exceeded']},
+    })
     server.faults.failNth(2, {method: 'GET', path: 'secret/metadata/*', status: 502, body: null})
     server.faults.failNth(3, {method: 'GET', path: 'secret/metadata/*', status: 504, body: null})
     let start = server.log.length
@@ -192,7 +223,9 @@ describe('openbao driver: retries', () => {
     server.faults.dropConnection({method: 'POST', path: 'secret/data/*', stage: 'after-headers', applyRequest: true})
     const start = server.log.length
     const err = await failure(d.write('wd', {K: 'v'}))
-    expect(err.message).toMatch(new RegExp(`cannot reach OpenBao at ${server.url}: .*\\(the write to secret/data/${prefixOf(d)}/wd may or may not have landed\\)`))
+    expect(err.message).toMatch(
+      new RegExp(`cannot reach OpenBao at ${server.url}: .*\\(the write to secret/data/${prefixOf(d)}/wd may or may not have landed\\)`),
+    )
     expect(since(start)).toHaveLength(1)
   })
 
@@ -216,7 +249,7 @@ describe('openbao driver: retries', () => {
     expect(since(start).map((e) => e.fault ?? e.status)).toEqual(['drop', 'fail', 200])
   })
 
-  it('a retried check-and-set write that finds someone else\'s values reports the mismatch', async () => {
+  it("a retried check-and-set write that finds someone else's values reports the mismatch", async () => {
     const d = driver(server.rootToken, {options: {minRetryMs: 150, maxRetryMs: 150, timeoutMs: 2_000}})
     await d.write('raced', {K: 'one'}, {cas: 0})
     server.faults.dropConnection({method: 'POST', path: 'secret/data/*', stage: 'after-headers', applyRequest: true})
@@ -241,7 +274,9 @@ describe('openbao driver: timeouts, in-flight bound, keep-alive, namespace', () 
 
     server.faults.latency(400, {method: 'POST', path: 'secret/data/*', times: 1})
     const err = await failure(d.write('slow', {K: 'w'}))
-    expect(err.message).toMatch(/cannot reach OpenBao at .*: no answer within 80 ms \(the write to secret\/data\/tr\d+\/slow may or may not have landed\)/)
+    expect(err.message).toMatch(
+      /cannot reach OpenBao at .*: no answer within 80 ms \(the write to secret\/data\/tr\d+\/slow may or may not have landed\)/,
+    )
   })
 
   it('keeps at most `concurrency` requests in flight (50 reads, bound 4), measured from the server log', async () => {
@@ -299,12 +334,18 @@ describe('OpenBaoClient', () => {
     const self = await client.request('GET', 'auth/token/lookup-self', {token: server.rootToken, idempotent: true})
     expect(self.status).toBe(200)
     expect(self.body.data.policies).toEqual(['root'])
-    expect(await client.request('GET', 'secret/data/nope', {token: server.rootToken, idempotent: true})).toEqual({status: 404, body: {errors: []}})
+    expect(await client.request('GET', 'secret/data/nope', {token: server.rootToken, idempotent: true})).toEqual({
+      status: 404,
+      body: {errors: []},
+    })
     expect((await client.request('GET', 'sys/mounts', {token: 'wrong'})).status).toBe(403)
 
     server.faults.failNext(1, {method: 'POST', path: 'auth/token/create', status: 503, body: {errors: ['overloaded']}})
     const start = server.log.length
-    expect(await client.request('POST', 'auth/token/create', {token: server.rootToken, body: {}})).toEqual({status: 503, body: {errors: ['overloaded']}})
+    expect(await client.request('POST', 'auth/token/create', {token: server.rootToken, body: {}})).toEqual({
+      status: 503,
+      body: {errors: ['overloaded']},
+    })
     expect(since(start)).toHaveLength(1) // not idempotent: not retried
 
     const port = await closedPort()

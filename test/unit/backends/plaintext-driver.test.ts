@@ -47,7 +47,14 @@ describe('plaintext driver', () => {
 
   it('reads the row when the secret is on this backend, and lists and reports it', async () => {
     const written = await driver.write('gh', {A: 'one'})
-    await state.putSecret({name: 'gh', backend: 'default', externalRef: written.externalRef, rowData: written.rowData, keys: {}, backendVersion: written.version})
+    await state.putSecret({
+      name: 'gh',
+      backend: 'default',
+      externalRef: written.externalRef,
+      rowData: written.rowData,
+      keys: {},
+      backendVersion: written.version,
+    })
     await state.putSecret({name: 'elsewhere', backend: 'local', externalRef: null, rowData: {B: 'two'}, keys: {}, backendVersion: null})
     expect(await driver.read('gh')).toEqual({A: 'one'})
     expect(await driver.read('elsewhere')).toBeUndefined()

@@ -35,7 +35,12 @@ describe('loadManifests on a valid directory', () => {
     const bao = model.backends.find((b) => b.name === 'bao')!
     expect(bao.type).toBe('openbao')
     expect(bao.isDefault).toBe(true)
-    expect(bao.config).toEqual({url: 'http://127.0.0.1:8200', tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'secretctl'})
+    expect(bao.config).toEqual({
+      url: 'http://127.0.0.1:8200',
+      tokenSecretRef: {name: 'bao-creds', key: 'token'},
+      mount: 'secret',
+      pathPrefix: 'secretctl',
+    })
     // No rotation here: its token secret has a value source (rotation would own the value).
     expect(bao.rotation).toBeUndefined()
     expect(bao.at).toEqual({file: 'backends.yaml', line: 2, column: 1})
@@ -46,7 +51,13 @@ describe('loadManifests on a valid directory', () => {
   it('loads mcpctl flat apply -f documents (lowercase kind) as they are', async () => {
     const model = await loadManifests(VALID)
     const local = model.backends.find((b) => b.name === 'local')!
-    expect(local).toMatchObject({kind: 'SecretBackend', type: 'plaintext', description: 'flat mcpctl document', isDefault: false, config: {}})
+    expect(local).toMatchObject({
+      kind: 'SecretBackend',
+      type: 'plaintext',
+      description: 'flat mcpctl document',
+      isDefault: false,
+      config: {},
+    })
     expect(local.at).toEqual({file: 'backends.yaml', line: 13, column: 1})
   })
 
@@ -116,6 +127,9 @@ describe('readProjectConfig', () => {
   })
 
   it('accepts secretctl.yml too', async () => {
-    expect(await readProjectConfig(writeTree({'secretctl.yml': 'state: postgres://db/secrets\n'}))).toEqual({state: 'postgres://db/secrets', file: 'secretctl.yml'})
+    expect(await readProjectConfig(writeTree({'secretctl.yml': 'state: postgres://db/secrets\n'}))).toEqual({
+      state: 'postgres://db/secrets',
+      file: 'secretctl.yml',
+    })
   })
 })

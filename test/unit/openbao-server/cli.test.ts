@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import {spawn, type ChildProcess} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
 import path from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import {afterEach, describe, expect, it} from 'vitest'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const tsx = path.join(root, 'node_modules/.bin/tsx')
 const cli = path.join(root, 'test/support/openbao/cli.ts')
 
-function start(args: string[]): { child: ChildProcess; firstOutput: Promise<string> } {
-  const child = spawn(tsx, [cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+function start(args: string[]): {child: ChildProcess; firstOutput: Promise<string>} {
+  const child = spawn(tsx, [cli, ...args], {cwd: root, stdio: ['ignore', 'pipe', 'pipe']})
   const firstOutput = new Promise<string>((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (d) => {
@@ -17,7 +17,7 @@ function start(args: string[]): { child: ChildProcess; firstOutput: Promise<stri
     })
     child.on('exit', (code) => reject(new Error(`exited early with ${code}: ${out}`)))
   })
-  return { child, firstOutput }
+  return {child, firstOutput}
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
@@ -38,7 +38,7 @@ describe('OpenBao test server: standalone CLI', () => {
     expect(info.rootToken).toBe('cli-root')
     const health = await fetch(`${info.address}/v1/sys/health`)
     expect(health.status).toBe(200)
-    const list = await fetch(`${info.address}/v1/secret/metadata/?list=true`, { headers: { 'X-Vault-Token': 'cli-root' } })
+    const list = await fetch(`${info.address}/v1/secret/metadata/?list=true`, {headers: {'X-Vault-Token': 'cli-root'}})
     expect(list.status).toBe(404)
     const exited = exitOf(child)
     child.kill('SIGTERM')
@@ -51,8 +51,8 @@ describe('OpenBao test server: standalone CLI', () => {
     const banner = await started.firstOutput
     expect(banner).toContain('Root Token: T')
     const address = /Api Address: (\S+)/.exec(banner)![1]!
-    const res = await fetch(`${address}/v1/secret/data/x`, { headers: { 'X-Vault-Token': 'T' } })
-    expect(await res.json()).toEqual({ errors: ['no handler for route "secret/data/x". route entry not found.'] })
+    const res = await fetch(`${address}/v1/secret/data/x`, {headers: {'X-Vault-Token': 'T'}})
+    expect(await res.json()).toEqual({errors: ['no handler for route "secret/data/x". route entry not found.']})
     const exited = exitOf(child)
     child.kill('SIGINT')
     expect(await exited).toBe(0)

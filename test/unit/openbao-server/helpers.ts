@@ -1,6 +1,6 @@
 /** Shared helpers for the OpenBao test-server suites: JSON requests over fetch, raw socket I/O. */
 import net from 'node:net'
-import type { OpenBaoTestServer } from '../../support/openbao/index.js'
+import type {OpenBaoTestServer} from '../../support/openbao/index.js'
 
 export interface ApiResponse {
   status: number
@@ -19,7 +19,7 @@ export interface ApiOptions {
 
 /** A request to the server (`path` without `/v1/`), with the root token unless `token` says otherwise. */
 export async function api(bao: OpenBaoTestServer, method: string, path: string, opts: ApiOptions = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = { ...(opts.headers ?? {}) }
+  const headers: Record<string, string> = {...(opts.headers ?? {})}
   const token = opts.token === undefined ? bao.rootToken : opts.token
   if (token) headers['X-Vault-Token'] = token
   if (opts.namespace) headers['X-Vault-Namespace'] = opts.namespace
@@ -29,11 +29,11 @@ export async function api(bao: OpenBaoTestServer, method: string, path: string, 
     body: opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body),
   })
   const text = await res.text()
-  return { status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined }
+  return {status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined}
 }
 
 /** Sends `raw` bytes on a fresh socket and collects everything until the server closes it (or `untilCount` responses arrived). */
-export function rawExchange(port: number, raw: string | Buffer, opts: { untilResponses?: number; timeoutMs?: number } = {}): Promise<string> {
+export function rawExchange(port: number, raw: string | Buffer, opts: {untilResponses?: number; timeoutMs?: number} = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1')
     let out = ''
@@ -90,12 +90,12 @@ export function splitResponses(text: string): RawResponse[] {
     const bodyStart = end + 4
     if (Buffer.byteLength(rest.slice(bodyStart)) < length) return out
     const body = Buffer.from(rest.slice(bodyStart)).subarray(0, length).toString('utf8')
-    out.push({ status, headers, body })
+    out.push({status, headers, body})
     rest = rest.slice(bodyStart + body.length)
   }
 }
 
 /** The 403 body for a valid token the policy refuses. */
-export const POLICY_DENIED = { errors: ['1 error occurred:\n\t* permission denied\n\n'] }
+export const POLICY_DENIED = {errors: ['1 error occurred:\n\t* permission denied\n\n']}
 /** The 403 body for a missing or unknown token. */
-export const TOKEN_DENIED = { errors: ['permission denied'] }
+export const TOKEN_DENIED = {errors: ['permission denied']}

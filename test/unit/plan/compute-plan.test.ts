@@ -21,7 +21,10 @@ function plan(partial: Partial<PlanInput> & Pick<PlanInput, 'desired'>) {
 describe('computePlan', () => {
   it('creates backends and secrets, in DESIGN order, with lineage, serial and summary', () => {
     const p = plan({
-      desired: desiredModel([backendManifest('other')], [secretManifest('b', {K: 'env'}, {backend: 'other'}), secretManifest('a', {K: 'env'})]),
+      desired: desiredModel(
+        [backendManifest('other')],
+        [secretManifest('b', {K: 'env'}, {backend: 'other'}), secretManifest('a', {K: 'env'})],
+      ),
       desiredKeys: desiredKeys({a: {K: 'f1'}, b: {K: 'f2'}}),
     })
     expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create backend.other', 'create secret.a', 'create secret.b'])
@@ -46,18 +49,33 @@ describe('computePlan', () => {
       desiredKeys: desiredKeys({a: {K: 'new', NEW: 'n'}}),
     })
     expect(p.changes).toHaveLength(1)
-    expect(p.changes[0]).toMatchObject({action: 'update', reason: 'value of K changed; key NEW added; key GONE removed', keys: {K: 'changed', NEW: 'added', GONE: 'removed'}})
+    expect(p.changes[0]).toMatchObject({
+      action: 'update',
+      reason: 'value of K changed; key NEW added; key GONE removed',
+      keys: {K: 'changed', NEW: 'added', GONE: 'removed'},
+    })
   })
 
   it('a changed backend is a move, trust-root secrets go first, and keepSource is carried', () => {
-    const bao = backendManifest('bao', {type: 'openbao', config: {url: 'http://127.0.0.1:1', tokenSecretRef: {name: 'bao-creds', key: 'token'}}})
+    const bao = backendManifest('bao', {
+      type: 'openbao',
+      config: {url: 'http://127.0.0.1:1', tokenSecretRef: {name: 'bao-creds', key: 'token'}},
+    })
     const p = plan({
-      desired: desiredModel([bao], [secretManifest('app', {K: 'env'}, {backend: 'bao', keepSource: true}), secretManifest('bao-creds', {token: 'env'})]),
+      desired: desiredModel(
+        [bao],
+        [secretManifest('app', {K: 'env'}, {backend: 'bao', keepSource: true}), secretManifest('bao-creds', {token: 'env'})],
+      ),
       secrets: [secretRecord('app', 'default', {K: keyRecord('f')})],
       desiredKeys: desiredKeys({app: {K: 'f'}, 'bao-creds': {token: 't'}}),
     })
     expect(p.changes.map((c) => `${c.action} ${c.address}`)).toEqual(['create backend.bao', 'create secret.bao-creds', 'move secret.app'])
-    expect(p.changes[2]).toMatchObject({from: 'default', to: 'bao', keepSource: true, reason: 'backend default → bao (keeping the copy on default)'})
+    expect(p.changes[2]).toMatchObject({
+      from: 'default',
+      to: 'bao',
+      keepSource: true,
+      reason: 'backend default → bao (keeping the copy on default)',
+    })
   })
 
   it('switching the default backend is a set-default change, and secrets without backend follow it', () => {
@@ -117,7 +135,10 @@ describe('computePlan', () => {
 
   it('--target keeps the targeted change and the backend it lands on', () => {
     const p = plan({
-      desired: desiredModel([backendManifest('other')], [secretManifest('a', {K: 'env'}, {backend: 'other'}), secretManifest('b', {K: 'env'})]),
+      desired: desiredModel(
+        [backendManifest('other')],
+        [secretManifest('a', {K: 'env'}, {backend: 'other'}), secretManifest('b', {K: 'env'})],
+      ),
       desiredKeys: desiredKeys({a: {K: 'f'}, b: {K: 'g'}}),
       options: {prune: false, rotate: false, targets: ['secret.a'], now},
     })
@@ -141,7 +162,10 @@ describe('computePlan', () => {
   it('is deterministic: the same inputs give byte-identical JSON', () => {
     const mk = () =>
       plan({
-        desired: desiredModel([backendManifest('z'), backendManifest('a')], [secretManifest('m', {K: 'env'}), secretManifest('b', {K: 'env'})]),
+        desired: desiredModel(
+          [backendManifest('z'), backendManifest('a')],
+          [secretManifest('m', {K: 'env'}), secretManifest('b', {K: 'env'})],
+        ),
         desiredKeys: desiredKeys({m: {K: '1'}, b: {K: '2'}}),
       })
     expect(JSON.stringify(mk())).toBe(JSON.stringify(mk()))

@@ -6,11 +6,33 @@ import {summarise} from '../../../src/plan/compute-plan.js'
 function move(i: number, to: string, keys = 3): Change {
   const name = `mcp-server-${String(i).padStart(5, '0')}`
   const k = Object.fromEntries(Array.from({length: keys}, (_, j) => [`KEY_${j}`, 'unchanged' as const]))
-  return {address: `secret.${name}`, kind: 'secret', name, action: 'move', phase: Phase.Secrets, reason: `backend default → ${to}`, before: {backend: 'default', keys: Object.keys(k)}, after: {backend: to, keys: Object.keys(k)}, keys: k, from: 'default', to}
+  return {
+    address: `secret.${name}`,
+    kind: 'secret',
+    name,
+    action: 'move',
+    phase: Phase.Secrets,
+    reason: `backend default → ${to}`,
+    before: {backend: 'default', keys: Object.keys(k)},
+    after: {backend: to, keys: Object.keys(k)},
+    keys: k,
+    from: 'default',
+    to,
+  }
 }
 
 function plan(changes: Change[]): Plan {
-  return {formatVersion: FORMAT_VERSION, lineage: 'L', serial: 7, manifestsDigest: 'd', sourceFingerprints: {}, options: {prune: false, rotate: false, targets: []}, changes, summary: summarise(changes), warnings: []}
+  return {
+    formatVersion: FORMAT_VERSION,
+    lineage: 'L',
+    serial: 7,
+    manifestsDigest: 'd',
+    sourceFingerprints: {},
+    options: {prune: false, rotate: false, targets: []},
+    changes,
+    summary: summarise(changes),
+    warnings: [],
+  }
 }
 
 describe('renderPlanMarkdown', () => {
@@ -23,7 +45,10 @@ describe('renderPlanMarkdown', () => {
   })
 
   it('500 changes: grouped by backend, details collapsed to one line each past the cap, under the comment limit', () => {
-    const changes = [...Array.from({length: 300}, (_, i) => move(i, 'bao')), ...Array.from({length: 200}, (_, i) => move(300 + i, 'vault-eu'))]
+    const changes = [
+      ...Array.from({length: 300}, (_, i) => move(i, 'bao')),
+      ...Array.from({length: 200}, (_, i) => move(300 + i, 'vault-eu')),
+    ]
     const parts = renderPlanMarkdown(plan(changes))
     const all = parts.join('')
     expect(all).toContain('#### secrets on bao (300 move)')

@@ -10,7 +10,10 @@ const rotation = {period: '24h'}
 describe('tokenHealth', () => {
   it('healthy within period plus grace, STALE just past it (grace = a quarter period)', () => {
     expect(tokenHealth({lastRotatedAt: ago(30 * H)}, rotation, now).word).toBe('healthy')
-    expect(tokenHealth({lastRotatedAt: ago(30 * H + 60_000)}, rotation, now)).toMatchObject({word: 'STALE', detail: 'token 30h old, period 24h: rotation is not keeping up'})
+    expect(tokenHealth({lastRotatedAt: ago(30 * H + 60_000)}, rotation, now)).toMatchObject({
+      word: 'STALE',
+      detail: 'token 30h old, period 24h: rotation is not keeping up',
+    })
   })
 
   it('WARNING when the token expires within 7 days, at the boundary and inside it', () => {

@@ -28,11 +28,25 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     it('upserts type, description, config and rotation, but not the default flag', async () => {
       await state.upsertBackend(bao)
       const created = await state.getBackend('bao')
-      expect(created).toMatchObject({name: 'bao', type: 'openbao', description: 'shared', isDefault: false, config: bao.config, rotation: null, tokenMeta: null})
+      expect(created).toMatchObject({
+        name: 'bao',
+        type: 'openbao',
+        description: 'shared',
+        isDefault: false,
+        config: bao.config,
+        rotation: null,
+        tokenMeta: null,
+      })
       await state.setDefaultBackend('bao')
       await state.upsertBackend({...bao, description: null, rotation: {period: '24h'}})
       const updated = await state.getBackend('bao')
-      expect(updated).toMatchObject({description: null, rotation: {period: '24h'}, isDefault: true, id: created!.id, createdAt: created!.createdAt})
+      expect(updated).toMatchObject({
+        description: null,
+        rotation: {period: '24h'},
+        isDefault: true,
+        id: created!.id,
+        createdAt: created!.createdAt,
+      })
       expect((await state.listBackends()).map((b) => b.name)).toEqual(['bao', 'default'])
     })
 
@@ -52,7 +66,11 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     it('stores token metadata', async () => {
       await state.upsertBackend(bao)
       await state.setTokenMeta('bao', {accessor: 'acc', lastRotatedAt: '2025-01-01T00:00:00.000Z', lastRotationError: null})
-      expect((await state.getBackend('bao'))!.tokenMeta).toEqual({accessor: 'acc', lastRotatedAt: '2025-01-01T00:00:00.000Z', lastRotationError: null})
+      expect((await state.getBackend('bao'))!.tokenMeta).toEqual({
+        accessor: 'acc',
+        lastRotatedAt: '2025-01-01T00:00:00.000Z',
+        lastRotationError: null,
+      })
       await expect(state.setTokenMeta('nope', {})).rejects.toThrow(StateError)
     })
 
@@ -63,7 +81,8 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
 
     it('refuses to delete a backend secrets point at, naming how many and up to 5', async () => {
       await state.upsertBackend(bao)
-      for (const n of ['s1', 's2', 's3', 's4', 's5', 's6', 's7']) await state.putSecret(place({name: n, backend: 'bao', externalRef: `secret/${n}`}))
+      for (const n of ['s1', 's2', 's3', 's4', 's5', 's6', 's7'])
+        await state.putSecret(place({name: n, backend: 'bao', externalRef: `secret/${n}`}))
       const err = (await state.deleteBackend('bao').catch((e: unknown) => e)) as StateError
       expect(err).toBeInstanceOf(StateError)
       expect(err.message).toBe('backend bao still holds 7 secrets (s1, s2, s3, s4, s5, and 2 more)')
@@ -76,7 +95,9 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       await state.setDefaultBackend('bao')
       await expect(state.deleteBackend('bao')).rejects.toThrow(/is the default backend/)
       await state.setDefaultBackend('default')
-      await state.putSecret(place({name: 's', backend: 'default', rowData: {A: '1'}, retainOn: {backend: 'bao', externalRef: 'secret/s', rowData: null}}))
+      await state.putSecret(
+        place({name: 's', backend: 'default', rowData: {A: '1'}, retainOn: {backend: 'bao', externalRef: 'secret/s', rowData: null}}),
+      )
       await state.deleteBackend('bao')
       expect(await state.getBackend('bao')).toBeUndefined()
       expect(await state.listRetainedCopies()).toEqual([])
@@ -100,9 +121,18 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       await state.upsertBackend(bao)
       await state.putSecret(place({name: 'gh', rowData: {A: 'one'}, keys: {A: key('fa')}}))
       const before = (await state.getSecret('gh'))!
-      await state.putSecret(place({name: 'gh', backend: 'bao', externalRef: 'secret/secretctl/gh', backendVersion: 3, keys: {A: key('fa')}}))
+      await state.putSecret(
+        place({name: 'gh', backend: 'bao', externalRef: 'secret/secretctl/gh', backendVersion: 3, keys: {A: key('fa')}}),
+      )
       const after = (await state.getSecret('gh'))!
-      expect(after).toMatchObject({id: before.id, backend: 'bao', backendId: (await state.getBackend('bao'))!.id, externalRef: 'secret/secretctl/gh', backendVersion: 3, createdAt: before.createdAt})
+      expect(after).toMatchObject({
+        id: before.id,
+        backend: 'bao',
+        backendId: (await state.getBackend('bao'))!.id,
+        externalRef: 'secret/secretctl/gh',
+        backendVersion: 3,
+        createdAt: before.createdAt,
+      })
       expect(await state.readRowData('gh')).toBeNull()
       expect((await state.listSecrets()).map((s) => s.name)).toEqual(['gh'])
     })
@@ -117,7 +147,15 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     it('records a retained copy on a keepSource move and drops it when the secret comes back', async () => {
       await state.upsertBackend(bao)
       await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
-      await state.putSecret(place({name: 'gh', backend: 'bao', externalRef: 'secret/gh', backendVersion: 1, retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}}}))
+      await state.putSecret(
+        place({
+          name: 'gh',
+          backend: 'bao',
+          externalRef: 'secret/gh',
+          backendVersion: 1,
+          retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
+        }),
+      )
       const copies = await state.listRetainedCopies()
       expect(copies).toEqual([{secretName: 'gh', backend: 'default', externalRef: null, createdAt: expect.any(String)}])
       const store = state as KnexStateStore
@@ -125,12 +163,18 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       expect(await store.readRetainedData('gh', 'bao')).toBeUndefined()
 
       // Move back to default, keeping the copy on bao: default's retained copy is now the row.
-      await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'one'}, retainOn: {backend: 'bao', externalRef: 'secret/gh', rowData: null}}))
-      expect(await state.listRetainedCopies()).toEqual([{secretName: 'gh', backend: 'bao', externalRef: 'secret/gh', createdAt: expect.any(String)}])
+      await state.putSecret(
+        place({name: 'gh', backend: 'default', rowData: {A: 'one'}, retainOn: {backend: 'bao', externalRef: 'secret/gh', rowData: null}}),
+      )
+      expect(await state.listRetainedCopies()).toEqual([
+        {secretName: 'gh', backend: 'bao', externalRef: 'secret/gh', createdAt: expect.any(String)},
+      ])
       expect(await store.readRetainedData('gh', 'bao')).toBeNull()
 
       // Retaining again on the same backend updates the record instead of failing.
-      await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'two'}, retainOn: {backend: 'bao', externalRef: 'secret/gh2', rowData: null}}))
+      await state.putSecret(
+        place({name: 'gh', backend: 'default', rowData: {A: 'two'}, retainOn: {backend: 'bao', externalRef: 'secret/gh2', rowData: null}}),
+      )
       expect((await state.listRetainedCopies()).map((c) => c.externalRef)).toEqual(['secret/gh2'])
 
       await store.deleteRetainedCopy('gh', 'bao')
@@ -158,7 +202,11 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       await state.upsertBackend(bao)
       const names = Array.from({length: 60}, (_, i) => `s${String(i).padStart(2, '0')}`)
       const results = await Promise.allSettled([
-        ...names.map((name, i) => state.putSecret(place({name, backend: i % 2 ? 'bao' : 'default', rowData: i % 2 ? null : {K: `v-${name}`}, keys: {K: key(`f-${name}`)}}))),
+        ...names.map((name, i) =>
+          state.putSecret(
+            place({name, backend: i % 2 ? 'bao' : 'default', rowData: i % 2 ? null : {K: `v-${name}`}, keys: {K: key(`f-${name}`)}}),
+          ),
+        ),
         state.putSecret(place({name: 'lost', backend: 'nope'})),
         ...names.map((name) => state.audit({runId: 'r', actor: 'a', address: `secret.${name}`, action: 'create', outcome: 'applied'})),
       ])
@@ -188,7 +236,10 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     // On SQLite (where the store's location is a reusable URL; Postgres's is masked).
     it.skipIf(factory.dialect !== 'sqlite')('a write has committed when its promise settles: a second connection sees it', async () => {
       const url = state.location
-      await Promise.all([state.putSecret(place({name: 'seen', rowData: {K: 'v'}})), state.audit({runId: 'r', actor: 'a', address: 'secret.seen', action: 'create', outcome: 'applied'})])
+      await Promise.all([
+        state.putSecret(place({name: 'seen', rowData: {K: 'v'}})),
+        state.audit({runId: 'r', actor: 'a', address: 'secret.seen', action: 'create', outcome: 'applied'}),
+      ])
       const other = await openState({url, dir: '/'})
       try {
         expect((await other.getSecret('seen'))?.name).toBe('seen')
@@ -221,7 +272,14 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
 
     it('lists audit entries newest first, with a limit', async () => {
       for (const [i, outcome] of ['applied', 'failed', 'skipped'].entries()) {
-        await state.audit({runId: 'run-1', actor: 'ci', address: `secret.s${i}`, action: 'create', outcome, ...(i === 1 ? {detail: 'forbidden'} : {})})
+        await state.audit({
+          runId: 'run-1',
+          actor: 'ci',
+          address: `secret.s${i}`,
+          action: 'create',
+          outcome,
+          ...(i === 1 ? {detail: 'forbidden'} : {}),
+        })
       }
       const all = await state.listAudit()
       expect(all.map((r) => r.address)).toEqual(['secret.s2', 'secret.s1', 'secret.s0'])

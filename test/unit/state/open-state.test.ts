@@ -122,7 +122,10 @@ describe('openState on SQLite', () => {
       client: 'sqlite3',
       connection: {filename: file},
       useNullAsDefault: true,
-      pool: {afterCreate: (c: {run(sql: string, cb: (e: Error | null) => void): void}, done: (e: Error | null, c: unknown) => void) => c.run('PRAGMA foreign_keys = ON', (e) => done(e, c))},
+      pool: {
+        afterCreate: (c: {run(sql: string, cb: (e: Error | null) => void): void}, done: (e: Error | null, c: unknown) => void) =>
+          c.run('PRAGMA foreign_keys = ON', (e) => done(e, c)),
+      },
     })
     try {
       await expect(db('backends').where({name: 'default'}).delete()).rejects.toThrow(/FOREIGN KEY/)
@@ -167,7 +170,15 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('openState (%s)
     expect(meta.lineage).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/)
     const backends = await state.listBackends()
     expect(backends).toHaveLength(1)
-    expect(backends[0]).toMatchObject({name: 'default', type: 'plaintext', isDefault: true, config: {}, description: 'built-in plaintext trust root', rotation: null, tokenMeta: null})
+    expect(backends[0]).toMatchObject({
+      name: 'default',
+      type: 'plaintext',
+      isDefault: true,
+      config: {},
+      description: 'built-in plaintext trust root',
+      rotation: null,
+      tokenMeta: null,
+    })
     expect(await state.listSecrets()).toEqual([])
     expect(await state.listAudit()).toEqual([])
     expect(await state.fingerprint('k', 'v')).toMatch(/^[0-9a-f]{64}$/)
