@@ -1,84 +1,51 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
-import {openWorkspace} from '../src/engine/workspace.js'
-import {makePlan} from '../src/engine/make-plan.js'
-import {planUnderLock} from '../src/engine/with-state-lock.js'
-import {assertPlanCurrent} from '../src/engine/saved-plan.js'
-import {applyPlan} from '../src/apply/apply-plan.js'
-import {resolveActor} from '../src/engine/actor.js'
+import {BaseCommand} from './_shared/base-command.js'
+import {lockFlags, lockTimeoutMs, outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {approval} from './_shared/confirm.js'
+import {applyManifests} from '../src/operations/apply-manifests.js'
 import {readPlanFile} from '../src/plan/plan-file.js'
 import {renderPlanText} from '../src/render/plan-text.js'
-import {renderApplyText, renderOutcomeLine} from '../src/render/apply-text.js'
-import {UsageError} from '../src/errors.js'
-import {confirm} from './_shared/confirm.js'
+import {renderApplyOutcome, renderOutcomeLine} from '../src/render/apply-text.js'
 
 export default class Apply extends BaseCommand {
   static override summary = 'Make the store match the manifests, or apply a saved plan exactly.'
   static override description =
     `Without FILE: takes the state lock, computes the plan, shows it, asks for confirmation (or takes --auto-approve), then applies it in order: backends, default switch, trust-root secrets, secrets (a move is one secret at a time: read, write the destination, flip the state row, delete the source), deletes (with --prune).
 With FILE (from \`plan --out FILE\`): applies exactly that plan without asking, and refuses, changing nothing, if the state moved on, the plan came from another state, or the manifests or a value source changed since.
-Exits 1 if any change failed; the others still go on.`
+Exits 1 if any change failed (the others still go on), 130 when cancelled at the question.`
   static override examples = [
     '<%= config.bin %> apply -d infra/secrets',
     '<%= config.bin %> apply -d infra/secrets --auto-approve',
     '<%= config.bin %> apply -d infra/secrets plan.json   # a plan saved by plan --out',
-    '<%= config.bin %> apply --auto-approve --prune --target secret.old-token',
   ]
   static override args = {file: Args.string({description: 'a saved plan (from plan --out) to apply exactly'})}
   static override flags = {
     ...planFlags,
     ...lockFlags,
-    json: Flags.boolean({description: 'print the plan and the outcome as one JSON document (needs --auto-approve or FILE)'}),
+    ...outputFlags(['text', 'json']),
     'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Apply)
-    const saved = args.file ? readPlanFile(args.file) : undefined
-    if (saved && (flags.prune || flags.target?.length))
-      throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
-    const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
-    try {
-      const lock = {command: saved ? 'apply FILE' : 'apply', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}
-      const planNow = async () => {
-        if (!saved) return makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
-        await assertPlanCurrent(saved, ws)
-        return saved
-      }
-      await planUnderLock(ws.state, planNow, lock, async (plan) => {
-        if (!flags.json) this.print(renderPlanText(plan, this.colour))
-        if (!plan.changes.length) {
-          if (flags.json) this.printJson({plan, result: null})
-          return
-        }
-        if (!saved && !flags['auto-approve']) {
-          if (flags.json || !process.stdin.isTTY || !process.stdout.isTTY) {
-            throw new UsageError(
-              'refusing to apply without confirmation: not running at a terminal',
-              'review the plan, then re-run with --auto-approve, or apply a saved plan file',
-            )
-          }
-          if (!(await confirm('Apply these changes? Only "yes" is accepted: '))) {
-            this.print('Apply cancelled; nothing changed.\n')
-            return
-          }
-        }
-        const progress = !flags.json && !!process.stdout.isTTY
-        const result = await applyPlan(plan, {
-          state: ws.state,
-          desired: ws.desired,
-          values: ws.values,
-          drivers: ws.drivers,
-          actor: resolveActor(process.env),
-          concurrency: flags.concurrency,
-          onOutcome: progress ? (o) => this.print(renderOutcomeLine(o, this.colour) + '\n') : undefined,
-        })
-        if (flags.json) this.printJson({plan, result})
-        else this.print(renderApplyText(progress ? {...result, changes: []} : result, this.colour))
-        if (!result.ok) process.exitCode = 1
-      })
-    } finally {
-      await ws.close()
-    }
+    const json = outputFormat(flags) === 'json'
+    const progress = !json && !!process.stdout.isTTY
+    const outcome = await applyManifests({
+      ...this.where(flags),
+      ...flags,
+      targets: flags.target ?? [],
+      saved: args.file ? readPlanFile(args.file) : undefined,
+      command: args.file ? 'apply FILE' : 'apply',
+      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onPlan: json ? undefined : (plan) => this.print(renderPlanText(plan, this.colour)),
+      approve: approval({autoApprove: flags['auto-approve'], saved: !!args.file, json}),
+      onOutcome: progress ? (o) => this.print(`${renderOutcomeLine(o, this.colour)}\n`) : undefined,
+    })
+    this.emit(
+      json ? 'json' : 'text',
+      {plan: outcome.plan, result: outcome.result},
+      {text: () => renderApplyOutcome(outcome.result, this.colour, progress)},
+    )
+    if (outcome.result && !outcome.result.ok) process.exitCode = 1
   }
 }

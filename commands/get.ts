@@ -1,9 +1,8 @@
 import {Args, Flags} from '@oclif/core'
-import {stringify} from 'yaml'
 import {BaseCommand} from './_shared/base-command.js'
-import {openStateReadOnly} from './_shared/open-state-readonly.js'
-import {listBackendSummaries, listSecretSummaries} from '../src/engine/inspect.js'
-import {renderTable} from '../src/render/table.js'
+import {outputFormat} from './_shared/flags.js'
+import {getResources} from '../src/operations/inspect-state.js'
+import {renderResourceTable} from '../src/render/tables.js'
 
 export default class Get extends BaseCommand {
   static override summary = 'List the backends or secrets the state records (never values).'
@@ -12,35 +11,14 @@ export default class Get extends BaseCommand {
     resource: Args.string({description: 'what to list', required: true, options: ['backends', 'secrets']}),
   }
   static override flags = {
-    output: Flags.string({char: 'o', description: 'output format', options: ['table', 'json', 'yaml'], default: 'table'}),
+    // `table` is the text format's old name, kept.
+    output: Flags.string({char: 'o', description: 'output format', options: ['text', 'table', 'json', 'yaml'], default: 'text'}),
+    json: Flags.boolean({description: 'shorthand for -o json'}),
   }
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Get)
-    const state = await openStateReadOnly(flags)
-    try {
-      const rows = args.resource === 'backends' ? await listBackendSummaries(state) : await listSecretSummaries(state)
-      if (flags.output === 'json') return this.printJson(rows)
-      if (flags.output === 'yaml') return this.print(stringify(rows))
-      if (args.resource === 'backends') {
-        const bs = rows as Awaited<ReturnType<typeof listBackendSummaries>>
-        this.print(
-          renderTable(
-            ['NAME', 'TYPE', 'DEFAULT', 'SECRETS', 'TOKEN', 'DESCRIPTION'],
-            bs.map((b) => [b.name, b.type, b.default ? 'yes' : '', String(b.secrets), b.health ?? '-', b.description ?? '']),
-          ),
-        )
-      } else {
-        const ss = rows as Awaited<ReturnType<typeof listSecretSummaries>>
-        this.print(
-          renderTable(
-            ['NAME', 'BACKEND', 'KEYS', 'VERSION', 'UPDATED'],
-            ss.map((s) => [s.name, s.backend, s.keys.join(','), s.version === null ? '' : String(s.version), s.updatedAt]),
-          ),
-        )
-      }
-    } finally {
-      await state.close()
-    }
+    const listed = await getResources(this.where(flags), args.resource as 'backends' | 'secrets')
+    this.emit(outputFormat(flags), listed.rows, {text: () => renderResourceTable(listed)})
   }
 }

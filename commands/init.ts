@@ -1,6 +1,6 @@
 import {Args} from '@oclif/core'
 import {BaseCommand} from './_shared/base-command.js'
-import {initProject} from '../src/engine/init-project.js'
+import {initProject} from '../src/operations/init-project.js'
 
 export default class Init extends BaseCommand {
   static override summary = 'Scaffold a manifests directory with an example backend and secret.'

@@ -1,27 +1,26 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand, planFlags} from './_shared/base-command.js'
-import {openWorkspace} from '../src/engine/workspace.js'
-import {makePlan} from '../src/engine/make-plan.js'
-import {writePlanFile} from '../src/plan/plan-file.js'
-import {renderPlanText} from '../src/render/plan-text.js'
-import {renderPlanMarkdown, PART_SEPARATOR} from '../src/render/plan-markdown.js'
+import {BaseCommand} from './_shared/base-command.js'
+import {outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {planManifests} from '../src/operations/plan-manifests.js'
+import {renderPlanText, renderSavedPlanNote} from '../src/render/plan-text.js'
+import {PART_SEPARATOR, renderPlanMarkdown} from '../src/render/plan-markdown.js'
 
 export default class Plan extends BaseCommand {
   static override summary = 'Show what apply would change, without changing anything.'
   static override description =
-    'Compares the manifests with the state database and the backends (metadata only: no secret value is read) and prints the changes in the order apply would make them. Values are never shown; a changed value is detected by salted fingerprints. Takes no lock.'
+    'Compares the manifests with the state database and the backends (metadata only: no secret value is read, except to say which keys of a drifted secret changed) and prints the changes in the order apply would make them. Values are never shown; a changed value is detected by salted fingerprints. Takes no lock.'
   static override examples = [
     '<%= config.bin %> plan -d infra/secrets',
     '<%= config.bin %> plan -d infra/secrets --detailed-exitcode   # CI: 0 no changes, 2 changes, 1 error',
-    '<%= config.bin %> plan --out plan.json --markdown > plan.md   # save for apply, and a pull-request comment',
+    '<%= config.bin %> plan --out plan.json -o markdown > plan.md   # save for apply, and a pull-request comment',
     '<%= config.bin %> plan --json --target secret.github',
   ]
   static override flags = {
     ...planFlags,
-    json: Flags.boolean({description: 'print the plan as JSON', exclusive: ['markdown']}),
+    ...outputFlags(['text', 'json', 'yaml', 'markdown']),
     markdown: Flags.boolean({
-      description:
-        'print the plan as Markdown for a pull-request comment (parts separated by a `<!-- secretctl:part-break -->` line when longer than a comment allows)',
+      description: 'shorthand for -o markdown: a pull-request comment, in parts when longer than a comment allows',
+      exclusive: ['json'],
     }),
     out: Flags.string({description: 'also save the plan to FILE (JSON, mode 0600) for `secretctl apply FILE`'}),
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
@@ -29,22 +28,11 @@ export default class Plan extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
-    const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
-    let changes = 0
-    try {
-      const plan = await makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
-      changes = plan.changes.length
-      if (flags.out) writePlanFile(flags.out, plan)
-      if (flags.json) this.printJson(plan)
-      else if (flags.markdown) this.print(renderPlanMarkdown(plan).join(PART_SEPARATOR))
-      else
-        this.print(
-          renderPlanText(plan, this.colour) +
-            (flags.out ? `\nSaved the plan to ${flags.out}; apply it exactly with: secretctl apply ${flags.out}\n` : ''),
-        )
-    } finally {
-      await ws.close()
-    }
-    if (flags['detailed-exitcode'] && changes) this.exit(2)
+    const plan = await planManifests({...this.where(flags), ...flags, targets: flags.target ?? []})
+    this.emit(outputFormat(flags), plan, {
+      text: () => renderPlanText(plan, this.colour) + (flags.out ? renderSavedPlanNote(flags.out, flags) : ''),
+      markdown: () => renderPlanMarkdown(plan).join(PART_SEPARATOR),
+    })
+    if (flags['detailed-exitcode'] && plan.changes.length) this.exit(2)
   }
 }

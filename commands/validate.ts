@@ -1,6 +1,5 @@
 import {BaseCommand} from './_shared/base-command.js'
-import {loadManifests} from '../src/manifests/load-manifests.js'
-import {resolveValues} from '../src/sources/resolve-values.js'
+import {validateManifests} from '../src/operations/validate-manifests.js'
 
 export default class Validate extends BaseCommand {
   static override summary = 'Check the manifests: YAML, schema, references, and that every value source can be read.'
@@ -10,10 +9,7 @@ export default class Validate extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Validate)
-    const desired = await loadManifests(flags.dir)
-    await resolveValues(desired, {env: process.env})
-    this.print(
-      `${this.colour.green('Valid:')} ${desired.backends.length} backend(s), ${desired.secrets.length} secret(s) in ${desired.files.length} file(s).\n`,
-    )
+    const v = await validateManifests(this.where(flags))
+    this.print(`${this.colour.green('Valid:')} ${v.backends} backend(s), ${v.secrets} secret(s) in ${v.files} file(s).\n`)
   }
 }

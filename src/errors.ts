@@ -80,3 +80,8 @@ export class BackendError extends SecretctlError {
     this.casMismatch = opts.casMismatch ?? false
   }
 }
+
+/** The user said no, or pressed Ctrl-C, at a question: nothing changed. Exits 130, as a shell does for SIGINT. */
+export class CancelledError extends SecretctlError {
+  override readonly exitCode: number = 130
+}

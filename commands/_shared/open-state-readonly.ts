@@ -1,6 +1,6 @@
 /** Opens the state for a read-only command (get, describe, history): never creates it. */
 import {readProjectConfig} from '../../src/manifests/project-config.js'
-import {openStateFor} from '../../src/engine/workspace.js'
+import {openStateFor} from '../../src/workspace/workspace.js'
 import type {StateStore} from '../../src/state/types.js'
 
 export async function openStateReadOnly(flags: {dir: string; state?: string}): Promise<StateStore> {

@@ -4,6 +4,8 @@
  * and shell history).
  */
 import {createInterface} from 'node:readline'
+import {canonicalType, kindOf} from '../../src/backends/registry.js'
+import {UsageError} from '../../src/errors.js'
 
 export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
@@ -30,4 +32,20 @@ export async function hiddenPrompt(question: string): Promise<string> {
     rl.close()
     process.stderr.write('\n')
   }
+}
+
+/** A bootstrap wizard's admin token: stdin when asked, else the kind's variable, else a hidden prompt at a terminal. */
+export async function readAdminToken(type: string, fromStdin: boolean): Promise<string> {
+  if (fromStdin) return readStdin()
+  const variable = adminTokenVariable(type)
+  const fromEnv = variable ? process.env[variable] : undefined
+  if (fromEnv) return fromEnv
+  if (!process.stdin.isTTY)
+    throw new UsageError('no admin token', `pipe it with --admin-token-stdin${variable ? ` or set ${variable}` : ''}`)
+  return hiddenPrompt(`${type} admin token (used once, stored nowhere): `)
+}
+
+function adminTokenVariable(type: string): string | undefined {
+  const spelled = canonicalType(type)
+  return spelled ? kindOf(spelled).bootstrap?.adminTokenVariable : undefined
 }

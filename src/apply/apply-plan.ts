@@ -6,18 +6,17 @@
  */
 import {randomUUID} from 'node:crypto'
 import pLimit from 'p-limit'
-import type {Change, Plan, SecretView} from '../plan/types.js'
-import {FORMAT_VERSION, Phase} from '../plan/types.js'
+import type {BackendChange, Change, Plan, SecretDelete, TokenRotate} from '../plan/types.js'
+import {FORMAT_VERSION, Phase, touchedBackends} from '../plan/types.js'
 import type {DesiredModel} from '../manifests/types.js'
-import type {KeyRecord, SecretRecord, SecretValues, StateStore} from '../state/types.js'
+import type {SecretRecord, StateStore} from '../state/types.js'
 import type {DriverPool} from '../backends/driver-pool.js'
-import type {BackendDriver, WriteResult} from '../backends/driver.js'
-import {BackendError} from '../errors.js'
+import {kindOf} from '../backends/registry.js'
+import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
-import {generateValue} from '../sources/generate-value.js'
 import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
-import {rotateBackendToken} from '../rotation/rotate-token.js'
+import {writeSecret, type LiveRows} from './write-secret.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -49,7 +48,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const failedBackends = new Map<string, string>()
   let bumped = false
   /** The secret rows as the current phase began (see below), or undefined: read each row. */
-  let live: Map<string, SecretRecord> | undefined
+  let live: LiveRows
 
   // Audit rows commit in groups off each change's path (group-commit.ts); all are awaited before
   // the apply returns. A process killed mid-apply can lose the rows of its last changes, as it
@@ -82,7 +81,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   }
 
   const run = async (c: Change) => {
-    const blocked = blockingBackend(c, failedBackends)
+    const blocked = touchedBackends(c).find((b) => failedBackends.has(b))
     if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
     try {
       const warnings = await executeChange(c, ctx, now, live)
@@ -112,7 +111,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
 
   await Promise.all(pending)
   const meta = await ctx.state.meta()
-  const changes = plan.changes.map((c) => outcomes.get(c)!)
+  const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
   return {
@@ -124,19 +123,6 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     summary,
     ok: summary.failed === 0 && summary.skipped === 0,
   }
-}
-
-/** Backends a secret change touches: where it is and where it goes. */
-function touchedBackends(c: Change): string[] {
-  if (c.kind !== 'secret') return []
-  const names = new Set<string>()
-  if (c.before) names.add((c.before as SecretView).backend)
-  if (c.after) names.add((c.after as SecretView).backend)
-  return [...names]
-}
-
-function blockingBackend(c: Change, failed: Map<string, string>): string | undefined {
-  return touchedBackends(c).find((b) => failed.has(b))
 }
 
 /** Health-check every backend a batch touches before any of it runs: a sealed store changes nothing. */
@@ -157,155 +143,77 @@ async function checkHealth(batch: Change[], ctx: ApplyContext, failed: Map<strin
 
 /** Runs one change; returns warnings for things that failed after the change took effect. */
 async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRows): Promise<string[]> {
+  switch (c.kind) {
+    case 'backend':
+      return applyBackendChange(c, ctx)
+    case 'token':
+      return rotateToken(c, ctx, now)
+    case 'secret':
+      return c.action === 'delete' ? deleteSecret(c, ctx, live) : writeSecret(c, ctx, now, live)
+  }
+}
+
+async function applyBackendChange(c: BackendChange, ctx: ApplyContext): Promise<string[]> {
   const {state, drivers} = ctx
-  if (c.kind === 'backend') {
-    if (c.action === 'create' || c.action === 'update') {
+  switch (c.action) {
+    case 'create':
+    case 'update': {
       const b = ctx.desired.backends.find((x) => x.name === c.name)
-      if (!b) throw new Error(`backend ${c.name} is not in the manifests`)
+      if (!b) throw new PlanError(`backend ${c.name} is not in the manifests`, 'plan again: the plan and the manifests disagree')
       await state.upsertBackend({
         name: b.name,
         type: b.type,
         description: b.description ?? null,
         config: b.config,
-        rotation: (b.rotation as Record<string, unknown> | undefined) ?? null,
+        rotation: b.rotation ?? null,
       })
       drivers.forget(b.name)
-    } else if (c.action === 'set-default') {
-      await state.setDefaultBackend(c.to ?? c.name)
-    } else if (c.action === 'delete') {
+      return []
+    }
+    case 'set-default':
+      await state.setDefaultBackend(c.to)
+      return []
+    case 'delete': {
+      // Copies kept there go first, through the driver; the backend's row only once none is left.
+      const driver = c.retainedCopies?.length ? await drivers.get(c.name) : undefined
+      for (const secret of c.retainedCopies ?? []) {
+        await driver?.delete(secret)
+        await state.deleteRetainedCopy(secret, c.name)
+      }
       await state.deleteBackend(c.name)
       drivers.forget(c.name)
+      return []
     }
-    return []
   }
-  if (c.kind === 'secret') {
-    if (c.action === 'delete') return deleteSecret(c, ctx, live)
-    return writeSecret(c, ctx, now, live)
-  }
-  if (c.kind === 'token' && c.action === 'rotate') return rotateToken(c.name, ctx, now)
-  throw new Error(`${c.action} of ${c.kind} is not supported yet`)
 }
 
-async function rotateToken(backendName: string, ctx: ApplyContext, now: () => Date): Promise<string[]> {
-  const backend = await ctx.state.getBackend(backendName)
-  if (!backend) throw new Error(`backend ${backendName} does not exist in the state`)
-  const driver = await ctx.drivers.get(backendName)
-  if (!driver.tokenAccess) throw new Error(`backend ${backendName} (${backend.type}) has no token to rotate`)
-  const {api, currentToken} = await driver.tokenAccess()
-  const outcome = await rotateBackendToken({state: ctx.state, backend, api, currentToken, now})
+async function rotateToken(c: TokenRotate, ctx: ApplyContext, now: () => Date): Promise<string[]> {
+  const backend = await ctx.state.getBackend(c.name)
+  if (!backend) throw new StateError(`backend ${c.name} does not exist in the state`)
+  const rotation = kindOf(backend.type, backend.name).tokenRotation
+  if (!rotation) throw new BackendError(c.name, `a ${backend.type} backend has no token secretctl can rotate`)
+  const outcome = await rotation.rotate({driver: await ctx.drivers.get(c.name), backend, state: ctx.state, now})
   // Later changes in this run authenticate with the new token.
   ctx.drivers.invalidateTrustRoot()
   return outcome.warnings
 }
 
-/** The secret rows read at the start of the phase, when there is such a snapshot. */
-type LiveRows = Map<string, SecretRecord> | undefined
-
 function liveRow(name: string, ctx: ApplyContext, rows: LiveRows): Promise<SecretRecord | undefined> {
   return rows ? Promise.resolve(rows.get(name)) : ctx.state.getSecret(name)
 }
 
-async function deleteSecret(c: Change, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
+async function deleteSecret(c: SecretDelete, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
+  if (c.copies) {
+    for (const backend of c.copies) {
+      await (await ctx.drivers.get(backend)).delete(c.name)
+      await ctx.state.deleteRetainedCopy(c.name, backend)
+    }
+    return []
+  }
   const live = await liveRow(c.name, ctx, rows)
   if (!live) return []
-  const driver = await ctx.drivers.get(live.backend)
-  await driver.delete(c.name)
+  // A read-only backend keeps its value: only the record goes.
+  if (!c.forgetOnly) await (await ctx.drivers.get(live.backend)).delete(c.name)
   await ctx.state.deleteSecret(c.name)
   return []
-}
-
-async function writeSecret(c: Change, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
-  const {state, drivers} = ctx
-  const name = c.name
-  const destName = (c.after as SecretView).backend
-  const live = await liveRow(name, ctx, rows)
-  const dest = await drivers.get(destName)
-  const source = live ? await drivers.get(live.backend) : undefined
-  const isMove = !!live && live.backend !== destName
-  const resolved = ctx.values.get(name)
-
-  // The current value is needed to move it, to keep generated keys, and for placement-only secrets.
-  const needsCurrent =
-    !!live && (isMove || !resolved || [...resolved.entries()].some(([k, v]) => v.source === 'generate' && c.keys?.[k] !== 'regenerated'))
-  let current: SecretValues | undefined
-  if (live && needsCurrent) {
-    current = await source!.read(name)
-    if (!current)
-      throw new Error(
-        `${live.backend} holds no value for ${name}; the state says it should (drift): restore it or remove the secret from the state`,
-      )
-  }
-
-  const writtenAt = now().toISOString()
-  let values: SecretValues
-  let keys: Record<string, KeyRecord>
-  if (!resolved) {
-    values = current!
-    keys = live!.keys
-  } else {
-    values = {}
-    keys = {}
-    for (const key of [...resolved.keys()].sort()) {
-      const rv = resolved.get(key)!
-      const kept = live?.keys[key]
-      if (rv.source === 'generate') {
-        const reuse = c.keys?.[key] !== 'regenerated' && kept && current?.[key] !== undefined
-        values[key] = reuse ? current![key]! : generateValue(rv.spec!)
-        keys[key] = reuse ? kept : {fingerprint: await state.fingerprint(key, values[key]!), source: 'generate', writtenAt}
-      } else {
-        values[key] = rv.value!
-        const fingerprint = await state.fingerprint(key, rv.value!)
-        keys[key] = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source: rv.source, writtenAt}
-      }
-    }
-  }
-
-  let cas: number | undefined
-  if (dest.capabilities.checkAndSet) {
-    if (!isMove && live && live.backendVersion !== null && !c.drift) cas = live.backendVersion
-    else if (c.drift) cas = await versionOn(dest, name)
-    else cas = 0 // a create or a move: normally nothing is there yet
-  }
-  let written: WriteResult
-  try {
-    written = await dest.write(name, values, {cas})
-  } catch (err) {
-    // A create or a move found a copy at the destination (an interrupted run's): it is replaced
-    // at the version it holds. One request more, only then; the usual first write needs none.
-    if (!(cas === 0 && !c.drift && err instanceof BackendError && err.casMismatch)) throw err
-    written = await dest.write(name, values, {cas: await versionOn(dest, name)})
-  }
-  await state.putSecret({
-    name,
-    backend: destName,
-    externalRef: written.externalRef,
-    rowData: written.rowData,
-    keys,
-    backendVersion: written.version,
-    ...(isMove && c.keepSource
-      ? {
-          retainOn: {
-            backend: live!.backend,
-            externalRef: live!.externalRef,
-            rowData: source!.capabilities.storesInState ? (current ?? null) : null,
-          },
-        }
-      : {}),
-  })
-  // A backend that stores values in the state lost them in the placement transaction just now:
-  // nothing is left there to delete.
-  if (isMove && !c.keepSource && !source!.capabilities.storesInState) {
-    try {
-      await source!.delete(name)
-    } catch (err) {
-      return [`moved, but the copy on ${live!.backend} could not be deleted: ${describeError(err)}`]
-    }
-  }
-  return []
-}
-
-/** The version a check-and-set write must name to replace what the backend holds (0: nothing). */
-async function versionOn(driver: BackendDriver, name: string): Promise<number> {
-  const meta = await driver.metadata(name)
-  return meta.exists ? (meta.version ?? 0) : 0
 }

@@ -6,6 +6,7 @@ import type {BackendDriver} from './driver.js'
 import {createDriver} from './registry.js'
 import type {StateStore} from '../state/types.js'
 import {BackendError, StateError} from '../errors.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from './trust-root.js'
 
 export class DriverPool {
   private readonly drivers = new Map<string, BackendDriver>()
@@ -29,6 +30,7 @@ export class DriverPool {
       backend,
       state: this.state,
       concurrency: this.concurrency,
+      env: this.env,
       readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
     })
     this.drivers.set(backendName, driver)
@@ -50,11 +52,11 @@ export class DriverPool {
     let pending = this.trustRootCache.get(id)
     if (!pending) {
       pending = (async () => {
-        // No row, or a row without plaintext values (not on a plaintext backend): null either way.
+        // No row, or a row without values in the state (not on the trust root's kind): null either way.
         const data = await this.state.readRowData(ref.name)
         if (!data) {
-          throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a plaintext backend`, {
-            hint: `create secret ${ref.name} on a plaintext backend first (it is applied before the backend is used)`,
+          throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a ${TRUST_ROOT_TYPE} backend`, {
+            hint: `create secret ${ref.name} on the ${TRUST_ROOT_TYPE} backend ${DEFAULT_BACKEND} first (it is applied before the backend is used)`,
           })
         }
         const value = data[ref.key]

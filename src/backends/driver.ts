@@ -1,34 +1,31 @@
 /**
- * The one interface every secret backend implements. A driver stores and fetches the values of
- * secrets by name; the state database records where each secret lives. Drivers never log values.
+ * The one interface every secret backend's driver implements. A driver stores and fetches the
+ * values of secrets by name; the state database records where each secret lives. Drivers never
+ * log values. What a kind can do (read-only, versioned, …) is declared by its kind (kind.ts) and
+ * enforced by plan and apply, not by each driver.
  */
 import type {BackendRecord, SecretValues, StateStore} from '../state/types.js'
-import type {TokenApi} from '../rotation/rotate-token.js'
-
-export interface DriverCapabilities {
-  /** Values live in the state database's secrets row (plaintext); writes happen in the row transaction. */
-  storesInState: boolean
-  /** Reports a version per secret that changes on every outside write (drift detection). */
-  versioned: boolean
-  /** Supports check-and-set writes against a version. */
-  checkAndSet: boolean
-}
+import type {BackendCapabilities} from './kind.js'
 
 export interface SecretMetadata {
   exists: boolean
-  /** Current version on the backend; null where the backend has none. */
-  version: number | null
+  /** Current version on the backend, an opaque string (KV v2 version, resourceVersion, item version); null where the kind has none. */
+  version: string | null
 }
 
 export interface WriteOptions {
-  /** Check-and-set: the version the write expects to replace (0 = must not exist); undefined = no check. */
-  cas?: number
+  /**
+   * Check-and-set, for versioned kinds: null = the secret must not exist yet; a version = the
+   * version the write expects to replace; undefined = no check.
+   */
+  ifVersion?: string | null
 }
 
 export interface WriteResult {
+  /** Where the value now lives on the backend (`mount/prefix/name`, `namespace/name`); null when in the state. */
   externalRef: string | null
-  version: number | null
-  /** For `storesInState` drivers: the values to put in the row, in the same transaction as the placement. */
+  version: string | null
+  /** For `storesInState` kinds: the values to put in the row, in the same transaction as the placement. */
   rowData: SecretValues | null
 }
 
@@ -41,33 +38,32 @@ export interface HealthReport {
 export interface BackendDriver {
   readonly name: string
   readonly type: string
-  readonly capabilities: DriverCapabilities
-  /** Where a secret of this name lives on this backend (external ref), or null when in the state. */
-  refFor(secretName: string): string | null
+  readonly capabilities: BackendCapabilities
   health(): Promise<HealthReport>
   /** The secret's values, or undefined when the backend has no such secret. A 403 throws, never undefined. */
   read(secretName: string): Promise<SecretValues | undefined>
+  /** Never called for a `readOnly` kind. */
   write(secretName: string, values: SecretValues, opts?: WriteOptions): Promise<WriteResult>
-  /** Remove the secret entirely (all versions); a missing secret is not an error. */
+  /** Remove the secret entirely (all versions); a missing secret is not an error. Never called for a `readOnly` kind. */
   delete(secretName: string): Promise<void>
-  /** Names of the secrets this backend holds under its prefix. */
-  list(): Promise<string[]>
   /** Metadata only, no value read: used by plan for drift. */
   metadata(secretName: string): Promise<SecretMetadata>
-  /** For backends whose token secretctl can rotate: the API and the token in use now. */
-  tokenAccess?(): Promise<{api: TokenApi; currentToken: string}>
+  /** Names of the secrets the backend holds under secretctl's prefix; only `listable` kinds have it. */
+  list?(): Promise<string[]>
   /** Release connections held open (keep-alive); the run is over. */
   close?(): Promise<void>
 }
 
-/** What a driver factory receives. `tokenResolver` reads a trust-root secret's value (cached per run). */
+/** What a driver factory receives. */
 export interface DriverContext {
   backend: BackendRecord
   state: StateStore
-  /** Reads one key of a secret on a plaintext (trust-root) backend. */
+  /** Reads one key of a secret on a plaintext (trust-root) backend, cached per run. */
   readTrustRoot(ref: {name: string; key: string}): Promise<string>
   /** Bound on requests in flight to one backend. */
   concurrency: number
+  /** The process environment, for kinds that read it (never read implicitly elsewhere). */
+  env: NodeJS.ProcessEnv
 }
 
 export type DriverFactory = (ctx: DriverContext) => BackendDriver

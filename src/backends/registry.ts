@@ -1,27 +1,46 @@
 /**
- * The one place that maps a backend `type` to its driver. Every driver lives in
+ * The one place that maps a backend `type` to its kind. Every kind lives in
  * `src/backends/<type>/` and is registered here by a single line.
  */
-import type {BackendDriver, DriverContext, DriverFactory} from './driver.js'
-import {createPlaintextDriver} from './plaintext/plaintext-driver.js'
-import {createOpenBaoDriver} from './openbao/openbao-driver.js'
+import type {BackendDriver, DriverContext} from './driver.js'
+import type {BackendKind} from './kind.js'
 import {BackendError} from '../errors.js'
+import {plaintextKind} from './plaintext/plaintext-kind.js'
+import {openBaoKind} from './openbao/openbao-kind.js'
 
-const DRIVERS: Readonly<Record<string, DriverFactory>> = {
-  plaintext: createPlaintextDriver,
-  openbao: createOpenBaoDriver,
+const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind]
+
+const BY_TYPE = new Map(KINDS.map((k) => [k.type, k]))
+const BY_SPELLING = new Map(KINDS.flatMap((k) => [k.type, ...k.aliases].map((spelling) => [spelling, k])))
+
+/** Every registered kind, in registration order. */
+export function backendKinds(): readonly BackendKind[] {
+  return KINDS
+}
+
+/** The kind of a backend type as the state records it; an unknown type is a BackendError naming the known ones. */
+export function kindOf(type: string, backend = type): BackendKind {
+  const kind = BY_TYPE.get(type)
+  if (!kind) throw new BackendError(backend, `unknown backend type ${type}`, {hint: `known types: ${driverTypes().join(', ')}`})
+  return kind
+}
+
+/** The canonical type a manifest's `type:` names (aliases folded), or undefined. */
+export function canonicalType(spelling: unknown): string | undefined {
+  return typeof spelling === 'string' ? BY_SPELLING.get(spelling)?.type : undefined
+}
+
+/** Every `type:` a manifest may write, aliases included. */
+export function typeSpellings(): string[] {
+  return [...BY_SPELLING.keys()]
 }
 
 /** The driver for one backend record; an unknown type is a BackendError. */
 export function createDriver(ctx: DriverContext): BackendDriver {
-  const factory = Object.hasOwn(DRIVERS, ctx.backend.type) ? DRIVERS[ctx.backend.type] : undefined
-  if (!factory) {
-    throw new BackendError(ctx.backend.name, `unknown backend type ${ctx.backend.type}`, {hint: `known types: ${driverTypes().join(', ')}`})
-  }
-  return factory(ctx)
+  return kindOf(ctx.backend.type, ctx.backend.name).createDriver(ctx)
 }
 
-/** The backend types this build has a driver for, sorted. */
+/** The backend types this build has a kind for, sorted. */
 export function driverTypes(): string[] {
-  return Object.keys(DRIVERS).sort()
+  return [...BY_TYPE.keys()].sort()
 }

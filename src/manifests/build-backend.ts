@@ -1,10 +1,11 @@
 /**
- * Turns a schema-valid SecretBackend document into a BackendManifest: `vault` folded into
- * `openbao` and openbao defaults (`mount`, `pathPrefix`) applied; and the checks the schema
- * cannot express for one document (rotation only on openbao, durations longer than zero).
+ * Turns a schema-valid SecretBackend document into a BackendManifest through its kind (aliases
+ * folded into the type, the kind's config defaults applied); and the checks the schema cannot
+ * express for one document (rotation only on kinds with a rotatable token, durations above zero).
  */
 import type {ManifestProblem} from '../errors.js'
 import {parseDuration} from '../duration.js'
+import {backendKinds, canonicalType, kindOf} from '../backends/registry.js'
 import type {BackendManifest, RotationSpec} from './types.js'
 import {fieldPositions, type ParsedDocument} from './positions.js'
 import {problemAt} from './problems.js'
@@ -12,19 +13,11 @@ import {problemAt} from './problems.js'
 /** What a valid backend document holds (the schema guarantees these types). */
 interface BackendDocument {
   name: string
-  type: 'plaintext' | 'openbao' | 'vault'
+  type: string
   description?: string
   isDefault?: boolean
   config?: Record<string, unknown>
   rotation?: RotationSpec
-}
-
-export const OPENBAO_DEFAULTS = {mount: 'secret', pathPrefix: 'secretctl'}
-
-/** `vault` is an alias of `openbao`. */
-export function normaliseBackendType(type: unknown): string | undefined {
-  if (type === 'vault') return 'openbao'
-  return type === 'plaintext' || type === 'openbao' ? type : undefined
 }
 
 /**
@@ -34,11 +27,14 @@ export function normaliseBackendType(type: unknown): string | undefined {
 export function checkBackendDocument(doc: ParsedDocument): ManifestProblem[] {
   const v = doc.value as Record<string, unknown>
   const problems: ManifestProblem[] = []
-  const type = normaliseBackendType(v.type)
+  const type = canonicalType(v.type)
   const rotation = v.rotation
   if (rotation === undefined || rotation === null || typeof rotation !== 'object') return problems
-  if (type !== undefined && type !== 'openbao') {
-    problems.push(problemAt(doc, ['rotation'], `rotation is only allowed on openbao backends, not ${type}`, {on: 'key'}))
+  if (type !== undefined && !kindOf(type).capabilities.rotatableToken) {
+    const rotating = backendKinds()
+      .filter((k) => k.capabilities.rotatableToken)
+      .map((k) => k.type)
+    problems.push(problemAt(doc, ['rotation'], `rotation is only allowed on ${rotating.join(', ')} backends, not ${type}`, {on: 'key'}))
   }
   for (const field of ['period', 'ttl'] as const) {
     const text = (rotation as Record<string, unknown>)[field]
@@ -51,15 +47,14 @@ export function checkBackendDocument(doc: ParsedDocument): ManifestProblem[] {
 /** The manifest of a schema-valid backend document. */
 export function buildBackend(doc: ParsedDocument): BackendManifest {
   const v = doc.value as BackendDocument
-  const type = normaliseBackendType(v.type)!
-  const config = type === 'openbao' ? {...OPENBAO_DEFAULTS, ...v.config} : {...v.config}
+  const kind = kindOf(canonicalType(v.type) ?? v.type)
   return {
     kind: 'SecretBackend',
     name: v.name,
-    type,
+    type: kind.type,
     ...(v.description !== undefined ? {description: v.description} : {}),
     isDefault: v.isDefault ?? false,
-    config,
+    config: kind.withDefaults({...v.config}),
     ...(v.rotation ? {rotation: {...v.rotation}} : {}),
     at: doc.at,
     fields: fieldPositions(doc),

@@ -1,16 +1,16 @@
 /**
- * Turns a schema-valid Secret document into a SecretManifest: each `data` entry becomes a
- * ValueSource (paths resolved against the manifest file's directory, generate defaults applied),
- * the keys of a secret-level `envFile` are folded in, and a secret with no sources is marked
- * placement-only. Reads only the envFile's key names here; values are read by src/sources.
+ * Turns a schema-valid Secret document into a SecretManifest through the source registry: each
+ * `data` entry becomes its source's ValueSource (paths resolved against the manifest file's
+ * directory), the keys of secret-level sources (`envFile`) are folded in, and a secret with no
+ * sources is marked placement-only. Secret-level sources read key names here; values are read
+ * at resolution.
  */
 import path from 'node:path'
 import type {ManifestProblem} from '../errors.js'
-import {parseDuration} from '../duration.js'
-import {readEnvFile} from '../sources/read-env-file.js'
-import {DEFAULT_GENERATE} from '../sources/generate-value.js'
-import secretSchema from '../../schemas/secret.schema.json' with {type: 'json'}
-import type {GenerateSpec, SecretManifest, ValueSource} from './types.js'
+import {keySources, secretSources} from '../sources/registry.js'
+import type {FileRoots} from '../sources/value-files.js'
+import type {FileSource, SecretManifest, ValueSource} from './types.js'
+import {KEY_NAME_PATTERN} from './manifest-schemas.js'
 import {fieldPositions, type ParsedDocument} from './positions.js'
 import {problemAt} from './problems.js'
 
@@ -19,82 +19,75 @@ interface SecretDocument {
   name: string
   backend?: string
   description?: string
-  data?: Record<string, {fromEnv?: string; fromFile?: string; generate?: Partial<GenerateSpec>}>
-  envFile?: string
+  data?: Record<string, Record<string, unknown>>
   keepSource?: boolean
+  [field: string]: unknown
 }
 
-const KEY_NAME = new RegExp(secretSchema.properties.data.propertyNames.pattern)
+const KEY_NAME = new RegExp(KEY_NAME_PATTERN)
 
 export interface BuiltSecret {
   manifest: SecretManifest
   problems: ManifestProblem[]
-  /** False when the envFile could not be read: the key list is then incomplete (resolution reports it). */
+  /** False when a secret-level source could not be read: the key list is then incomplete (resolution reports it). */
   keysKnown: boolean
 }
 
 /**
- * Checks of one secret document the schema cannot express (a `rotateEvery` of zero). Reads the
- * raw document defensively, so it also runs on a document with schema errors.
+ * Checks of one secret document the schema cannot express (each source's own). Reads the raw
+ * document defensively, so it also runs on a document with schema errors.
  */
 export function checkSecretDocument(doc: ParsedDocument): ManifestProblem[] {
   const data = (doc.value as Record<string, unknown>).data
   if (typeof data !== 'object' || data === null) return []
   const problems: ManifestProblem[] = []
-  for (const [key, source] of Object.entries(data)) {
-    const every = (source as {generate?: {rotateEvery?: unknown}} | null)?.generate?.rotateEvery
-    if (typeof every === 'string' && parseDuration(every) === 0) {
-      problems.push(problemAt(doc, ['data', key, 'generate', 'rotateEvery'], 'must be a duration longer than 0'))
+  for (const [key, entry] of Object.entries(data)) {
+    if (typeof entry !== 'object' || entry === null) continue
+    for (const source of keySources()) {
+      if (!(source.field in entry) || !source.check) continue
+      for (const found of source.check((entry as Record<string, unknown>)[source.field])) {
+        problems.push(problemAt(doc, ['data', key, source.field, ...found.at], found.message))
+      }
     }
   }
   return problems
 }
 
-/** The manifest of a schema-valid secret document; envFile key problems come with it. */
-export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
+/** The manifest of a schema-valid secret document; problems of secret-level sources' keys come with it. */
+export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promise<BuiltSecret> {
   const v = doc.value as SecretDocument
-  const here = path.dirname(doc.absPath)
+  const ctx = {here: path.dirname(doc.absPath), roots}
   const problems: ManifestProblem[] = []
   const data: Record<string, ValueSource> = {}
-  for (const [key, source] of Object.entries(v.data ?? {})) {
-    if (source.fromEnv !== undefined) data[key] = {kind: 'env', variable: source.fromEnv}
-    else if (source.fromFile !== undefined)
-      data[key] = {kind: 'file', path: path.resolve(here, source.fromFile), declaredPath: source.fromFile}
-    else if (source.generate !== undefined) {
-      const g = source.generate
-      const spec: GenerateSpec = {length: g.length ?? DEFAULT_GENERATE.length, charset: g.charset ?? DEFAULT_GENERATE.charset}
-      if (g.rotateEvery !== undefined) spec.rotateEvery = g.rotateEvery
-      data[key] = {kind: 'generate', spec}
-    }
+  for (const [key, entry] of Object.entries(v.data ?? {})) {
+    const source = keySources().find((s) => s.field in entry)
+    if (source) data[key] = source.build(entry[source.field], ctx)
   }
 
-  let envFile: string | undefined
+  const fileSources: FileSource[] = []
   let keysKnown = true
-  if (v.envFile !== undefined) {
-    envFile = path.resolve(here, v.envFile)
-    const declaredPath = v.envFile
-    let keys: string[] = []
-    try {
-      keys = Object.keys(await readEnvFile(envFile))
-    } catch {
-      keysKnown = false // reported with the secret and key by resolveValues
-    }
-    for (const key of keys) {
+  for (const source of secretSources()) {
+    const raw = v[source.field]
+    if (typeof raw !== 'string') continue
+    const expanded = await source.expand(raw, ctx)
+    fileSources.push({kind: source.kind, path: expanded.path, declaredPath: expanded.declaredPath})
+    if (!expanded.keys) keysKnown = false // reported with the secret and key by resolveValues
+    for (const [key, keySource] of Object.entries(expanded.keys ?? {})) {
       if (!KEY_NAME.test(key)) {
         problems.push(
-          problemAt(doc, ['envFile'], `envFile ${declaredPath}: "${key}" is not a valid key name`, {
+          problemAt(doc, [source.field], `${source.field} ${raw}: "${key}" is not a valid key name`, {
             hint: 'key names start with a letter or _ and hold letters, digits, _, . or -',
           }),
         )
       } else if (key in data) {
         problems.push(
-          problemAt(doc, ['data', key], `key ${key} is given both in data and in envFile ${declaredPath}`, {
+          problemAt(doc, ['data', key], `key ${key} is given both in data and in ${source.field} ${raw}`, {
             on: 'key',
             hint: 'remove one of the two',
           }),
         )
       } else {
-        data[key] = {kind: 'envFile', path: envFile, declaredPath, variable: key}
+        data[key] = keySource
       }
     }
   }
@@ -104,8 +97,8 @@ export async function buildSecret(doc: ParsedDocument): Promise<BuiltSecret> {
     name: v.name,
     ...(v.backend !== undefined ? {backend: v.backend} : {}),
     data,
-    ...(envFile !== undefined ? {envFile} : {}),
-    placementOnly: Object.keys(v.data ?? {}).length === 0 && v.envFile === undefined,
+    fileSources,
+    placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,
     keepSource: v.keepSource ?? false,
     ...(v.description !== undefined ? {description: v.description} : {}),
     at: doc.at,

@@ -7,9 +7,7 @@
 import type {ManifestProblem} from '../errors.js'
 import type {PlacedDocument} from './positions.js'
 import {problemAt} from './problems.js'
-
-/** The backend that always exists, plaintext, the trust root. */
-export const DEFAULT_BACKEND = 'default'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 
 export interface BackendDeclaration {
   doc: PlacedDocument
@@ -53,17 +51,22 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
     )
   }
   const declaredDefault = backendByName.get(DEFAULT_BACKEND)
-  if (declaredDefault?.type !== undefined && declaredDefault.type !== 'plaintext') {
+  if (declaredDefault?.type !== undefined && declaredDefault.type !== TRUST_ROOT_TYPE) {
     problems.push(
-      problemAt(declaredDefault.doc, ['type'], `the backend "${DEFAULT_BACKEND}" is the plaintext trust root; its type must be plaintext`, {
-        hint: 'give this backend another name',
-      }),
+      problemAt(
+        declaredDefault.doc,
+        ['type'],
+        `the backend "${DEFAULT_BACKEND}" is the ${TRUST_ROOT_TYPE} trust root; its type must be ${TRUST_ROOT_TYPE}`,
+        {
+          hint: 'give this backend another name',
+        },
+      ),
     )
   }
 
   const defaultName = defaults[0]?.name ?? DEFAULT_BACKEND
   const typeOf = (name: string): string | undefined =>
-    backendByName.get(name)?.type ?? (name === DEFAULT_BACKEND && !backendByName.has(name) ? 'plaintext' : undefined)
+    backendByName.get(name)?.type ?? (name === DEFAULT_BACKEND && !backendByName.has(name) ? TRUST_ROOT_TYPE : undefined)
   const known = (name: string): boolean => name === DEFAULT_BACKEND || backendByName.has(name)
   const backendNames = [...new Set([DEFAULT_BACKEND, ...backendByName.keys()])].join(', ')
 
@@ -80,20 +83,20 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
     if (!secret) {
       problems.push(
         problemAt(backend.doc, ['config', 'tokenSecretRef', 'name'], `no Secret named "${ref.name}" is declared`, {
-          hint: 'declare the secret holding the token, on a plaintext backend',
+          hint: `declare the secret holding the token, on a ${TRUST_ROOT_TYPE} backend`,
         }),
       )
       continue
     }
     const placement = secret.backend ?? defaultName
     const placementType = secret.backendInvalid ? undefined : typeOf(placement)
-    if (placementType !== undefined && placementType !== 'plaintext') {
+    if (placementType !== undefined && placementType !== TRUST_ROOT_TYPE) {
       const how = secret.backend === undefined ? `the default backend, "${placement}"` : `backend "${placement}"`
       problems.push(
         problemAt(
           backend.doc,
           ['config', 'tokenSecretRef', 'name'],
-          `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a plaintext backend`,
+          `secret "${secret.name}" lives on ${how} (${placementType}); a backend's token must live on a ${TRUST_ROOT_TYPE} backend`,
           {
             hint: `set backend: ${DEFAULT_BACKEND} on secret ${secret.name} (${where(secret.doc)})`,
           },

@@ -6,7 +6,8 @@
 import type {BackendManifest, SecretManifest} from './types.js'
 import {placeOf, type ParsedDocument} from './positions.js'
 import type {BackendDeclaration, SecretDeclaration} from './check-semantics.js'
-import {normaliseBackendType} from './build-backend.js'
+import {canonicalType} from '../backends/registry.js'
+import {secretSources} from '../sources/registry.js'
 
 /** `reported`: dotted fields of the document that already have a problem; they are left out. */
 export function backendDeclaration(
@@ -32,7 +33,7 @@ export function backendDeclaration(
   return {
     doc: placeOf(doc),
     name: v.name,
-    type: normaliseBackendType(v.type),
+    type: canonicalType(v.type),
     isDefault: v.isDefault === true,
     rotates: v.rotation !== undefined,
     ...(ref ? {tokenSecretRef: {name: refField('name'), key: refField('key')}} : {}),
@@ -63,7 +64,7 @@ export function secretDeclaration(
     backend: typeof v.backend === 'string' ? v.backend : undefined,
     backendInvalid,
     keys: null,
-    placementOnly: v.data === undefined && v.envFile === undefined,
+    placementOnly: v.data === undefined && secretSources().every((s) => v[s.field] === undefined),
   }
 }
 

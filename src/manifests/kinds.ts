@@ -1,14 +1,14 @@
 /**
- * The manifest kinds secretctl knows and the schema of each. `kind` is matched
- * case-insensitively so mcpctl's `kind: secretbackend` documents load as they are.
+ * The manifest kinds secretctl knows and the schema of each (composed from the backend kinds'
+ * and value sources' fragments). `kind` is matched case-insensitively so mcpctl's
+ * `kind: secretbackend` documents load as they are.
  */
-import backendSchema from '../../schemas/secret-backend.schema.json' with {type: 'json'}
-import secretSchema from '../../schemas/secret.schema.json' with {type: 'json'}
+import {secretBackendSchema, secretSchema} from './manifest-schemas.js'
 
 export type ManifestKind = 'SecretBackend' | 'Secret'
 
-export const KINDS: Record<ManifestKind, {schema: object}> = {
-  SecretBackend: {schema: backendSchema},
+export const KINDS: Record<ManifestKind, {schema: () => object}> = {
+  SecretBackend: {schema: secretBackendSchema},
   Secret: {schema: secretSchema},
 }
 

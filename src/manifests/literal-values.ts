@@ -6,9 +6,10 @@
 import type {ManifestProblem} from '../errors.js'
 import {problemAt} from './problems.js'
 import type {ParsedDocument} from './positions.js'
+import {keySources, sourceFieldList} from '../sources/registry.js'
 
 const LITERAL_FIELDS = ['value', 'literal']
-const MESSAGE = 'literal secret value: manifests live in git; use fromEnv, fromFile, envFile or generate'
+const message = () => `literal secret value: manifests live in git; use ${sourceFieldList()}`
 const HINT = 'remove the value from the file (and from git history), then rotate it'
 
 export interface LiteralCheck {
@@ -26,19 +27,26 @@ export function checkLiteralValues(doc: ParsedDocument): LiteralCheck {
   for (const [key, source] of Object.entries(data)) {
     if (source === null || source === undefined) {
       problems.push(
-        problemAt(doc, ['data', key], 'no value source: give one of fromEnv, fromFile, generate', {
-          on: 'key',
-          hint: 'drop data for a placement-only secret',
-        }),
+        problemAt(
+          doc,
+          ['data', key],
+          `no value source: give one of ${keySources()
+            .map((s) => s.field)
+            .join(', ')}`,
+          {
+            on: 'key',
+            hint: 'drop data for a placement-only secret',
+          },
+        ),
       )
       reported.push(['data', key])
     } else if (typeof source !== 'object' || source instanceof Date) {
-      problems.push(problemAt(doc, ['data', key], MESSAGE, {hint: HINT}))
+      problems.push(problemAt(doc, ['data', key], message(), {hint: HINT}))
       reported.push(['data', key])
     } else if (isRecord(source)) {
       const field = LITERAL_FIELDS.find((f) => f in source)
       if (field) {
-        problems.push(problemAt(doc, ['data', key, field], MESSAGE, {hint: HINT}))
+        problems.push(problemAt(doc, ['data', key, field], message(), {hint: HINT}))
         reported.push(['data', key])
       }
     }

@@ -19,6 +19,7 @@ import {checkSemantics, type BackendDeclaration, type SecretDeclaration} from '.
 import {parseProjectConfig} from './project-config.js'
 import {manifestsDigest} from './digest.js'
 import {problemAt, sortProblems} from './problems.js'
+import {fileRoots} from '../sources/resolve-values.js'
 
 export async function loadManifests(dir: string): Promise<DesiredModel> {
   const root = path.resolve(dir)
@@ -42,11 +43,38 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
       })
     }
   }
+  return buildModel(root, {configs: found.configs, manifests: found.manifests}, contents, problems)
+}
+
+/**
+ * The desired model of manifest texts that are not (yet) files, e.g. what the bootstrap wizard is
+ * about to write: validated like files in `dir`, with `dir`'s project configuration.
+ */
+export async function loadManifestTexts(dir: string, texts: {file: string; text: string}[]): Promise<DesiredModel> {
+  const root = path.resolve(dir)
+  const found = await discoverFiles(root)
+  const contents = new Map<string, Buffer>()
+  const problems: ManifestProblem[] = []
+  for (const file of found.configs) contents.set(file, await readFile(path.join(root, file)))
+  for (const {file, text} of texts) contents.set(file, Buffer.from(text))
+  return buildModel(root, {configs: found.configs, manifests: texts.map((t) => t.file)}, contents, problems)
+}
+
+async function buildModel(
+  root: string,
+  found: {configs: string[]; manifests: string[]},
+  contents: Map<string, Buffer>,
+  problems: ManifestProblem[],
+): Promise<DesiredModel> {
   const read = (files: string[]) =>
-    files.filter((f) => contents.has(f)).map((file) => ({file, absPath: path.join(root, file), text: contents.get(file)!.toString('utf8')}))
+    files.flatMap((file) => {
+      const content = contents.get(file)
+      return content ? [{file, absPath: path.join(root, file), text: content.toString('utf8')}] : []
+    })
 
   const project = parseProjectConfig(read(found.configs))
   problems.push(...project.problems)
+  const roots = fileRoots({dir: root, config: project.config})
 
   const backends: BackendManifest[] = []
   const secrets: SecretManifest[] = []
@@ -82,7 +110,7 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
         if (decl) backendDecls.push(decl)
       } else {
         problems.push(...checkSecretDocument(doc).filter((p) => !reported.has(p.field)))
-        const built = valid ? await buildSecret(doc) : undefined
+        const built = valid ? await buildSecret(doc, roots) : undefined
         if (built) {
           problems.push(...built.problems)
           secrets.push(built.manifest)
@@ -101,7 +129,7 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
     backends,
     secrets,
     config: project.config,
-    digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file)!}))),
+    digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file) as Buffer}))),
     files,
   }
 }

@@ -55,7 +55,10 @@ export function parseProjectConfig(files: {file: string; absPath: string; text: 
     }
     const found = validateSchema('ProjectConfig', doc)
     problems.push(...found)
-    if (found.length === 0) config = {...(doc.value as {state?: string}), file}
+    if (found.length === 0) {
+      const {$schema: _editorSchema, ...settings} = doc.value as ProjectConfig & {$schema?: string}
+      config = {...settings, file}
+    }
   }
   return {config, problems}
 }

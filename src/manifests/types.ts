@@ -16,18 +16,17 @@ export interface SecretRef {
   key: string
 }
 
+/** `rotation:` as written: the planner reads `period`; the other fields belong to the kind (OpenBao: tokenRole, policy, ttl). */
 export interface RotationSpec {
-  tokenRole?: string
-  policy?: string
-  /** Go-style durations as written (`24h`, `720h`); parsed by src/duration.ts. */
+  /** Rotate when the token is older than this Go-style duration (`24h`); parsed by src/duration.ts. */
   period?: string
-  ttl?: string
+  [field: string]: unknown
 }
 
 export interface BackendManifest extends Declared {
   kind: 'SecretBackend'
   name: string
-  /** Normalised type: `plaintext` | `openbao` (`vault` is an alias folded to `openbao`). */
+  /** Canonical type (aliases folded), a kind in src/backends/registry.ts. */
   type: string
   description?: string
   isDefault: boolean
@@ -36,31 +35,31 @@ export interface BackendManifest extends Declared {
   rotation?: RotationSpec
 }
 
-export interface GenerateSpec {
-  length: number
-  /** `alphanumeric` (default) | `hex` | `base64url` | `ascii` (printable, no space). */
-  charset: string
-  /** Duration (`30d`): regenerate under `--rotate` when older. */
-  rotateEvery?: string
+/**
+ * Where one key's value comes from: the source's kind (`env`, `file`, `generate`, `envFile`, as
+ * registered in src/sources/registry.ts) and that source's own fields (paths already resolved).
+ */
+export interface ValueSource {
+  kind: string
 }
 
-/** Where one key's value comes from. */
-export type ValueSource =
-  | {kind: 'env'; variable: string}
-  | {kind: 'file'; path: string /* absolute, resolved against the manifest's directory */; declaredPath: string}
-  | {kind: 'generate'; spec: GenerateSpec}
-  /** A key from the secret-level `envFile` (dotenv). */
-  | {kind: 'envFile'; path: string; declaredPath: string; variable: string}
+/** A secret-level source as declared (`envFile: app.env`): the file giving several keys. */
+export interface FileSource {
+  kind: string
+  /** Absolute path. */
+  path: string
+  declaredPath: string
+}
 
 export interface SecretManifest extends Declared {
   kind: 'Secret'
   name: string
   /** Backend name as written; undefined = the default backend. */
   backend?: string
-  /** Key → source. Empty with `placementOnly` true when no sources are given. */
+  /** Key → source, the keys of secret-level sources folded in. Empty with `placementOnly` true when no sources are given. */
   data: Record<string, ValueSource>
-  /** Secret-level dotenv file (absolute path); its keys are folded into `data` as `envFile` sources. */
-  envFile?: string
+  /** Secret-level sources (`envFile`), whose keys are folded into `data`. */
+  fileSources: FileSource[]
   placementOnly: boolean
   keepSource: boolean
   description?: string
@@ -70,6 +69,8 @@ export interface SecretManifest extends Declared {
 export interface ProjectConfig {
   /** State URL or path, relative paths resolved against the manifests dir. */
   state?: string
+  /** Directories outside the manifests directory that value files may be read from (relative to it, or absolute). */
+  allowedFileRoots?: string[]
   file?: string
 }
 

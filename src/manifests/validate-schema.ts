@@ -22,8 +22,8 @@ function validator(name: SchemaName): ValidateFunction {
     ajv.addKeyword({keyword: 'patternErrorMessage', schemaType: 'string'})
     ajv.addKeyword({keyword: 'errorMessage', schemaType: 'string'})
     compiled = new Map<SchemaName, ValidateFunction>([
-      ['SecretBackend', ajv.compile(KINDS.SecretBackend.schema)],
-      ['Secret', ajv.compile(KINDS.Secret.schema)],
+      ['SecretBackend', ajv.compile(KINDS.SecretBackend.schema())],
+      ['Secret', ajv.compile(KINDS.Secret.schema())],
       ['ProjectConfig', ajv.compile(projectConfigSchema)],
     ])
   }

@@ -2,15 +2,21 @@
  * Computes a Plan from the desired model (manifests, value fingerprints) and the live model (the
  * state, plus backend metadata versions for drift). Pure: no I/O, so the same inputs always give
  * the same, byte-identical plan. Values never enter here; only their salted fingerprints do.
+ * What a backend's kind can do (read-only, versioned) is enforced here, for every kind alike.
  */
 import type {DesiredModel, SecretManifest, BackendManifest} from '../manifests/types.js'
-import type {BackendRecord, SecretRecord, StateMeta} from '../state/types.js'
+import type {BackendRecord, RetainedCopy, SecretRecord, StateMeta} from '../state/types.js'
 import type {SecretMetadata} from '../backends/driver.js'
+import type {BackendCapabilities} from '../backends/kind.js'
+import {kindOf} from '../backends/registry.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE, tokenSecretRef} from '../backends/trust-root.js'
 import {PlanError} from '../errors.js'
 import {canonicalJson} from './canonical-json.js'
 import {maskConfig} from './mask-config.js'
+import {fieldChanges} from './field-changes.js'
 import {parseDuration} from '../duration.js'
 import {rotationDue} from '../rotation/token-health.js'
+import {backendAddress, matchesTarget, secretAddress, tokenAddress} from './addresses.js'
 import {
   FORMAT_VERSION,
   Phase,
@@ -19,15 +25,18 @@ import {
   type KeyChange,
   type Plan,
   type PlanSummary,
+  type SecretChange,
   type SecretView,
+  type TokenRotate,
 } from './types.js'
 
-export const DEFAULT_BACKEND = 'default'
+export {backendAddress, matchesTarget, secretAddress} from './addresses.js'
 
-/** What the plan knows of one desired key: its source and, for sourced values, the salted fingerprint. */
+/** What the plan knows of one desired key: its source and, for read values, the salted fingerprint. */
 export interface DesiredKey {
-  source: 'env' | 'file' | 'envFile' | 'generate'
-  /** null for `generate` (the value does not exist until apply makes it). */
+  /** The source's kind (`env`, `file`, `generate`, …). */
+  source: string
+  /** null for a generated value (it does not exist until apply makes it). */
   fingerprint: string | null
   rotateEvery?: string
 }
@@ -41,14 +50,11 @@ export interface PlanInput {
   desiredKeys: Map<string, Map<string, DesiredKey>>
   /** secret name → metadata read from its current backend, for versioned backends only. */
   backendMetadata: Map<string, SecretMetadata>
+  /** For drifted secrets whose value could be read: key → fingerprint of what the backend holds now. */
+  liveFingerprints?: Map<string, Record<string, string>>
+  /** Copies left on other backends: by `keepSource` moves, or by a move interrupted before its source delete. */
+  retainedCopies?: RetainedCopy[]
   options: {prune: boolean; rotate: boolean; targets: string[]; now: Date}
-}
-
-export function secretAddress(name: string): string {
-  return `secret.${name}`
-}
-export function backendAddress(name: string): string {
-  return `backend.${name}`
 }
 
 /** The backend secrets without `backend:` go to: the one marked isDefault, else `default`. */
@@ -60,14 +66,9 @@ export function placementOf(secret: SecretManifest, desired: DesiredModel): stri
   return secret.backend ?? desiredDefaultBackend(desired)
 }
 
-/** Names of the secrets backends authenticate with (their tokenSecretRef): the trust root. */
+/** Names of the secrets backends authenticate with: the trust root. */
 export function trustRootSecretNames(desired: DesiredModel): Set<string> {
-  const names = new Set<string>()
-  for (const b of desired.backends) {
-    const ref = b.config.tokenSecretRef as {name?: unknown} | undefined
-    if (ref && typeof ref.name === 'string') names.add(ref.name)
-  }
-  return names
+  return new Set(desired.backends.map((b) => tokenSecretRef(b.config)?.name).filter((n): n is string => n !== undefined))
 }
 
 export function backendView(b: {
@@ -86,16 +87,6 @@ export function backendView(b: {
   }
 }
 
-function desiredBackendState(b: BackendManifest, defaultName: string) {
-  return {
-    type: b.type,
-    description: b.description ?? null,
-    isDefault: b.name === defaultName,
-    config: b.config,
-    rotation: (b.rotation as Record<string, unknown> | undefined) ?? null,
-  }
-}
-
 function diffBackend(b: BackendManifest, live: BackendRecord): string[] {
   const reasons: string[] = []
   if ((b.description ?? null) !== (live.description ?? null)) reasons.push('description changed')
@@ -107,30 +98,49 @@ function diffBackend(b: BackendManifest, live: BackendRecord): string[] {
   return reasons
 }
 
+/** What a secret's backend says about the copy the state recorded. */
+interface Drift {
+  /** `drift: bao holds version 4, state recorded 3`. */
+  reason: string
+  /** The backend no longer holds the secret at all. */
+  gone: boolean
+  /** key → fingerprint of what it holds now, when that could be read. */
+  live?: Record<string, string>
+}
+
 function keyChanges(
   desiredKeys: Map<string, DesiredKey>,
   live: SecretRecord | undefined,
+  drift: Drift | undefined,
   rotate: boolean,
   now: Date,
-): Record<string, KeyChange> {
+) {
   const out: Record<string, KeyChange> = {}
+  /** Keys whose value on the backend differs from the record: restored from their source, or generated anew. */
+  const repaired: string[] = []
   const recorded = live?.keys ?? {}
   for (const key of [...desiredKeys.keys()].sort()) {
-    const want = desiredKeys.get(key)!
+    const want = desiredKeys.get(key) as DesiredKey
     const have = recorded[key]
+    const tampered = drift !== undefined && (drift.gone || (drift.live !== undefined && drift.live[key] !== have?.fingerprint))
     if (!have) out[key] = 'added'
-    else if (want.source === 'generate') {
+    else if (want.fingerprint === null) {
       const every = want.rotateEvery ? parseDuration(want.rotateEvery) : null
-      const age = now.getTime() - Date.parse(have.writtenAt)
-      out[key] = rotate && every !== null && age >= every ? 'regenerated' : 'unchanged'
-    } else out[key] = want.fingerprint === have.fingerprint ? 'unchanged' : 'changed'
+      const due = rotate && every !== null && now.getTime() - Date.parse(have.writtenAt) >= every
+      if (tampered && !due) repaired.push(key)
+      out[key] = due || tampered ? 'regenerated' : 'unchanged'
+    } else if (want.fingerprint !== have.fingerprint) out[key] = 'changed'
+    else {
+      if (tampered) repaired.push(key)
+      out[key] = tampered ? 'changed' : 'unchanged'
+    }
   }
   for (const key of Object.keys(recorded).sort()) if (!desiredKeys.has(key)) out[key] = 'removed'
-  return out
+  return {keys: out, repaired}
 }
 
-function describeKeyChanges(keys: Record<string, KeyChange>): string[] {
-  const by = (c: KeyChange) => Object.keys(keys).filter((k) => keys[k] === c)
+function describeKeyChanges(keys: Record<string, KeyChange>, repaired: string[], backend: string): string[] {
+  const by = (c: KeyChange) => Object.keys(keys).filter((k) => keys[k] === c && !repaired.includes(k))
   const parts: string[] = []
   const changed = by('changed')
   if (changed.length) parts.push(`value of ${changed.join(', ')} changed`)
@@ -140,6 +150,13 @@ function describeKeyChanges(keys: Record<string, KeyChange>): string[] {
   if (removed.length) parts.push(`key${removed.length > 1 ? 's' : ''} ${removed.join(', ')} removed`)
   const regen = by('regenerated')
   if (regen.length) parts.push(`${regen.join(', ')} due for regeneration`)
+  const restored = repaired.filter((k) => keys[k] === 'changed')
+  if (restored.length)
+    parts.push(
+      `${restored.join(', ')} changed on ${backend} outside secretctl: written again from ${restored.length > 1 ? 'their sources' : 'its source'}`,
+    )
+  const regenerated = repaired.filter((k) => keys[k] === 'regenerated')
+  if (regenerated.length) parts.push(`generated ${regenerated.join(', ')} changed on ${backend} outside secretctl: generated anew`)
   return parts
 }
 
@@ -158,6 +175,8 @@ export function sortChanges(changes: Change[]): Change[] {
   return [...changes].sort((a, b) => a.phase - b.phase || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0))
 }
 
+const byName = <T extends {name: string}>(x: T, y: T) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0)
+
 export function computePlan(input: PlanInput): Plan {
   const {desired, options} = input
   const changes: Change[] = []
@@ -167,14 +186,25 @@ export function computePlan(input: PlanInput): Plan {
   const defaultName = desiredDefaultBackend(desired)
   const trustRoot = trustRootSecretNames(desired)
   const desiredBackendNames = new Set([DEFAULT_BACKEND, ...desired.backends.map((b) => b.name)])
+  const declaredType = new Map(desired.backends.map((b) => [b.name, b.type]))
+  const capabilities = (backend: string): BackendCapabilities =>
+    kindOf(declaredType.get(backend) ?? liveBackends.get(backend)?.type ?? TRUST_ROOT_TYPE, backend).capabilities
 
   // Backends: create or update, then the default switch.
-  for (const b of [...desired.backends].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+  for (const b of [...desired.backends].sort(byName)) {
     const live = liveBackends.get(b.name)
-    const after = backendView(desiredBackendState(b, defaultName))
+    const wanted = {
+      type: b.type,
+      description: b.description ?? null,
+      isDefault: b.name === defaultName,
+      config: b.config,
+      rotation: b.rotation ?? null,
+    }
+    const after = backendView(wanted)
+    const address = backendAddress(b.name)
     if (!live) {
       changes.push({
-        address: backendAddress(b.name),
+        address,
         kind: 'backend',
         name: b.name,
         action: 'create',
@@ -193,8 +223,9 @@ export function computePlan(input: PlanInput): Plan {
     }
     const reasons = diffBackend(b, live)
     if (reasons.length) {
+      const fields = fieldChanges(live, wanted)
       changes.push({
-        address: backendAddress(b.name),
+        address,
         kind: 'backend',
         name: b.name,
         action: 'update',
@@ -202,6 +233,7 @@ export function computePlan(input: PlanInput): Plan {
         reason: reasons.join('; '),
         before: backendView(live),
         after,
+        fields,
       })
     }
   }
@@ -223,7 +255,7 @@ export function computePlan(input: PlanInput): Plan {
 
   // Tokens due for rotation (only with --rotate).
   if (options.rotate) {
-    for (const b of [...desired.backends].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+    for (const b of [...desired.backends].sort(byName)) {
       if (!b.rotation) continue
       const due = rotationDue(liveBackends.get(b.name)?.tokenMeta ?? null, b.rotation, options.now)
       if (due.due) changes.push(tokenRotation(b.name, due.reason))
@@ -232,27 +264,33 @@ export function computePlan(input: PlanInput): Plan {
 
   // Secrets: create, update, move.
   const placementErrors: string[] = []
-  for (const s of [...desired.secrets].sort((x, y) => (x.name < y.name ? -1 : 1))) {
+  const readOnlyErrors: string[] = []
+  const retained = input.retainedCopies ?? []
+  for (const s of [...desired.secrets].sort(byName)) {
     const live = liveSecrets.get(s.name)
     const to = placementOf(s, desired)
     const phase = trustRoot.has(s.name) ? Phase.TrustRootSecrets : Phase.Secrets
     const address = secretAddress(s.name)
     const want = input.desiredKeys.get(s.name)
+    const where = `${s.at.file}:${s.at.line}:${s.at.column}`
     if (!live) {
       if (s.placementOnly || !want) {
-        placementErrors.push(
-          `${s.at.file}:${s.at.line}:${s.at.column}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`,
-        )
+        placementErrors.push(`${where}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`)
         continue
       }
-      const keys = keyChanges(want, undefined, options.rotate, options.now)
+      if (capabilities(to).readOnly) {
+        readOnlyErrors.push(`${where}: secret ${s.name} would be created on ${to}, which is read-only`)
+        continue
+      }
+      const {keys} = keyChanges(want, undefined, undefined, options.rotate, options.now)
+      const n = Object.keys(keys).length
       changes.push({
         address,
         kind: 'secret',
         name: s.name,
         action: 'create',
         phase,
-        reason: `new secret on ${to} (${Object.keys(keys).length} key${Object.keys(keys).length === 1 ? '' : 's'})`,
+        reason: `new secret on ${to} (${n} key${n === 1 ? '' : 's'})`,
         before: null,
         after: {backend: to, keys: Object.keys(keys).sort()},
         keys,
@@ -260,27 +298,34 @@ export function computePlan(input: PlanInput): Plan {
       continue
     }
     const before: SecretView = {backend: live.backend, keys: Object.keys(live.keys).sort()}
-    const keys = want ? keyChanges(want, live, options.rotate, options.now) : undefined
+    const drift = driftOf(live, input.backendMetadata.get(s.name), input.liveFingerprints?.get(s.name))
+    const computed = want ? keyChanges(want, live, drift, options.rotate, options.now) : undefined
+    const keys = computed?.keys
     const afterKeys = keys
       ? Object.keys(keys)
           .filter((k) => keys[k] !== 'removed')
           .sort()
       : before.keys
     const after: SecretView = {backend: to, keys: afterKeys}
-    const reasons = keys ? describeKeyChanges(keys) : []
-    const meta = input.backendMetadata.get(s.name)
-    let drift = false
-    if (meta && live.backendVersion !== null) {
-      if (!meta.exists) {
-        drift = true
-        reasons.unshift(`drift: ${live.backend} no longer holds this secret (state recorded version ${live.backendVersion})`)
-      } else if (meta.version !== live.backendVersion) {
-        drift = true
-        reasons.unshift(`drift: ${live.backend} holds version ${meta.version}, state recorded ${live.backendVersion}`)
-      }
+    const reasons = computed ? describeKeyChanges(computed.keys, computed.repaired, live.backend) : []
+    if (drift) {
+      reasons.unshift(drift.reason)
+      if (drift.gone && !want)
+        reasons.push(
+          `it has no value sources: restore it with \`secretctl secret set ${s.name} KEY\`, or forget it with \`secretctl state rm ${address}\``,
+        )
+      else if (drift.gone) reasons.push('written again from its sources')
     }
+    const extras = drift ? {keys, drift: true} : {keys}
     if (live.backend !== to) {
-      reasons.unshift(`backend ${live.backend} → ${to}${s.keepSource ? ' (keeping the copy on ' + live.backend + ')' : ''}`)
+      if (capabilities(to).readOnly) {
+        readOnlyErrors.push(`${where}: secret ${s.name} would move onto ${to}, which is read-only`)
+        continue
+      }
+      // A read-only source is never deleted: the move copies.
+      const keepSource = s.keepSource || capabilities(live.backend).readOnly
+      const keeping = keepSource ? ` (keeping the copy on ${live.backend}${s.keepSource ? '' : ': read-only'})` : ''
+      reasons.unshift(`backend ${live.backend} → ${to}${keeping}`)
       changes.push({
         address,
         kind: 'secret',
@@ -290,25 +335,17 @@ export function computePlan(input: PlanInput): Plan {
         reason: reasons.join('; '),
         before,
         after,
-        keys,
         from: live.backend,
         to,
-        keepSource: s.keepSource,
-        ...(drift ? {drift} : {}),
+        keepSource,
+        ...extras,
       })
     } else if (reasons.length) {
-      changes.push({
-        address,
-        kind: 'secret',
-        name: s.name,
-        action: 'update',
-        phase,
-        reason: reasons.join('; '),
-        before,
-        after,
-        keys,
-        ...(drift ? {drift} : {}),
-      })
+      if (capabilities(to).readOnly && keys && Object.values(keys).some((k) => k !== 'unchanged')) {
+        readOnlyErrors.push(`${where}: secret ${s.name} on ${to} would change, but ${to} is read-only`)
+        continue
+      }
+      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason: reasons.join('; '), before, after, ...extras})
     }
   }
   if (placementErrors.length) {
@@ -317,36 +354,70 @@ export function computePlan(input: PlanInput): Plan {
       'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first',
     )
   }
+  if (readOnlyErrors.length) {
+    throw new PlanError(readOnlyErrors.join('\n'), 'secretctl never writes to a read-only backend: place the secret on another backend')
+  }
+
+  // Copies a move left behind while it was interrupted before deleting its source: finish the job.
+  for (const copy of retained.filter((r) => r.pending && liveSecrets.has(r.secretName))) {
+    const live = liveSecrets.get(copy.secretName) as SecretRecord
+    const view: SecretView = {backend: live.backend, keys: Object.keys(live.keys).sort()}
+    changes.push({
+      address: secretAddress(copy.secretName),
+      kind: 'secret',
+      name: copy.secretName,
+      action: 'delete',
+      phase: Phase.SecretDeletes,
+      reason: `delete the copy left on ${copy.backend} by an interrupted move (the secret stays on ${live.backend})`,
+      before: view,
+      after: view,
+      copies: [copy.backend],
+    })
+  }
 
   // Secrets in the state that the manifests no longer name.
   const desiredSecretNames = new Set(desired.secrets.map((s) => s.name))
   for (const live of input.secrets) {
     if (desiredSecretNames.has(live.name)) continue
     if (options.prune) {
+      const forgetOnly = capabilities(live.backend).readOnly
+      const reason = forgetOnly
+        ? `not in the manifests (--prune); forgets the record, the value stays on ${live.backend} (read-only)`
+        : `not in the manifests (--prune); deletes the value on ${live.backend}`
+      const before = {backend: live.backend, keys: Object.keys(live.keys).sort()}
       changes.push({
         address: secretAddress(live.name),
         kind: 'secret',
         name: live.name,
         action: 'delete',
         phase: Phase.SecretDeletes,
-        reason: `not in the manifests (--prune); deletes the value on ${live.backend}`,
-        before: {backend: live.backend, keys: Object.keys(live.keys).sort()},
+        reason,
+        before,
         after: null,
+        ...(forgetOnly ? {forgetOnly} : {}),
       })
     } else warnings.push(`secret ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
   for (const live of input.backends) {
     if (desiredBackendNames.has(live.name)) continue
     if (options.prune) {
+      const copies = retained
+        .filter((r) => r.backend === live.name)
+        .map((r) => r.secretName)
+        .sort()
+      const reason = copies.length
+        ? `not in the manifests (--prune); first deletes the cop${copies.length === 1 ? 'y' : 'ies'} of ${copies.join(', ')} kept there`
+        : 'not in the manifests (--prune)'
       changes.push({
         address: backendAddress(live.name),
         kind: 'backend',
         name: live.name,
         action: 'delete',
         phase: Phase.BackendDeletes,
-        reason: 'not in the manifests (--prune)',
+        reason,
         before: backendView(live),
         after: null,
+        ...(copies.length ? {retainedCopies: copies} : {}),
       })
     } else warnings.push(`backend ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
@@ -366,9 +437,43 @@ export function computePlan(input: PlanInput): Plan {
   }
 }
 
-export function tokenRotation(backend: string, reason: string): Change {
+/** The drift of a secret on a versioned backend, or undefined when its copy is as recorded. */
+function driftOf(
+  live: SecretRecord,
+  meta: SecretMetadata | undefined,
+  fingerprints: Record<string, string> | undefined,
+): Drift | undefined {
+  if (!meta || live.backendVersion === null) return undefined
+  if (!meta.exists) {
+    return {reason: `drift: ${live.backend} no longer holds this secret (state recorded version ${live.backendVersion})`, gone: true}
+  }
+  if (meta.version === live.backendVersion) return undefined
   return {
-    address: `${backendAddress(backend)}.token`,
+    reason: `drift: ${live.backend} holds version ${meta.version}, state recorded ${live.backendVersion}`,
+    gone: false,
+    ...(fingerprints ? {live: fingerprints} : {}),
+  }
+}
+
+/** A plan of one token rotation, asked for by name (`rotate backend`), whatever the token's age. */
+export function tokenRotationPlan(meta: StateMeta, manifestsDigest: string, backend: string): Plan {
+  const change = tokenRotation(backend, 'rotation requested')
+  return {
+    formatVersion: FORMAT_VERSION,
+    lineage: meta.lineage,
+    serial: meta.serial,
+    manifestsDigest,
+    sourceFingerprints: {},
+    options: {prune: false, rotate: true, targets: [change.address]},
+    changes: [change],
+    summary: summarise([change]),
+    warnings: [],
+  }
+}
+
+export function tokenRotation(backend: string, reason: string): TokenRotate {
+  return {
+    address: tokenAddress(backend),
     kind: 'token',
     name: backend,
     action: 'rotate',
@@ -382,18 +487,13 @@ export function tokenRotation(backend: string, reason: string): Change {
 function flattenFingerprints(desiredKeys: Map<string, Map<string, DesiredKey>>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of [...desiredKeys.keys()].sort()) {
-    const keys = desiredKeys.get(name)!
+    const keys = desiredKeys.get(name) as Map<string, DesiredKey>
     for (const key of [...keys.keys()].sort()) {
-      const fp = keys.get(key)!.fingerprint
+      const fp = keys.get(key)?.fingerprint
       if (fp) out[`${secretAddress(name)}/${key}`] = fp
     }
   }
   return out
-}
-
-/** Does `address` fall under a `--target`? A target names an address or any address below it. */
-export function matchesTarget(address: string, target: string): boolean {
-  return address === target || address.startsWith(target + '.')
 }
 
 /**
@@ -404,17 +504,17 @@ function selectTargets(changes: Change[], targets: string[], desired: DesiredMod
   if (!targets.length) return changes
   const wanted = new Set<string>()
   for (const c of changes) if (targets.some((t) => matchesTarget(c.address, t))) wanted.add(c.address)
-  const byName = new Map(desired.backends.map((b) => [b.name, b]))
+  const declared = new Map(desired.backends.map((b) => [b.name, b]))
   let grew = true
   while (grew) {
     grew = false
     for (const c of changes) {
       if (!wanted.has(c.address)) continue
       const deps: string[] = []
-      if (c.kind === 'secret' && c.after) deps.push(backendAddress((c.after as SecretView).backend))
+      if (c.kind === 'secret' && c.after) deps.push(backendAddress(c.after.backend))
       if (c.kind === 'backend') {
-        const ref = byName.get(c.name)?.config.tokenSecretRef as {name?: string} | undefined
-        if (ref?.name) deps.push(secretAddress(ref.name))
+        const ref = tokenSecretRef(declared.get(c.name)?.config ?? {})
+        if (ref) deps.push(secretAddress(ref.name))
       }
       for (const d of deps) {
         if (!wanted.has(d) && changes.some((x) => x.address === d && x.action !== 'delete')) {
@@ -429,14 +529,18 @@ function selectTargets(changes: Change[], targets: string[], desired: DesiredMod
 
 /** A backend delete is refused at plan time while a secret would still be on it afterwards. */
 function checkBackendDeletes(changes: Change[], secrets: SecretRecord[]): void {
-  for (const c of changes) {
-    if (c.kind !== 'backend' || c.action !== 'delete') continue
-    if (c.name === DEFAULT_BACKEND) throw new PlanError('the plaintext backend default is the trust root and cannot be deleted')
-    const leaving = new Set(
+  const leavingFrom = (backend: string) =>
+    new Set(
       changes
-        .filter((x) => x.kind === 'secret' && (x.action === 'delete' || (x.action === 'move' && x.from === c.name)))
+        .filter((x): x is SecretChange => x.kind === 'secret')
+        .filter((x) => (x.action === 'delete' && !x.copies) || (x.action === 'move' && x.from === backend))
         .map((x) => x.name),
     )
+  for (const c of changes) {
+    if (c.kind !== 'backend' || c.action !== 'delete') continue
+    if (c.name === DEFAULT_BACKEND)
+      throw new PlanError(`the ${TRUST_ROOT_TYPE} backend ${DEFAULT_BACKEND} is the trust root and cannot be deleted`)
+    const leaving = leavingFrom(c.name)
     const remaining = secrets.filter((s) => s.backend === c.name && !leaving.has(s.name)).map((s) => s.name)
     if (remaining.length) {
       throw new PlanError(

@@ -1,6 +1,7 @@
 /**
- * The types that represent a plan. Computing one lives in diff.ts, rendering in src/render/,
- * executing in src/apply/. A plan is plain, serialisable data and never holds a secret value.
+ * The types that represent a plan. Computing one lives in compute-plan.ts (with make-plan.ts
+ * gathering its inputs), rendering in src/render/, executing in src/apply/. A plan is plain,
+ * serialisable data and never holds a secret value.
  */
 
 export const FORMAT_VERSION = 1
@@ -28,8 +29,6 @@ export enum Phase {
   BackendDeletes = 70,
 }
 
-export type ResourceKind = 'backend' | 'secret' | 'token'
-
 /** Redacted view of a backend: config with credential-looking values masked. */
 export interface BackendView {
   type: string
@@ -48,27 +47,120 @@ export interface SecretView {
 /** Per key, what happens to its value: decided by fingerprints, not by reading values. */
 export type KeyChange = 'added' | 'removed' | 'changed' | 'unchanged' | 'regenerated' | 'unknown'
 
-export interface Change {
+/**
+ * One changed field of a backend, as Terraform shows an attribute: masked where the field looks
+ * like a credential; `lines` is a line diff (`+ `/`- `/`  ` prefixes) when either side spans lines.
+ */
+export interface FieldChange {
+  /** Dotted path: `description`, `config.url`, `rotation.period`. */
+  field: string
+  /** Absent when the field is added. */
+  before?: unknown
+  /** Absent when the field is removed. */
+  after?: unknown
+  lines?: string[]
+}
+
+interface ChangeBase {
   /** `backend.bao`, `secret.github`, `backend.bao.token`. */
   address: string
-  kind: ResourceKind
   /** The backend's or the secret's name. */
   name: string
-  action: Action
   phase: Phase
   /** One line a human reads: `value of GITHUB_TOKEN changed`, `drift: bao holds version 4, state recorded 3`. */
   reason: string
-  /** Set for drift detected on the backend (the value changed outside secretctl). */
-  drift?: boolean
-  before: BackendView | SecretView | null
-  after: BackendView | SecretView | null
-  /** For secrets: what happens to each key's value. */
-  keys?: Record<string, KeyChange>
-  /** For moves. */
-  from?: string
-  to?: string
-  keepSource?: boolean
 }
+
+export interface BackendCreate extends ChangeBase {
+  kind: 'backend'
+  action: 'create'
+  before: null
+  after: BackendView
+}
+
+export interface BackendUpdate extends ChangeBase {
+  kind: 'backend'
+  action: 'update'
+  before: BackendView
+  after: BackendView
+  fields: FieldChange[]
+}
+
+export interface BackendDelete extends ChangeBase {
+  kind: 'backend'
+  action: 'delete'
+  before: BackendView
+  after: null
+  /** Copies that `keepSource` moves left on this backend; apply deletes them before the backend. */
+  retainedCopies?: string[]
+}
+
+/** The default backend changes (`isDefault`); `name` is the new default. */
+export interface DefaultSwitch extends ChangeBase {
+  kind: 'backend'
+  action: 'set-default'
+  before: null
+  after: null
+  from: string
+  to: string
+}
+
+interface SecretWrite extends ChangeBase {
+  kind: 'secret'
+  /** What happens to each key's value; absent for a placement-only secret (its values are not the manifests'). */
+  keys?: Record<string, KeyChange>
+  /** Set when the backend's copy changed outside secretctl. */
+  drift?: boolean
+}
+
+export interface SecretCreate extends SecretWrite {
+  action: 'create'
+  before: null
+  after: SecretView
+}
+
+export interface SecretUpdate extends SecretWrite {
+  action: 'update'
+  before: SecretView
+  after: SecretView
+}
+
+export interface SecretMove extends SecretWrite {
+  action: 'move'
+  before: SecretView
+  after: SecretView
+  from: string
+  to: string
+  /** Leave the copy on `from` (asked for, or forced: `from` is read-only). */
+  keepSource: boolean
+}
+
+/** Deletes a secret; or, with `copies`, only the copies left on those backends (the secret stays, `after` says where). */
+export interface SecretDelete extends ChangeBase {
+  kind: 'secret'
+  action: 'delete'
+  before: SecretView
+  after: SecretView | null
+  /** Only forget the record: the value stays where it is (a read-only backend). */
+  forgetOnly?: boolean
+  /** Backends holding a copy a move left behind (interrupted before deleting its source). */
+  copies?: string[]
+}
+
+export interface TokenRotate extends ChangeBase {
+  kind: 'token'
+  action: 'rotate'
+  before: null
+  after: null
+}
+
+export type BackendChange = BackendCreate | BackendUpdate | BackendDelete | DefaultSwitch
+export type SecretChange = SecretCreate | SecretUpdate | SecretMove | SecretDelete
+/** A change that writes a secret's value somewhere. */
+export type SecretWriteChange = SecretCreate | SecretUpdate | SecretMove
+export type Change = BackendChange | SecretChange | TokenRotate
+
+export type ResourceKind = Change['kind']
 
 export interface PlanSummary {
   create: number
@@ -94,4 +186,10 @@ export interface Plan {
   summary: PlanSummary
   /** Notes that are not changes (e.g. secrets in the state that the manifests no longer name, without --prune). */
   warnings: string[]
+}
+
+/** Backends a secret change touches: where it is and where it goes. */
+export function touchedBackends(c: Change): string[] {
+  if (c.kind !== 'secret') return []
+  return [...new Set([c.before?.backend, c.after?.backend].filter((b): b is string => b !== undefined))]
 }

@@ -7,13 +7,11 @@
  * - rotator: what token rotation needs: read backends and the trust-root rows, update a token
  *   secret's row and the backend's token metadata, record audit rows, take the lock.
  */
-export type StateRole = 'planner' | 'applier' | 'rotator'
-
-export const STATE_ROLES: StateRole[] = ['planner', 'applier', 'rotator']
+import type {AccessRole} from '../backends/kind.js'
 
 /** Columns of `secrets` and `retained_copies` other than `data`: what the planner may read. */
 const SECRET_COLUMNS = ['id', 'name', 'backend_id', 'external_ref', 'keys', 'backend_version', 'created_at', 'updated_at']
-const RETAINED_COLUMNS = ['id', 'secret_name', 'backend_id', 'external_ref', 'created_at']
+const RETAINED_COLUMNS = ['id', 'secret_name', 'backend_id', 'external_ref', 'pending', 'created_at']
 const ALL_TABLES = ['backends', 'secrets', 'retained_copies', 'state_meta', 'locks', 'audit', 'knex_migrations', 'knex_migrations_lock']
 
 function quoteIdent(name: string): string {
@@ -21,7 +19,7 @@ function quoteIdent(name: string): string {
   return `"${name}"`
 }
 
-export function postgresGrants(role: StateRole, opts: {dbRole: string; schema?: string}): string {
+export function postgresGrants(role: AccessRole, opts: {dbRole: string; schema?: string}): string {
   const r = quoteIdent(opts.dbRole)
   const schema = quoteIdent(opts.schema ?? 'public')
   const t = (table: string) => `${schema}.${quoteIdent(table)}`

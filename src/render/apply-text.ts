@@ -20,3 +20,9 @@ export function renderApplyText(result: ApplyResult, colour: ChalkInstance = pla
   lines.push('', result.ok ? colour.green.bold(summary) : colour.red.bold(summary))
   return lines.join('\n') + '\n'
 }
+
+/** After the plan: the outcome (nothing when there was nothing to apply); per-change lines only when they were not shown as they happened. */
+export function renderApplyOutcome(result: ApplyResult | null, colour: ChalkInstance = plain, shownAsTheyHappened = false): string {
+  if (!result) return ''
+  return renderApplyText(shownAsTheyHappened ? {...result, changes: []} : result, colour)
+}

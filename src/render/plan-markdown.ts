@@ -4,7 +4,7 @@
  * characters, so a long plan is split into numbered parts, each under the cap, the first with the
  * summary. No values: the plan has none. Same plan in, same bytes out.
  */
-import {ACTIONS, type Change, type Plan, type SecretView} from '../plan/types.js'
+import {ACTIONS, type Change, type Plan} from '../plan/types.js'
 import {summaryLine} from './plan-text.js'
 
 export const COMMENT_LIMIT = 65_535
@@ -14,14 +14,23 @@ const PART_BUDGET = COMMENT_LIMIT - 1_000
 export const DETAILS_CAP = 50
 export const PART_SEPARATOR = '\n<!-- secretctl:part-break -->\n'
 
+/** Text in Markdown prose or raw HTML: characters that would start markup become entities. */
 function escapeMarkdown(text: string): string {
   return text.replace(/[<>&|`*_[\]]/g, (c) => `&#${c.charCodeAt(0)};`)
 }
 
+/** A code span shows its text literally (entities too): fence it with more backticks than it holds instead. */
+function codeSpan(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length))
+  const fence = '`'.repeat(longest + 1)
+  const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : ''
+  return `${fence}${pad}${text}${pad}${fence}`
+}
+
 function groupOf(c: Change): string {
-  if (c.kind !== 'secret') return c.kind === 'token' ? `backend ${c.name.split('.')[0]}` : 'backends'
-  const view = (c.after ?? c.before) as SecretView | null
-  return `secrets on ${view?.backend ?? '?'}`
+  if (c.kind === 'token') return `backend ${c.name}`
+  if (c.kind === 'backend') return 'backends'
+  return `secrets on ${(c.after ?? c.before).backend}`
 }
 
 function detailsFor(c: Change): string {
@@ -30,23 +39,31 @@ function detailsFor(c: Change): string {
     `<details><summary><code>${a.glyph} ${escapeMarkdown(c.address)}</code> ${a.verb}: ${escapeMarkdown(c.reason)}</summary>`,
     '',
   ]
-  if (c.keys && Object.keys(c.keys).length) {
+  if (c.kind === 'secret' && c.action !== 'delete' && c.keys && Object.keys(c.keys).length) {
     lines.push('| key | value |', '| --- | --- |')
-    for (const [k, v] of Object.entries(c.keys)) lines.push(`| \`${escapeMarkdown(k)}\` | ${v} |`)
+    for (const [k, v] of Object.entries(c.keys)) lines.push(`| ${codeSpan(k)} | ${v} |`)
     lines.push('')
   }
-  if (c.from && c.to)
-    lines.push(
-      `Moves from \`${escapeMarkdown(c.from)}\` to \`${escapeMarkdown(c.to)}\`${c.keepSource ? ', keeping the source copy' : ''}.`,
-      '',
-    )
+  if (c.kind === 'backend' && c.action === 'update' && c.fields.length) {
+    lines.push('| field | before | after |', '| --- | --- | --- |')
+    for (const f of c.fields) lines.push(`| ${codeSpan(f.field)} | ${cell(f.before)} | ${cell(f.after)} |`)
+    lines.push('')
+  }
+  if (c.kind === 'secret' && c.action === 'move') {
+    lines.push(`Moves from ${codeSpan(c.from)} to ${codeSpan(c.to)}${c.keepSource ? ', keeping the source copy' : ''}.`, '')
+  }
   lines.push('</details>')
   return lines.join('\n')
 }
 
+/** A field value in a table cell: JSON, as a code span (a `|` inside would end the cell, so it is escaped). */
+function cell(value: unknown): string {
+  return value === undefined ? '–' : codeSpan(JSON.stringify(value).replace(/\|/g, '\\|'))
+}
+
 function lineFor(c: Change): string {
   const a = ACTIONS[c.action]
-  return `- \`${a.glyph} ${escapeMarkdown(c.address)}\` ${a.verb}: ${escapeMarkdown(c.reason)}`
+  return `- ${codeSpan(`${a.glyph} ${c.address}`)} ${a.verb}: ${escapeMarkdown(c.reason)}`
 }
 
 /** Renders the plan as one or more Markdown parts, each at most COMMENT_LIMIT characters. */
@@ -78,13 +95,13 @@ export function renderPlanMarkdown(plan: Plan): string[] {
   }
 
   const parts: string[][] = [[header.join('\n')]]
-  let size = parts[0]![0]!.length
+  let size = header.join('\n').length
   for (const block of blocks) {
     if (size + block.length + 2 > PART_BUDGET) {
       parts.push([])
       size = 0
     }
-    parts[parts.length - 1]!.push(block)
+    parts[parts.length - 1]?.push(block)
     size += block.length + 2
   }
   const n = parts.length

@@ -1,7 +1,9 @@
-/** The plan as a person reads it at a terminal: one line per change with its glyph and reason. */
+/** The plan as a person reads it at a terminal: one line per change with its glyph and reason, and what changes under it. */
 import type {ChalkInstance} from 'chalk'
-import {ACTIONS, type Change, type Plan, type PlanSummary} from '../plan/types.js'
+import {ACTIONS, type Change, type FieldChange, type Plan, type PlanSummary} from '../plan/types.js'
+import {MASK} from '../plan/mask-config.js'
 import {plain} from './colour.js'
+import {redactUrl} from '../state/redact-url.js'
 
 export function summaryLine(s: PlanSummary): string {
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.move} to move`, `${s.delete} to delete`]
@@ -11,28 +13,40 @@ export function summaryLine(s: PlanSummary): string {
 }
 
 function keyDetail(c: Change): string | undefined {
-  if (!c.keys) return undefined
+  if (c.kind !== 'secret' || c.action === 'delete' || !c.keys) return undefined
   const entries = Object.entries(c.keys)
   if (!entries.length) return undefined
-  return 'keys: ' + entries.map(([k, v]) => (v === 'unchanged' ? k : `${k} (${v})`)).join(', ')
+  return `keys: ${entries.map(([k, v]) => (v === 'unchanged' ? k : `${k} (${v})`)).join(', ')}`
+}
+
+/** `~ config.url: "http://a" → "http://b"`, as Terraform shows an attribute; a multi-line value as a line diff. */
+export function renderFieldChange(f: FieldChange): string[] {
+  const show = (v: unknown) => (v === MASK ? '(sensitive)' : JSON.stringify(v))
+  if (f.lines) return [`~ ${f.field}:`, ...f.lines.map((l) => `    ${l}`)]
+  if (f.before === undefined) return [`+ ${f.field}: ${show(f.after)}`]
+  if (f.after === undefined) return [`- ${f.field}: ${show(f.before)}`]
+  if (f.before === MASK && f.after === MASK) return [`~ ${f.field}: (sensitive value changed)`]
+  return [`~ ${f.field}: ${show(f.before)} → ${show(f.after)}`]
 }
 
 export function renderChangeLine(c: Change, colour: ChalkInstance = plain): string {
   const a = ACTIONS[c.action]
   const head = colour[a.colour](`${a.glyph} ${c.address}`)
-  return `  ${head}  ${colour.dim(a.verb + ':')} ${c.reason}`
+  return `  ${head}  ${colour.dim(`${a.verb}:`)} ${c.reason}`
 }
 
 export function renderPlanText(plan: Plan, colour: ChalkInstance = plain): string {
   const lines: string[] = []
   if (!plan.changes.length) {
-    lines.push(colour.green('No changes.') + ' The store matches the manifests.')
+    lines.push(`${colour.green('No changes.')} The store matches the manifests.`)
   } else {
     lines.push('secretctl will perform these actions, in this order:', '')
     for (const c of plan.changes) {
       lines.push(renderChangeLine(c, colour))
       const keys = keyDetail(c)
       if (keys) lines.push(`      ${colour.dim(keys)}`)
+      if (c.kind === 'backend' && c.action === 'update')
+        for (const f of c.fields) for (const l of renderFieldChange(f)) lines.push(`      ${l}`)
     }
     lines.push('', colour.bold(summaryLine(plan.summary)))
   }
@@ -40,5 +54,18 @@ export function renderPlanText(plan: Plan, colour: ChalkInstance = plain): strin
     lines.push('')
     for (const w of plan.warnings) lines.push(colour.yellow(`Warning: ${w}`))
   }
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
+}
+
+/** Where a saved plan went and the command that applies it exactly, with the same directory and state. */
+export function renderSavedPlanNote(file: string, where: {dir: string; state?: string}): string {
+  const parts = ['secretctl apply', shellWord(file)]
+  if (where.dir !== '.') parts.push('-d', shellWord(where.dir))
+  if (where.state) parts.push('--state', shellWord(redactUrl(where.state)))
+  const masked = where.state && redactUrl(where.state) !== where.state ? ' (the state password is masked: give it as you did here)' : ''
+  return `\nSaved the plan to ${file}; apply it exactly with:\n  ${parts.join(' ')}${masked}\n`
+}
+
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }

@@ -1,22 +1,17 @@
 /**
- * Resolves each secret's value sources to values: environment variables, files (read as is),
- * and secret-level dotenv files. `generate` keys are only described here; apply generates
- * them on create or when due. Every unreadable source of the run is reported together, each
- * problem pointing at its manifest field; no message ever carries a value.
+ * Resolves each secret's value sources to values, through the source registry. Generated keys are
+ * only described here; apply generates them on create or when due. Every unreadable source of the
+ * run is reported together, each problem pointing at its manifest field; no message carries a value.
  */
-import {readFileSync} from 'node:fs'
 import path from 'node:path'
-import {ManifestErrors, type ManifestProblem, type SourcePosition} from '../errors.js'
-import type {DesiredModel, GenerateSpec, SecretManifest} from '../manifests/types.js'
+import {ManifestErrors, type ManifestProblem} from '../errors.js'
+import type {DesiredModel, SecretManifest} from '../manifests/types.js'
 import {sortProblems} from '../manifests/problems.js'
-import {readEnvFile} from './read-env-file.js'
+import {sourceKind} from './registry.js'
+import type {ResolveContext, ResolvedValue} from './source-kind.js'
+import type {FileRoots} from './value-files.js'
 
-export {generateValue} from './generate-value.js'
-
-/** One key's value, or for `generate` the spec apply generates it from. */
-export type ResolvedValue =
-  | {source: 'env' | 'file' | 'envFile'; value: string; spec?: undefined}
-  | {source: 'generate'; value?: undefined; spec: GenerateSpec}
+export type {ResolvedValue} from './source-kind.js'
 
 /**
  * Secret name → key → resolved value. A secret has no entry when it is placement-only (its
@@ -30,14 +25,20 @@ export interface ResolveOptions {
   secrets?: string[]
 }
 
+/** Where the project's value files may be read from: the manifests directory and what secretctl.yaml allows. */
+export function fileRoots(model: Pick<DesiredModel, 'dir' | 'config'>): FileRoots {
+  return {dir: model.dir, allowed: (model.config.allowedFileRoots ?? []).map((root) => path.resolve(model.dir, root))}
+}
+
 export async function resolveValues(model: DesiredModel, opts: ResolveOptions): Promise<ResolvedValues> {
   const only = opts.secrets ? new Set(opts.secrets) : undefined
   const out: ResolvedValues = new Map()
   const problems: ManifestProblem[] = []
+  const cache = new Map<string, unknown>()
+  const roots = fileRoots(model)
   for (const secret of model.secrets) {
     if (secret.placementOnly || (only && !only.has(secret.name))) continue
-    const values = await resolveSecret(secret, model.dir, opts.env, problems)
-    out.set(secret.name, values)
+    out.set(secret.name, await resolveSecret(secret, {env: opts.env, roots, cache}, problems))
   }
   if (problems.length > 0) throw new ManifestErrors(sortProblems(problems))
   return out
@@ -45,81 +46,39 @@ export async function resolveValues(model: DesiredModel, opts: ResolveOptions): 
 
 async function resolveSecret(
   secret: SecretManifest,
-  dir: string,
-  env: NodeJS.ProcessEnv,
+  run: Pick<ResolveContext, 'env' | 'roots' | 'cache'>,
   problems: ManifestProblem[],
 ): Promise<Map<string, ResolvedValue>> {
+  const context = (field: string, who: string): ResolveContext => ({
+    ...run,
+    who,
+    report(message, hint) {
+      const at = secret.fields[field] ?? secret.at
+      problems.push({file: at.file, line: at.line, column: at.column, field, message, ...(hint ? {hint} : {})})
+    },
+  })
+  for (const file of secret.fileSources) {
+    const kind = sourceKind(file.kind)
+    if (kind.level === 'secret') await kind.open(file, context(kind.field, `secret ${secret.name}`))
+  }
   const values = new Map<string, ResolvedValue>()
-  const report = (field: string, message: string, hint?: string): void => {
-    const at = positionOf(secret, field)
-    problems.push({file: at.file, line: at.line, column: at.column, field, message, ...(hint ? {hint} : {})})
-  }
-
-  let dotenv: Record<string, string> | undefined
-  if (secret.envFile !== undefined) {
-    try {
-      dotenv = await readEnvFile(secret.envFile)
-    } catch (error) {
-      report(
-        'envFile',
-        `secret ${secret.name}: envFile ${path.relative(dir, secret.envFile)} ${fsReason(error)}`,
-        'the path is relative to the manifest file',
-      )
-    }
-  }
-
   for (const [key, source] of Object.entries(secret.data)) {
-    const who = `secret ${secret.name}, key ${key}`
-    switch (source.kind) {
-      case 'env': {
-        const value = env[source.variable]
-        if (value === undefined)
-          report(
-            `data.${key}.fromEnv`,
-            `${who}: environment variable ${source.variable} is not set`,
-            `export ${source.variable} before running secretctl`,
-          )
-        else values.set(key, {source: 'env', value})
-        break
-      }
-      case 'file': {
-        try {
-          // Synchronous on purpose: thousands of small files read in turn through the thread pool
-          // took about a millisecond each; a direct read takes a few microseconds.
-          values.set(key, {source: 'file', value: readFileSync(source.path).toString('utf8')})
-        } catch (error) {
-          report(
-            `data.${key}.fromFile`,
-            `${who}: file ${source.declaredPath} ${fsReason(error)}`,
-            source.declaredPath === source.path ? undefined : `resolved to ${source.path}`,
-          )
-        }
-        break
-      }
-      case 'envFile': {
-        if (!dotenv) break // the file itself is already reported
-        const value = dotenv[source.variable]
-        if (value === undefined) report('envFile', `${who}: envFile ${source.declaredPath} no longer holds ${source.variable}`)
-        else values.set(key, {source: 'envFile', value})
-        break
-      }
-      case 'generate':
-        values.set(key, {source: 'generate', spec: source.spec})
-        break
-    }
+    const kind = sourceKind(source.kind)
+    const field = kind.level === 'key' ? `data.${key}.${kind.field}` : kind.field
+    const value = await kind.resolve(source, context(field, `secret ${secret.name}, key ${key}`))
+    if (value) values.set(key, value)
   }
   return values
 }
 
-function positionOf(secret: SecretManifest, field: string): SourcePosition {
-  return secret.fields[field] ?? secret.at
+/** For a generated value: when `--rotate` regenerates it (its source's `rotateEvery`), else undefined. */
+export function rotateEveryOf(rv: ResolvedValue): string | undefined {
+  return rv.spec === undefined ? undefined : sourceKind(rv.source).rotateEvery?.(rv.spec)
 }
 
-/** Why a file could not be read, from its error code only (never its content). */
-function fsReason(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code
-  if (code === 'ENOENT') return 'does not exist'
-  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)'
-  if (code === 'EISDIR') return 'is a directory'
-  return `cannot be read (${code ?? 'error'})`
+/** A fresh value for a generated key, from its source's spec. */
+export function generateFor(rv: ResolvedValue & {spec: object}): string {
+  const kind = sourceKind(rv.source)
+  if (!kind.generate) throw new RangeError(`value source ${rv.source} does not generate values`)
+  return kind.generate(rv.spec)
 }

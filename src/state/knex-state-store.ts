@@ -27,8 +27,7 @@ import type {
   TokenMeta,
 } from './types.js'
 
-/** The name of the built-in plaintext backend, the trust root. */
-export const DEFAULT_BACKEND = 'default'
+import {DEFAULT_BACKEND} from '../backends/trust-root.js'
 
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
@@ -178,8 +177,21 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
           'move or delete those secrets first (apply with --prune)',
         )
       }
-      // Copies retained on this backend go with it: the record of a copy on a deleted backend is meaningless.
-      await trx('retained_copies').where({backend_id: backend.id}).delete()
+      // A copy kept on this backend is deleted (by apply, through the driver) before the backend: its
+      // record must never disappear while the copy may still exist.
+      const copies: {secret_name: string}[] = await trx('retained_copies')
+        .where({backend_id: backend.id})
+        .select('secret_name')
+        .orderBy('secret_name')
+      if (copies.length > 0) {
+        throw new StateError(
+          `backend ${name} still holds ${copies.length} retained cop${copies.length === 1 ? 'y' : 'ies'} (${copies
+            .slice(0, NAMES_SHOWN)
+            .map((c) => c.secret_name)
+            .join(', ')})`,
+          'plan again with --prune: the plan deletes the copies before the backend',
+        )
+      }
       await trx('backends').where({id: backend.id}).delete()
     })
     this.backendIds.delete(name)
@@ -241,13 +253,18 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   }
 
   async listRetainedCopies(): Promise<RetainedCopy[]> {
-    const rows: {secret_name: string; backend: string; external_ref: string | null; created_at: string}[] = await this.db(
-      'retained_copies as r',
-    )
-      .join('backends as b', 'b.id', 'r.backend_id')
-      .select('r.secret_name', 'b.name as backend', 'r.external_ref', 'r.created_at')
-      .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
-    return rows.map((r) => ({secretName: r.secret_name, backend: r.backend, externalRef: r.external_ref, createdAt: r.created_at}))
+    const rows: {secret_name: string; backend: string; external_ref: string | null; pending: boolean | number; created_at: string}[] =
+      await this.db('retained_copies as r')
+        .join('backends as b', 'b.id', 'r.backend_id')
+        .select('r.secret_name', 'b.name as backend', 'r.external_ref', 'r.pending', 'r.created_at')
+        .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
+    return rows.map((r) => ({
+      secretName: r.secret_name,
+      backend: r.backend,
+      externalRef: r.external_ref,
+      pending: isTrue(r.pending),
+      createdAt: r.created_at,
+    }))
   }
 
   async readRetainedData(secretName: string, backend: string): Promise<SecretValues | null | undefined> {
@@ -379,10 +396,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
           backend_id: await this.backendId(trx, p.retainOn.backend),
           external_ref: p.retainOn.externalRef,
           data: toJson(p.retainOn.rowData),
+          pending: p.retainOn.pending ?? false,
           created_at: p.at,
         })
         .onConflict(['secret_name', 'backend_id'])
-        .merge(['external_ref', 'data', 'created_at'])
+        .merge(['external_ref', 'data', 'pending', 'created_at'])
     }
   }
 
@@ -484,7 +502,7 @@ function toSecret(r: SecretRow): SecretRecord {
     backend: r.backend,
     externalRef: r.external_ref,
     keys: sortKeys(parseJson<Record<string, KeyRecord>>(r.keys) ?? {}),
-    backendVersion: r.backend_version === null ? null : Number(r.backend_version),
+    backendVersion: r.backend_version === null ? null : String(r.backend_version),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   }

@@ -9,7 +9,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
 import {StateError} from '../errors.js'
-import {DEFAULT_BACKEND, KnexStateStore} from './knex-state-store.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
+import {KnexStateStore} from './knex-state-store.js'
 import {migratorConfig} from './migrations/migration-source.js'
 import {redactUrl} from './redact-url.js'
 import type {StateStore} from './types.js'
@@ -154,7 +155,7 @@ async function seed(db: Knex): Promise<void> {
       await trx('backends')
         .insert({
           name: DEFAULT_BACKEND,
-          type: 'plaintext',
+          type: TRUST_ROOT_TYPE,
           description: 'built-in plaintext trust root',
           is_default: true,
           config: '{}',

@@ -49,8 +49,8 @@ export interface SecretRecord {
   externalRef: string | null
   /** Key → what the state knows of it; sorted keys. */
   keys: Record<string, KeyRecord>
-  /** Version the backend reported at the last write (KV v2 `version`); null on plaintext. */
-  backendVersion: number | null
+  /** Version the backend reported at the last write (opaque: KV v2 version, resourceVersion); null where the kind has none. */
+  backendVersion: string | null
   createdAt: string
   updatedAt: string
 }
@@ -76,11 +76,17 @@ export interface AuditRow extends AuditEntry {
   at: string
 }
 
-/** A copy left on the old backend by a move with `keepSource`. */
+/**
+ * A copy left on another backend than the secret's: by a move with `keepSource`, or — `pending` —
+ * by a move whose source delete has not happened yet (recorded in the flip's transaction, so a
+ * move killed before the delete leaves a record the next plan finishes).
+ */
 export interface RetainedCopy {
   secretName: string
   backend: string
   externalRef: string | null
+  /** True until the move's source delete succeeds: the copy is to be deleted, not kept. */
+  pending: boolean
   createdAt: string
 }
 
@@ -92,9 +98,9 @@ export interface SecretPlacement {
   /** Plaintext values to keep in the row, only when the backend stores values in the state. */
   rowData: SecretValues | null
   keys: Record<string, KeyRecord>
-  backendVersion: number | null
+  backendVersion: string | null
   /** On a move with keepSource: remember the copy left on this backend (name). */
-  retainOn?: {backend: string; externalRef: string | null; rowData: SecretValues | null}
+  retainOn?: {backend: string; externalRef: string | null; rowData: SecretValues | null; pending?: boolean}
 }
 
 /** A backend's new token, stored on its trust-root secret together with the token's metadata. */
@@ -153,6 +159,8 @@ export interface StateStore {
   putSecret(p: SecretPlacement): Promise<void>
   deleteSecret(name: string): Promise<void>
   listRetainedCopies(): Promise<RetainedCopy[]>
+  /** Forget the copy of `secretName` on `backend` (after it was deleted there, or when the row came back to it). */
+  deleteRetainedCopy(secretName: string, backend: string): Promise<void>
 
   /** Bump the serial by one (an apply that changed something). Returns the new serial. */
   bumpSerial(): Promise<number>

@@ -1,7 +1,16 @@
 /**
- * An openbao backend's config as the manifest loader validated and defaulted it, and the KV v2
- * API paths of a secret under it: each segment URL-encoded, an empty pathPrefix leaving no `//`.
+ * An openbao backend's config as the manifest loader validated and defaulted it, its defaults,
+ * and the KV v2 API paths of a secret under it: each segment URL-encoded, an empty pathPrefix
+ * leaving no `//`.
  */
+
+/** The KV v2 mount and the folder under it that secretctl uses when the manifest says nothing. */
+export const OPENBAO_DEFAULTS = {mount: 'secret', pathPrefix: 'secretctl'} as const
+
+/** The config as written, with the defaults filled in. */
+export function withOpenBaoDefaults(config: Record<string, unknown>): Record<string, unknown> {
+  return {...OPENBAO_DEFAULTS, ...config}
+}
 export interface OpenBaoConfig {
   url: string
   tokenSecretRef: {name: string; key: string}
@@ -17,8 +26,8 @@ export function openBaoConfig(config: Record<string, unknown>): OpenBaoConfig {
   return {
     url: String(config.url),
     tokenSecretRef: config.tokenSecretRef as {name: string; key: string},
-    mount: String(config.mount ?? 'secret'),
-    pathPrefix: String(config.pathPrefix ?? 'secretctl'),
+    mount: String(config.mount ?? OPENBAO_DEFAULTS.mount),
+    pathPrefix: String(config.pathPrefix ?? OPENBAO_DEFAULTS.pathPrefix),
     namespace:
       config.namespace === undefined || config.namespace === null || config.namespace === '' ? undefined : String(config.namespace),
   }

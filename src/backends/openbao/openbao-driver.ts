@@ -6,7 +6,7 @@
  */
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteOptions, WriteResult} from '../driver.js'
 import type {SecretValues} from '../../state/types.js'
-import type {TokenApi} from '../../rotation/rotate-token.js'
+import {tokenApi, type TokenApi} from './openbao-token-rotation.js'
 import {BackendError} from '../../errors.js'
 import {OpenBaoClient, OpenBaoTransportError, type OpenBaoClientOptions, type RequestOptions} from './openbao-http-client.js'
 import {
@@ -20,10 +20,19 @@ import {
   type ErrorScope,
 } from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
-import {tokenApi} from './token-api.js'
+import type {BackendCapabilities} from '../kind.js'
 
 /** Timings of the driver's HTTP client; the defaults suit production, tests shorten them. */
 export type OpenBaoDriverOptions = Pick<OpenBaoClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>
+
+/** KV v2 keeps versions (drift, check-and-set) and lists folders; the token can be rotated. */
+export const OPENBAO_CAPABILITIES: BackendCapabilities = {
+  readOnly: false,
+  versioned: true,
+  storesInState: false,
+  rotatableToken: true,
+  listable: true,
+}
 
 const CAS_MISMATCH = /check-and-set parameter did not match/
 /** Connection failures that mean the request never reached the server. */
@@ -31,7 +40,7 @@ const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|
 
 export class OpenBaoDriver implements BackendDriver {
   readonly type = 'openbao'
-  readonly capabilities = {storesInState: false, versioned: true, checkAndSet: true}
+  readonly capabilities = OPENBAO_CAPABILITIES
   readonly name: string
   private readonly config: OpenBaoConfig
   private readonly client: OpenBaoClient
@@ -54,6 +63,7 @@ export class OpenBaoDriver implements BackendDriver {
     this.scope = {backend: this.name, url: this.client.url, mount: this.config.mount}
   }
 
+  /** Where a secret of this name lives: `mount/pathPrefix/name`, the external reference the state records. */
   refFor(secretName: string): string {
     return kvPaths.ref(this.config, secretName)
   }
@@ -140,7 +150,8 @@ export class OpenBaoDriver implements BackendDriver {
   async write(secretName: string, values: SecretValues, opts: WriteOptions = {}): Promise<WriteResult> {
     const path = kvPaths.data(this.config, secretName)
     const attempted: Attempted = {operation: 'writing', method: 'POST', path}
-    const {cas} = opts
+    // KV v2's check-and-set: 0 = must not exist, n = must be at version n.
+    const cas = opts.ifVersion === undefined ? undefined : opts.ifVersion === null ? 0 : Number(opts.ifVersion)
     const body = cas === undefined ? {data: values} : {options: {cas}, data: values}
     const token = await this.currentToken()
     let r: BaoResponse
@@ -150,7 +161,7 @@ export class OpenBaoDriver implements BackendDriver {
       // effect. A write without one is sent once (a retry could overwrite someone else's).
       r = await this.client.retrying(async (attemptNumber) => {
         const answer = await this.client.attempt('POST', path, {token, body})
-        if (attemptNumber > 1 && isCasMismatch(answer)) return (await this.landed(path, values, cas!)) ?? answer
+        if (attemptNumber > 1 && cas !== undefined && isCasMismatch(answer)) return (await this.landed(path, values, cas)) ?? answer
         return answer
       }, cas !== undefined)
     } catch (err) {
@@ -220,10 +231,11 @@ export class OpenBaoDriver implements BackendDriver {
     return {api: tokenApi(this.client), currentToken: await this.currentToken()}
   }
 
-  private version(raw: unknown, method: string, path: string): number {
+  /** KV v2 versions are whole numbers; secretctl keeps them as opaque strings like every kind's. */
+  private version(raw: unknown, method: string, path: string): string {
     const v = Number(raw)
     if (!Number.isInteger(v) || v < 0) throw new BackendError(this.name, `${method} ${path} answered without a version number`)
-    return v
+    return String(v)
   }
 
   private notKvV2(path: string): BackendError {

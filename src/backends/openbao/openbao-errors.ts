@@ -8,11 +8,12 @@ import {BackendError} from '../../errors.js'
 /** One answer from OpenBao: the status and the parsed JSON body (null when there was none). */
 export interface BaoResponse {
   status: number
+  // biome-ignore lint/suspicious/noExplicitAny: JSON of many shapes, always read defensively with optional chaining
   body: any
 }
 
 /** The server's error texts, joined: what OpenBao said, never what was sent. */
-export function errorsOf(body: any): string {
+export function errorsOf(body: BaoResponse['body']): string {
   const errors: unknown[] = Array.isArray(body?.errors) ? body.errors : []
   const texts = errors
     .filter((e): e is string => typeof e === 'string')

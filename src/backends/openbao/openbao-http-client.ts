@@ -200,7 +200,7 @@ function basePathOf(url: string): string {
   }
 }
 
-function parseBody(text: string): any {
+function parseBody(text: string): BaoResponse['body'] {
   if (!text) return null
   try {
     return JSON.parse(text)

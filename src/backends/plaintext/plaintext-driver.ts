@@ -4,24 +4,30 @@
  * same transaction that places the secret — so a plaintext write is atomic with its placement.
  * This backend is the trust root that holds the tokens other backends authenticate with.
  */
-import type {BackendDriver, DriverCapabilities, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteResult} from '../driver.js'
+import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteResult} from '../driver.js'
+import type {BackendCapabilities} from '../kind.js'
 import {StateError} from '../../errors.js'
 import {hasRetainedCopies, type RetainedCopyStore} from '../../state/retained-copy-store.js'
 import type {SecretValues, StateStore} from '../../state/types.js'
 
+/** Values in the row: no versions, no token; the pool of rows is listed by the state itself. */
+export const PLAINTEXT_CAPABILITIES: BackendCapabilities = {
+  readOnly: false,
+  versioned: false,
+  storesInState: true,
+  rotatableToken: false,
+  listable: true,
+}
+
 export class PlaintextDriver implements BackendDriver {
   readonly type = 'plaintext'
-  readonly capabilities: DriverCapabilities = {storesInState: true, versioned: false, checkAndSet: false}
+  readonly capabilities = PLAINTEXT_CAPABILITIES
   readonly name: string
   private readonly state: StateStore
 
   constructor(ctx: DriverContext) {
     this.name = ctx.backend.name
     this.state = ctx.state
-  }
-
-  refFor(): string | null {
-    return null
   }
 
   async health(): Promise<HealthReport> {

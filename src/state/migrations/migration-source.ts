@@ -5,6 +5,8 @@
  */
 import type {Knex} from 'knex'
 import * as initial from './001-initial.js'
+import * as opaqueVersions from './002-opaque-versions.js'
+import * as pendingCopyDeletes from './003-pending-copy-deletes.js'
 
 interface NamedMigration {
   name: string
@@ -12,7 +14,11 @@ interface NamedMigration {
 }
 
 /** In order of application. Names are recorded in `knex_migrations`: never rename one. */
-const MIGRATIONS: readonly NamedMigration[] = [{name: '001-initial', migration: initial}]
+const MIGRATIONS: readonly NamedMigration[] = [
+  {name: '001-initial', migration: initial},
+  {name: '002-opaque-versions', migration: opaqueVersions},
+  {name: '003-pending-copy-deletes', migration: pendingCopyDeletes},
+]
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {
   async getMigrations() {

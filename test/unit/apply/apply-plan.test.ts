@@ -179,7 +179,7 @@ describe('applyPlan', () => {
         'POST secret/data/app/b 200',
       ])
       expect(server.readKv('secret', 'app/b')).toMatchObject({version: 2, data: {K: 'value-b'}})
-      expect((await state.getSecret('b'))!.backendVersion).toBe(2)
+      expect((await state.getSecret('b'))!.backendVersion).toBe('2')
     } finally {
       await server.close()
     }

@@ -36,6 +36,7 @@ function context(token: string | (() => Promise<string>), config: Record<string,
     state: {} as never,
     readTrustRoot: typeof token === 'string' ? async () => token : token,
     concurrency: 8,
+    env: {},
   }
 }
 
@@ -47,7 +48,7 @@ describe('openbao driver: KV v2', () => {
   it('is built by the registered factory with the documented capabilities', () => {
     const d = createOpenBaoDriver(context(server.rootToken, {pathPrefix: 'secretctl'}))
     expect(d.type).toBe('openbao')
-    expect(d.capabilities).toEqual({storesInState: false, versioned: true, checkAndSet: true})
+    expect(d.capabilities).toEqual({readOnly: false, versioned: true, storesInState: false, rotatableToken: true, listable: true})
     expect(d.refFor('github')).toBe('secret/secretctl/github')
   })
 
@@ -57,12 +58,12 @@ describe('openbao driver: KV v2', () => {
     expect(await d.read('a')).toBeUndefined()
     expect(await d.list()).toEqual([])
 
-    const w1 = await d.write('a', {K: 'v1'}, {cas: 0})
-    expect(w1).toEqual({externalRef: `secret/${prefixOf(d)}/a`, version: 1, rowData: null})
-    expect(await d.write('a', {K: 'v2', L: 'x'}, {cas: 1})).toMatchObject({version: 2})
-    expect(await d.write('a', {K: 'v3'})).toMatchObject({version: 3})
+    const w1 = await d.write('a', {K: 'v1'}, {ifVersion: null})
+    expect(w1).toEqual({externalRef: `secret/${prefixOf(d)}/a`, version: '1', rowData: null})
+    expect(await d.write('a', {K: 'v2', L: 'x'}, {ifVersion: '1'})).toMatchObject({version: '2'})
+    expect(await d.write('a', {K: 'v3'})).toMatchObject({version: '3'})
     expect(await d.read('a')).toEqual({K: 'v3'})
-    expect(await d.metadata('a')).toEqual({exists: true, version: 3})
+    expect(await d.metadata('a')).toEqual({exists: true, version: '3'})
 
     await d.write('b', {K: 'x'})
     server.writeKv('secret', `${prefixOf(d)}/folder/inner`, {K: 'y'})
@@ -79,7 +80,7 @@ describe('openbao driver: KV v2', () => {
     const d = driver(server.rootToken)
     const prefix = prefixOf(d)
     const start = server.log.length
-    await d.write('req', {K: 'v'}, {cas: 0})
+    await d.write('req', {K: 'v'}, {ifVersion: null})
     await d.read('req')
     await d.metadata('req')
     await d.list()
@@ -113,10 +114,10 @@ describe('openbao driver: KV v2', () => {
 
   it('a check-and-set mismatch is a clear error and overwrites nothing', async () => {
     const d = driver(server.rootToken)
-    await d.write('c', {K: 'one'}, {cas: 0})
+    await d.write('c', {K: 'one'}, {ifVersion: null})
     server.writeKv('secret', `${prefixOf(d)}/c`, {K: 'outside'})
     const start = server.log.length
-    const err = await failure(d.write('c', {K: 'mine'}, {cas: 1}))
+    const err = await failure(d.write('c', {K: 'mine'}, {ifVersion: '1'}))
     expect(err.message).toBe(
       `backend bao: the secret at secret/data/${prefixOf(d)}/c changed on the server since secretctl last wrote it (check-and-set expected version 1); run secretctl plan to see the drift`,
     )
@@ -125,7 +126,7 @@ describe('openbao driver: KV v2', () => {
     expect(server.log.slice(start)).toHaveLength(1) // a first-attempt mismatch is final
     expect(await d.read('c')).toEqual({K: 'outside'})
     // cas 0: must not exist yet
-    await expect(d.write('c', {K: 'x'}, {cas: 0})).rejects.toThrow(/check-and-set expected version 0/)
+    await expect(d.write('c', {K: 'x'}, {ifVersion: null})).rejects.toThrow(/check-and-set expected version 0/)
   })
 
   it('missing and soft-deleted read as undefined; metadata still reports the soft-deleted version', async () => {
@@ -140,7 +141,7 @@ describe('openbao driver: KV v2', () => {
     expect(del.status).toBe(204)
     expect(await d.read('s')).toBeUndefined()
     // The secret still exists at version 2 (soft-deleted): plan's version compare flags the drift.
-    expect(await d.metadata('s')).toEqual({exists: true, version: 2})
+    expect(await d.metadata('s')).toEqual({exists: true, version: '2'})
     const destroy = await fetch(`${server.url}/v1/secret/destroy/${prefixOf(d)}/s`, {
       method: 'POST',
       headers: {'X-Vault-Token': server.rootToken},
@@ -148,9 +149,9 @@ describe('openbao driver: KV v2', () => {
     })
     expect(destroy.status).toBe(204)
     expect(await d.read('s')).toBeUndefined()
-    expect(await d.metadata('s')).toEqual({exists: true, version: 2})
+    expect(await d.metadata('s')).toEqual({exists: true, version: '2'})
     // Writing again over the soft-deleted version with the version the state knows works.
-    expect(await d.write('s', {K: 'v3'}, {cas: 2})).toMatchObject({version: 3})
+    expect(await d.write('s', {K: 'v3'}, {ifVersion: '2'})).toMatchObject({version: '3'})
   })
 
   it('refuses a non-string value, naming the key and never the value', async () => {
@@ -167,7 +168,7 @@ describe('openbao driver: KV v2', () => {
       () => d.read('x'),
       () => d.metadata('x'),
       () => d.list(),
-      () => d.write('x', {K: 'v'}, {cas: 0}),
+      () => d.write('x', {K: 'v'}, {ifVersion: null}),
       () => d.delete('x'),
     ]) {
       const err = await failure(op())
@@ -177,7 +178,7 @@ describe('openbao driver: KV v2', () => {
   })
 
   it('a KV version 1 mount is refused', async () => {
-    server.enableKv('old', {version: 1})
+    server.enableKv('old', {version: '1'})
     const d = driver(server.rootToken, {mount: 'old'})
     await expect(d.write('x', {K: 'v'})).rejects.toThrow(/like a KV version 1 engine; secretctl needs KV v2/)
   })
@@ -210,7 +211,10 @@ describe('openbao driver: 403 is forbidden, never missing', () => {
     const cases: [() => Promise<unknown>, string][] = [
       [() => d.metadata('github'), `permission denied reading metadata at secret/metadata/${p}/github (check the token's policy)`],
       [() => d.read('github'), `permission denied reading secret/data/${p}/github (check the token's policy)`],
-      [() => d.write('github', {K: 'v'}, {cas: 0}), `permission denied writing secret/data/${p}/github (check the token's policy)`],
+      [
+        () => d.write('github', {K: 'v'}, {ifVersion: null}),
+        `permission denied writing secret/data/${p}/github (check the token's policy)`,
+      ],
       [() => d.write('github', {K: 'v'}), `permission denied writing secret/data/${p}/github (check the token's policy)`],
       [() => d.list(), `permission denied listing secret/metadata/${p} (check the token's policy)`],
       [() => d.delete('github'), `permission denied deleting secret/metadata/${p}/github (check the token's policy)`],
@@ -253,9 +257,9 @@ describe('openbao driver: 403 is forbidden, never missing', () => {
     const {token} = server.createToken({policies: [`${p}-narrow`]})
     const narrow = driver(token, {pathPrefix: p})
     expect(await narrow.metadata('m')).toEqual({exists: false, version: null})
-    await narrow.write('m', {K: 'v'}, {cas: 0})
-    await narrow.write('m', {K: 'w'}, {cas: 1})
-    expect(await narrow.metadata('m')).toEqual({exists: true, version: 2})
+    await narrow.write('m', {K: 'v'}, {ifVersion: null})
+    await narrow.write('m', {K: 'w'}, {ifVersion: '1'})
+    expect(await narrow.metadata('m')).toEqual({exists: true, version: '2'})
   })
 
   it('a planner policy (metadata only) plans without reading any value, and cannot read one', async () => {
@@ -269,7 +273,7 @@ describe('openbao driver: 403 is forbidden, never missing', () => {
     const {token} = server.createToken({policies: [`${p}-planner`]})
     const planner = driver(token, {pathPrefix: p})
     const start = server.log.length
-    expect(await planner.metadata('plan')).toEqual({exists: true, version: 1})
+    expect(await planner.metadata('plan')).toEqual({exists: true, version: '1'})
     expect(await planner.metadata('absent')).toEqual({exists: false, version: null})
     expect(await planner.list()).toEqual(['plan'])
     expect(server.log.slice(start).filter((e) => e.readSecretData)).toEqual([])

@@ -51,6 +51,7 @@ function driver(
       state: {} as never,
       readTrustRoot: async () => token,
       concurrency: opts.concurrency ?? 16,
+      env: {},
     },
     opts.options ?? FAST,
   )
@@ -160,7 +161,7 @@ describe('openbao driver: retries', () => {
     server.faults.failNth(2, {method: 'GET', path: 'secret/metadata/*', status: 502, body: null})
     server.faults.failNth(3, {method: 'GET', path: 'secret/metadata/*', status: 504, body: null})
     let start = server.log.length
-    expect(await d.metadata('m')).toEqual({exists: true, version: 1})
+    expect(await d.metadata('m')).toEqual({exists: true, version: '1'})
     expect(since(start).map((e) => e.status)).toEqual([429, 502, 504, 200])
 
     server.faults.failNext(1, {method: 'LIST', path: 'secret/metadata/*', status: 503, body: {errors: []}})
@@ -233,28 +234,28 @@ describe('openbao driver: retries', () => {
     const d = driver(server.rootToken)
     server.faults.dropConnection({method: 'POST', path: 'secret/data/*', stage: 'after-headers', applyRequest: true})
     const start = server.log.length
-    const w = await d.write('dropped', {K: 'v', L: 'w'}, {cas: 0})
-    expect(w.version).toBe(1)
+    const w = await d.write('dropped', {K: 'v', L: 'w'}, {ifVersion: null})
+    expect(w.version).toBe('1')
     expect(since(start).map((e) => `${e.method} ${e.fault ?? e.status}`)).toEqual(['POST drop', 'POST 400', 'GET 200'])
     expect(server.readKv('secret', `${prefixOf(d)}/dropped`)).toMatchObject({version: 1, data: {K: 'v', L: 'w'}})
   })
 
   it('a check-and-set write dropped before it applied is simply retried', async () => {
     const d = driver(server.rootToken)
-    await d.write('again', {K: 'one'}, {cas: 0})
+    await d.write('again', {K: 'one'}, {ifVersion: null})
     server.faults.dropConnection({method: 'POST', path: 'secret/data/*', stage: 'before-headers', applyRequest: false})
     server.faults.failNext(1, {method: 'POST', path: 'secret/data/*', status: 503, body: {errors: ['overloaded']}})
     const start = server.log.length
-    expect(await d.write('again', {K: 'two'}, {cas: 1})).toMatchObject({version: 2})
+    expect(await d.write('again', {K: 'two'}, {ifVersion: '1'})).toMatchObject({version: '2'})
     expect(since(start).map((e) => e.fault ?? e.status)).toEqual(['drop', 'fail', 200])
   })
 
   it("a retried check-and-set write that finds someone else's values reports the mismatch", async () => {
     const d = driver(server.rootToken, {options: {minRetryMs: 150, maxRetryMs: 150, timeoutMs: 2_000}})
-    await d.write('raced', {K: 'one'}, {cas: 0})
+    await d.write('raced', {K: 'one'}, {ifVersion: null})
     server.faults.dropConnection({method: 'POST', path: 'secret/data/*', stage: 'after-headers', applyRequest: true})
     const start = server.log.length
-    const pending = d.write('raced', {K: 'mine'}, {cas: 1}).catch((e: unknown) => e)
+    const pending = d.write('raced', {K: 'mine'}, {ifVersion: '1'}).catch((e: unknown) => e)
     while (!since(start).some((e) => e.fault === 'drop')) await sleep(2)
     server.writeKv('secret', `${prefixOf(d)}/raced`, {K: 'outside'}) // lands between the two attempts
     const err = (await pending) as BackendError
@@ -318,9 +319,9 @@ describe('openbao driver: timeouts, in-flight bound, keep-alive, namespace', () 
     server.enableKv('secret', {namespace: 'team'})
     const d = driver(server.rootToken, {namespace: 'team'})
     const start = server.log.length
-    await d.write('ns', {K: 'v'}, {cas: 0})
+    await d.write('ns', {K: 'v'}, {ifVersion: null})
     expect(await d.read('ns')).toEqual({K: 'v'})
-    expect(await d.metadata('ns')).toEqual({exists: true, version: 1})
+    expect(await d.metadata('ns')).toEqual({exists: true, version: '1'})
     expect(await d.list()).toEqual(['ns'])
     expect(since(start).map((e) => e.namespace)).toEqual(['team/', 'team/', 'team/', 'team/'])
     expect(server.readKv('secret', `${prefixOf(d)}/ns`, {namespace: 'team'})?.data).toEqual({K: 'v'})
@@ -372,8 +373,8 @@ describe('the token never reaches an error', () => {
     const collect = async (p: Promise<unknown>) => errors.push(await failure(p))
     try {
       const d = driver(canary, {url: own.url, options: {minRetryMs: 1, maxRetryMs: 5, timeoutMs: 80}})
-      await d.write('c', {K: 'VALUE-one'}, {cas: 0})
-      await collect(d.write('c', {K: 'VALUE-two'}, {cas: 0})) // check-and-set mismatch
+      await d.write('c', {K: 'VALUE-one'}, {ifVersion: null})
+      await collect(d.write('c', {K: 'VALUE-two'}, {ifVersion: null})) // check-and-set mismatch
       own.faults.failNext(1, {status: 500, body: {errors: ['internal error']}})
       await collect(d.read('c'))
       own.faults.latency(300, {times: 1})
@@ -386,7 +387,7 @@ describe('the token never reaches an error', () => {
       await collect(driver(canary, {url: own.url}).delete('c'))
       for (const bad of [`${canary}\ninside`, `inside ${canary}`]) await collect(driver(bad, {url: own.url}).read('c')) // cannot go in a header
       const port = await closedPort()
-      await collect(driver(canary, {url: `http://127.0.0.1:${port}`}).write('c', {K: 'VALUE-four'}, {cas: 1}))
+      await collect(driver(canary, {url: `http://127.0.0.1:${port}`}).write('c', {K: 'VALUE-four'}, {ifVersion: '1'}))
     } finally {
       await own.close()
     }

@@ -13,6 +13,7 @@ async function context(state: StateStore, backend: string): Promise<DriverContex
     backend: (await state.getBackend(backend))!,
     state,
     concurrency: 4,
+    env: {},
     readTrustRoot: async () => {
       throw new Error('not used')
     },
@@ -34,8 +35,7 @@ describe('plaintext driver', () => {
     expect(driver).toBeInstanceOf(PlaintextDriver)
     expect(driver.name).toBe('default')
     expect(driver.type).toBe('plaintext')
-    expect(driver.capabilities).toEqual({storesInState: true, versioned: false, checkAndSet: false})
-    expect(driver.refFor('x')).toBeNull()
+    expect(driver.capabilities).toEqual({readOnly: false, versioned: false, storesInState: true, rotatableToken: false, listable: true})
     expect(await driver.health()).toEqual({ok: true, detail: 'ok'})
   })
 

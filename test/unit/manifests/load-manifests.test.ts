@@ -77,7 +77,7 @@ describe('loadManifests on a valid directory', () => {
 
     const app = model.secrets.find((s) => s.name === 'app')!
     const envFile = path.join(VALID, 'nested/deeper/app.env')
-    expect(app.envFile).toBe(envFile)
+    expect(app.fileSources).toEqual([{kind: 'envFile', path: envFile, declaredPath: 'app.env'}])
     expect(app.placementOnly).toBe(false)
     expect(app.data).toEqual({
       DB_URL: {kind: 'envFile', path: envFile, declaredPath: 'app.env', variable: 'DB_URL'},

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest'
-import {CHARSETS, generateValue} from '../../../src/sources/generate-value.js'
+import {CHARSETS, generateValue} from '../../../src/sources/generate.js'
 
 describe('generateValue', () => {
   it.each([

@@ -98,6 +98,9 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       await state.putSecret(
         place({name: 's', backend: 'default', rowData: {A: '1'}, retainOn: {backend: 'bao', externalRef: 'secret/s', rowData: null}}),
       )
+      // A copy kept there keeps the backend: its record never goes while the copy may exist.
+      await expect(state.deleteBackend('bao')).rejects.toThrow(/still holds 1 retained copy \(s\)/)
+      await state.deleteRetainedCopy('s', 'bao')
       await state.deleteBackend('bao')
       expect(await state.getBackend('bao')).toBeUndefined()
       expect(await state.listRetainedCopies()).toEqual([])
@@ -122,7 +125,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       await state.putSecret(place({name: 'gh', rowData: {A: 'one'}, keys: {A: key('fa')}}))
       const before = (await state.getSecret('gh'))!
       await state.putSecret(
-        place({name: 'gh', backend: 'bao', externalRef: 'secret/secretctl/gh', backendVersion: 3, keys: {A: key('fa')}}),
+        place({name: 'gh', backend: 'bao', externalRef: 'secret/secretctl/gh', backendVersion: '3', keys: {A: key('fa')}}),
       )
       const after = (await state.getSecret('gh'))!
       expect(after).toMatchObject({
@@ -130,7 +133,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
         backend: 'bao',
         backendId: (await state.getBackend('bao'))!.id,
         externalRef: 'secret/secretctl/gh',
-        backendVersion: 3,
+        backendVersion: '3',
         createdAt: before.createdAt,
       })
       expect(await state.readRowData('gh')).toBeNull()
@@ -152,12 +155,12 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
           name: 'gh',
           backend: 'bao',
           externalRef: 'secret/gh',
-          backendVersion: 1,
+          backendVersion: '1',
           retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
         }),
       )
       const copies = await state.listRetainedCopies()
-      expect(copies).toEqual([{secretName: 'gh', backend: 'default', externalRef: null, createdAt: expect.any(String)}])
+      expect(copies).toEqual([{secretName: 'gh', backend: 'default', externalRef: null, pending: false, createdAt: expect.any(String)}])
       const store = state as KnexStateStore
       expect(await store.readRetainedData('gh', 'default')).toEqual({A: 'one'})
       expect(await store.readRetainedData('gh', 'bao')).toBeUndefined()
@@ -167,7 +170,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
         place({name: 'gh', backend: 'default', rowData: {A: 'one'}, retainOn: {backend: 'bao', externalRef: 'secret/gh', rowData: null}}),
       )
       expect(await state.listRetainedCopies()).toEqual([
-        {secretName: 'gh', backend: 'bao', externalRef: 'secret/gh', createdAt: expect.any(String)},
+        {secretName: 'gh', backend: 'bao', externalRef: 'secret/gh', pending: false, createdAt: expect.any(String)},
       ])
       expect(await store.readRetainedData('gh', 'bao')).toBeNull()
 

@@ -102,7 +102,11 @@ describe('openState on SQLite', () => {
     const db = knexFactory({client: 'sqlite3', connection: {filename: file}, useNullAsDefault: true})
     try {
       const rows = await db('knex_migrations').select('name', 'batch')
-      expect(rows).toEqual([{name: '001-initial', batch: 1}])
+      expect(rows).toEqual([
+        {name: '001-initial', batch: 1},
+        {name: '002-opaque-versions', batch: 1},
+        {name: '003-pending-copy-deletes', batch: 1},
+      ])
       const journal = await db.raw('PRAGMA journal_mode')
       expect(journal[0].journal_mode).toBe('delete')
     } finally {

@@ -7,12 +7,31 @@
  * Tokens never appear in an error: messages carry paths, statuses and OpenBao's error text.
  */
 import {randomBytes} from 'node:crypto'
-import type {BackendRecord, StateStore, TokenMeta} from '../state/types.js'
-import {BackendError} from '../errors.js'
+import type {BackendRecord, StateStore, TokenMeta} from '../../state/types.js'
+import {BackendError} from '../../errors.js'
+import type {TokenRotation} from '../kind.js'
+import {OPENBAO_DEFAULTS} from './openbao-config.js'
+import {errorsOf, type BaoResponse} from './openbao-errors.js'
+import type {OpenBaoClient} from './openbao-http-client.js'
+import {OpenBaoDriver} from './openbao-driver.js'
 
 /** The one call rotation needs: an OpenBao API request with an explicit token. */
 export interface TokenApi {
-  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, token: string, body?: unknown): Promise<{status: number; body: any}>
+  call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, token: string, body?: unknown): Promise<BaoResponse>
+}
+
+/** The token calls (auth/token/*) over a driver's HTTP client: reads retried, writes sent once. */
+export function tokenApi(client: OpenBaoClient): TokenApi {
+  return {call: (method, path, token, body) => client.request(method, path, {token, body, idempotent: method === 'GET'})}
+}
+
+/** OpenBao's TokenRotation: through the driver's client and the token it uses now. */
+export const openBaoTokenRotation: TokenRotation = {
+  async rotate({driver, backend, state, now}) {
+    if (!(driver instanceof OpenBaoDriver)) throw new BackendError(backend.name, 'token rotation needs the OpenBao driver')
+    const {api, currentToken} = await driver.tokenAccess()
+    return rotateBackendToken({state, backend, api, currentToken, now})
+  },
 }
 
 export interface RotationContext {
@@ -45,11 +64,6 @@ async function isPeriodic(api: TokenApi, token: string, info: TokenLookup, roleN
 export interface RotationOutcome {
   accessor: string
   warnings: string[]
-}
-
-function errorsOf(body: any): string {
-  const errs = Array.isArray(body?.errors) ? body.errors.join('; ') : ''
-  return errs || 'no error text'
 }
 
 export async function rotateBackendToken(ctx: RotationContext): Promise<RotationOutcome> {
@@ -96,7 +110,7 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
   if (!info.renewable) return discard(`the token role ${rotation.tokenRole} minted a non-renewable token; it must be renewable`)
   if (!(await isPeriodic(api, successor, info, rotation.tokenRole)))
     return discard(`the token role ${rotation.tokenRole} minted a non-periodic token; set token_period on the role`)
-  const probe = await probeToken(api, successor, config.mount ?? 'secret', config.pathPrefix ?? 'secretctl')
+  const probe = await probeToken(api, successor, config.mount ?? OPENBAO_DEFAULTS.mount, config.pathPrefix ?? OPENBAO_DEFAULTS.pathPrefix)
   if (probe) return discard(probe)
 
   // 3. Persist, with the metadata, in one transaction.

@@ -3,6 +3,9 @@
  * prefix plus exactly what self-rotation needs, and the read-only planner policy. One place, used
  * by the bootstrap wizard, `rbac print` and the docs.
  */
+import type {BackendManifest} from '../../manifests/types.js'
+import type {AccessPolicy, AccessRole} from '../kind.js'
+import {OPENBAO_DEFAULTS} from './openbao-config.js'
 export interface PolicyScope {
   mount: string
   pathPrefix: string
@@ -57,4 +60,16 @@ export function plannerPolicy(s: PolicyScope): string {
 /** The policy the bootstrap wizard writes: KV work plus self-rotation, so one token does both. */
 export function backendPolicy(s: PolicyScope): string {
   return applierPolicy(s) + (s.tokenRole ? rotatorPolicy(s) : '')
+}
+
+/** The policy a role needs on one openbao backend, for `rbac print`. */
+export function openBaoAccessPolicy(role: AccessRole, b: BackendManifest): AccessPolicy {
+  const scope: PolicyScope = {
+    mount: String(b.config.mount ?? OPENBAO_DEFAULTS.mount),
+    pathPrefix: String(b.config.pathPrefix ?? OPENBAO_DEFAULTS.pathPrefix),
+    tokenRole: b.rotation?.tokenRole as string | undefined,
+  }
+  if (role === 'rotator' && !scope.tokenRole) return {note: `backend ${b.name}: no rotation settings, nothing to rotate`}
+  const text = role === 'planner' ? plannerPolicy(scope) : role === 'applier' ? applierPolicy(scope) : rotatorPolicy(scope)
+  return {title: `OpenBao policy for backend ${b.name} (write it with: bao policy write secretctl-${role}-${b.name} FILE)`, text}
 }

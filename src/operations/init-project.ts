@@ -5,16 +5,20 @@
 import {existsSync, mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {UsageError} from '../errors.js'
+import {schemaComment} from '../manifests/manifest-schemas.js'
 
+/** The files `init` writes; `{{schema:KIND}}` becomes the editor schema line for the directory. */
 const FILES: Record<string, string> = {
-  'backends.yaml': `# Secret backends: where secret values are stored.
+  'backends.yaml': `{{schema:SecretBackend}}
+# Secret backends: where secret values are stored.
 # The plaintext backend \`default\` always exists: it is the trust root, kept in the state database.
 kind: SecretBackend
 name: local
 type: plaintext
 description: "a second plaintext backend; move a secret here by setting \`backend: local\`"
 `,
-  'secrets.yaml': `# Secrets: which keys each holds, where each value comes from, and on which backend it lives.
+  'secrets.yaml': `{{schema:Secret}}
+# Secrets: which keys each holds, where each value comes from, and on which backend it lives.
 # Values never go in this file: it lives in git. Sources: fromEnv, fromFile, envFile, generate.
 kind: Secret
 name: github
@@ -44,7 +48,11 @@ export function initProject(dir: string): InitResult {
     const file = path.join(abs, name)
     if (existsSync(file)) skipped.push(name)
     else {
-      writeFileSync(file, content, {flag: 'wx'})
+      writeFileSync(
+        file,
+        content.replace(/\{\{schema:(SecretBackend|Secret)\}\}/g, (_, kind) => schemaComment(kind, abs)),
+        {flag: 'wx'},
+      )
       written.push(name)
     }
   }

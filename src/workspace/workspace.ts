@@ -9,6 +9,7 @@ import {resolveValues, type ResolvedValues} from '../sources/resolve-values.js'
 import {openState, resolveStateUrl} from '../state/open-state.js'
 import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
+import {readProjectConfig} from '../manifests/project-config.js'
 
 export interface WorkspaceOptions {
   dir: string
@@ -32,9 +33,15 @@ export interface Workspace {
 
 export const DEFAULT_CONCURRENCY = 16
 
-export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> {
-  const desired = await loadManifests(opts.dir)
-  const values = await resolveValues(desired, {env: opts.env})
+/** A desired model and its values prepared by the caller instead of loaded from the directory (bootstrap). */
+export interface PreparedModel {
+  desired: DesiredModel
+  values: ResolvedValues
+}
+
+export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
+  const desired = prepared?.desired ?? (await loadManifests(opts.dir))
+  const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env)
@@ -49,4 +56,28 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
 export async function openStateFor(configState: string | undefined, opts: Omit<WorkspaceOptions, 'concurrency'>): Promise<StateStore> {
   const url = resolveStateUrl({flag: opts.state, env: opts.env.SECRETCTL_STATE, configValue: configState, dir: opts.dir})
   return openState({url, dir: opts.dir, create: opts.createState ?? true})
+}
+
+/** Opens a workspace, runs `work` with it and closes it however the work ends. */
+export async function withWorkspace<T>(opts: WorkspaceOptions, work: (ws: Workspace) => Promise<T>, prepared?: PreparedModel): Promise<T> {
+  const ws = await openWorkspace(opts, prepared)
+  try {
+    return await work(ws)
+  } finally {
+    await ws.close()
+  }
+}
+
+/** Opens the state alone (no manifests), for commands that only read it; never creates one. */
+export async function withExistingState<T>(
+  opts: Omit<WorkspaceOptions, 'concurrency' | 'createState'>,
+  work: (state: StateStore) => Promise<T>,
+): Promise<T> {
+  const config = await readProjectConfig(opts.dir)
+  const state = await openStateFor(config.state, {...opts, createState: false})
+  try {
+    return await work(state)
+  } finally {
+    await state.close()
+  }
 }

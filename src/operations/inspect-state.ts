@@ -4,13 +4,15 @@
  */
 import type {StateStore} from '../state/types.js'
 import {maskConfig} from '../plan/mask-config.js'
+import {tokenSecretRef} from '../backends/trust-root.js'
 import {UsageError} from '../errors.js'
+import {withExistingState} from '../workspace/workspace.js'
 import {tokenHealth, type TokenHealthWord} from '../rotation/token-health.js'
 import type {BackendRecord} from '../state/types.js'
 
-/** Token health applies to backends that authenticate with a token; plaintext ones have none. */
+/** Token health applies to backends that authenticate with a token on the trust root; the others have none. */
 function healthOf(b: BackendRecord, now: Date) {
-  return b.type === 'plaintext' ? null : tokenHealth(b.tokenMeta, b.rotation as {period?: string} | null, now)
+  return tokenSecretRef(b.config) ? tokenHealth(b.tokenMeta, b.rotation as {period?: string} | null, now) : null
 }
 
 export interface BackendSummary {
@@ -28,7 +30,7 @@ export interface SecretSummary {
   backend: string
   keys: string[]
   externalRef: string | null
-  version: number | null
+  version: string | null
   updatedAt: string
 }
 
@@ -105,4 +107,28 @@ function describeToken(b: BackendRecord, now: Date) {
     lastRotationErrorAt: b.tokenMeta?.lastRotationErrorAt ?? null,
     lastRevokeWarning: b.tokenMeta?.lastRevokeWarning ?? null,
   }
+}
+
+/** Where the state of a read-only command is: it is opened as it exists, never created. */
+export interface StateRequest {
+  dir: string
+  state?: string
+  env: NodeJS.ProcessEnv
+}
+
+export type ListedResources = {resource: 'backends'; rows: BackendSummary[]} | {resource: 'secrets'; rows: SecretSummary[]}
+
+/** `secretctl get backends|secrets`. */
+export function getResources(req: StateRequest, resource: 'backends' | 'secrets'): Promise<ListedResources> {
+  return withExistingState(req, async (state) =>
+    resource === 'backends' ? {resource, rows: await listBackendSummaries(state)} : {resource, rows: await listSecretSummaries(state)},
+  )
+}
+
+/** `secretctl describe backend|secret NAME`. */
+export function describeResource(req: StateRequest, resource: 'backend' | 'secret', name: string): Promise<object> {
+  return withExistingState(
+    req,
+    (state): Promise<object> => (resource === 'backend' ? describeBackend(state, name) : describeSecret(state, name)),
+  )
 }

@@ -1,5 +1,7 @@
 /** Applies as runs, rebuilt from the audit table (one row per change, grouped by run id). */
 import type {StateStore} from '../state/types.js'
+import {withExistingState} from '../workspace/workspace.js'
+import type {StateRequest} from './inspect-state.js'
 
 export interface RunSummary {
   runId: string
@@ -28,4 +30,9 @@ export async function listRuns(state: StateStore, limit: number): Promise<RunSum
     else if (run.changes.some((c) => c.outcome !== 'applied')) run.outcome = 'partial'
   }
   return [...runs.values()].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit)
+}
+
+/** `secretctl history`: the last `limit` runs, newest first. */
+export function listHistory(req: StateRequest, limit: number): Promise<RunSummary[]> {
+  return withExistingState(req, (state) => listRuns(state, limit))
 }

@@ -33,6 +33,20 @@ export function parseSecretMapping(spec: string): SecretMapping {
 
 /** The variables one secret contributes. Errors name the secret and keys, never values. */
 export function environmentFor(mapping: SecretMapping, values: SecretValues): Record<string, string> {
+  const variables = variablesFor(mapping, values)
+  // The OS cannot carry a NUL byte in an environment variable, and Node's refusal would quote the value.
+  for (const [variable, value] of Object.entries(variables)) {
+    if (value.includes('\0')) {
+      throw new UsageError(
+        `secret ${mapping.name}: the value for ${variable} holds a NUL byte, which an environment variable cannot carry`,
+        'store such values base64-encoded',
+      )
+    }
+  }
+  return variables
+}
+
+function variablesFor(mapping: SecretMapping, values: SecretValues): Record<string, string> {
   const keys = Object.keys(values).sort()
   if (mapping.key !== undefined && !(mapping.key in values)) {
     throw new UsageError(`secret ${mapping.name} has no key ${mapping.key}`, `its keys are: ${keys.join(', ')}`)

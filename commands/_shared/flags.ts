@@ -1,0 +1,69 @@
+/** Flags several commands share, declared once. */
+import {Flags, type Interfaces} from '@oclif/core'
+import {parseDuration} from '../../src/duration.js'
+import {UsageError} from '../../src/errors.js'
+import {DEFAULT_CONCURRENCY} from '../../src/workspace/workspace.js'
+import {backendKinds} from '../../src/backends/registry.js'
+
+/** Flags of the commands that plan: which changes to consider. */
+export const planFlags = {
+  prune: Flags.boolean({description: 'also delete secrets and backends that the manifests no longer name'}),
+  rotate: Flags.boolean({
+    description: 'also rotate what is due: generated values older than rotateEvery, backend tokens older than their period',
+  }),
+  target: Flags.string({
+    description: 'limit the plan to this address and what it depends on (repeatable), e.g. secret.github or backend.bao',
+    multiple: true,
+  }),
+  concurrency: Flags.integer({
+    description: 'backend requests in flight at once (an apply keeps 16 times as many secrets in progress)',
+    default: DEFAULT_CONCURRENCY,
+    min: 1,
+    max: 256,
+  }),
+}
+
+/** Flags of the commands that write the state. */
+export const lockFlags = {
+  'lock-timeout': Flags.string({
+    description: 'how long to wait for the state lock held by another run, e.g. 30s or 5m (default 0: fail at once)',
+    default: '0s',
+  }),
+}
+
+export function lockTimeoutMs(value: string): number {
+  const ms = value === '0' ? 0 : parseDuration(value)
+  if (ms === null) throw new UsageError(`--lock-timeout ${JSON.stringify(value)} is not a duration`, 'use e.g. 0s, 30s, 5m')
+  return ms
+}
+
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'markdown'
+
+/** `-o, --output FORMAT` with the formats a command supports, and `--json` as shorthand for `-o json`. */
+export function outputFlags(formats: readonly OutputFormat[], fallback: OutputFormat = 'text') {
+  return {
+    output: Flags.string({char: 'o', description: 'output format', options: [...formats], default: fallback}),
+    json: Flags.boolean({description: 'shorthand for -o json'}),
+  }
+}
+
+/** The format asked for: `--json` wins over `-o`. */
+export function outputFormat(flags: {output?: string; json?: boolean; markdown?: boolean}): OutputFormat {
+  if (flags.json) return 'json'
+  if (flags.markdown) return 'markdown'
+  return (flags.output ?? 'text') as OutputFormat
+}
+
+/** The flags of every bootstrap wizard, from the kinds' own option lists (a kind adds its flags by declaring them). */
+export function bootstrapOptionFlags() {
+  const flags: Record<string, Interfaces.Flag<string | boolean | undefined>> = {}
+  for (const kind of backendKinds()) {
+    for (const o of kind.bootstrap?.options ?? []) {
+      const description = `${kind.type}: ${o.description}${o.required ? ' (required)' : ''}`
+      flags[o.name] = (
+        o.type === 'boolean' ? Flags.boolean({description}) : Flags.string({description, ...(o.default ? {default: o.default} : {})})
+      ) as Interfaces.Flag<string | boolean | undefined>
+    }
+  }
+  return flags
+}

@@ -1,0 +1,171 @@
+/**
+ * A secret's create, update or move, in named steps: read what is stored now (when it is needed),
+ * assemble the values to write, write them to the destination (check-and-set where the kind is
+ * versioned), flip the state row in one transaction (recording the copy left on the source), and
+ * delete the source. Interrupted anywhere, the row names a backend holding a good copy; a copy
+ * still to delete is recorded, so the next plan finishes the job.
+ */
+import type {SecretMove, SecretWriteChange} from '../plan/types.js'
+import type {KeyRecord, SecretRecord, SecretValues} from '../state/types.js'
+import type {BackendDriver, WriteResult} from '../backends/driver.js'
+import {BackendError} from '../errors.js'
+import {generateFor, type ResolvedValue} from '../sources/resolve-values.js'
+import {secretAddress} from '../plan/addresses.js'
+import {describeError} from './describe-error.js'
+import type {ApplyContext} from './apply-plan.js'
+
+/** The secret rows read at the start of the phase, when there is such a snapshot. */
+export type LiveRows = Map<string, SecretRecord> | undefined
+
+interface Placement {
+  name: string
+  live: SecretRecord | undefined
+  dest: BackendDriver
+  /** Where the secret is now, for a move (and for reading what it holds). */
+  source: BackendDriver | undefined
+  resolved: Map<string, ResolvedValue> | undefined
+}
+
+export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
+  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+  const dest = await ctx.drivers.get(c.after.backend)
+  const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined
+  const p: Placement = {name: c.name, live, dest, source, resolved: ctx.values.get(c.name)}
+  const warnings: string[] = []
+  const current = await readCurrent(c, p)
+  const {values, keys} = await assembleValues(c, p, current, ctx, now().toISOString(), warnings)
+  const written = await writeToDestination(c, p, values)
+  const move = c.action === 'move' ? c : undefined
+  await flipRow(p, written, keys, current, move, ctx)
+  if (move) warnings.push(...(await deleteSource(p, move, ctx)))
+  return warnings
+}
+
+/** What the secret holds now: needed to move it, to keep generated keys, and for placement-only secrets. */
+async function readCurrent(c: SecretWriteChange, p: Placement): Promise<SecretValues | undefined> {
+  if (!p.live || !p.source) return undefined
+  const keepsGenerated = [...(p.resolved?.entries() ?? [])].some(([k, v]) => v.value === undefined && c.keys?.[k] !== 'regenerated')
+  if (c.action !== 'move' && p.resolved && !keepsGenerated) return undefined
+  const current = await p.source.read(p.name)
+  if (current) return current
+  const address = secretAddress(p.name)
+  throw new BackendError(p.live.backend, `holds no value for ${p.name}, although the state says it should (drift)`, {
+    hint: p.resolved
+      ? `plan again: the plan then writes it again from its sources`
+      : `restore it with \`secretctl secret set ${p.name} KEY\`, or forget it with \`secretctl state rm ${address}\``,
+  })
+}
+
+/** The values to write and what the state records of each key: sourced values as read, generated ones kept or made anew. */
+async function assembleValues(
+  c: SecretWriteChange,
+  p: Placement,
+  current: SecretValues | undefined,
+  ctx: ApplyContext,
+  writtenAt: string,
+  warnings: string[],
+): Promise<{values: SecretValues; keys: Record<string, KeyRecord>}> {
+  if (!p.resolved) {
+    if (!current || !p.live) throw new BackendError(p.dest.name, `no value to write for ${p.name}`)
+    return {values: current, keys: p.live.keys}
+  }
+  const values: SecretValues = {}
+  const keys: Record<string, KeyRecord> = {}
+  for (const key of [...p.resolved.keys()].sort()) {
+    const rv = p.resolved.get(key) as ResolvedValue
+    const kept = p.live?.keys[key]
+    if (rv.value === undefined) {
+      const stored = c.keys?.[key] !== 'regenerated' ? current?.[key] : undefined
+      // A generated value changed outside secretctl since it was written: made anew, never kept.
+      const tampered = stored !== undefined && kept !== undefined && (await ctx.state.fingerprint(key, stored)) !== kept.fingerprint
+      if (tampered) warnings.push(`generated ${key} had been changed outside secretctl: generated anew`)
+      if (stored !== undefined && kept && !tampered) {
+        values[key] = stored
+        keys[key] = kept
+      } else {
+        values[key] = generateFor(rv)
+        keys[key] = {fingerprint: await ctx.state.fingerprint(key, values[key]), source: rv.source, writtenAt}
+      }
+    } else {
+      values[key] = rv.value
+      const fingerprint = await ctx.state.fingerprint(key, rv.value)
+      keys[key] = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source: rv.source, writtenAt}
+    }
+  }
+  return {values, keys}
+}
+
+/** Writes to the destination; on a versioned kind with check-and-set against the version the state knows. */
+async function writeToDestination(c: SecretWriteChange, p: Placement, values: SecretValues): Promise<WriteResult> {
+  const {dest, live} = p
+  if (dest.capabilities.readOnly) throw new BackendError(dest.name, `is read-only: secretctl never writes ${p.name} there`)
+  let ifVersion: string | null | undefined
+  if (dest.capabilities.versioned) {
+    if (c.action === 'update' && live && live.backendVersion !== null && !c.drift) ifVersion = live.backendVersion
+    else if (c.drift) ifVersion = await versionOn(dest, p.name)
+    else ifVersion = null // a create or a move: normally nothing is there yet
+  }
+  try {
+    return await dest.write(p.name, values, {ifVersion})
+  } catch (err) {
+    // A create or a move found a copy at the destination (an interrupted run's): it is replaced
+    // at the version it holds. One request more, only then; the usual first write needs none.
+    if (!(ifVersion === null && !c.drift && err instanceof BackendError && err.casMismatch)) throw err
+    return dest.write(p.name, values, {ifVersion: await versionOn(dest, p.name)})
+  }
+}
+
+/**
+ * The row names the destination from here on, in one transaction; a move records the copy on its
+ * source: kept (keepSource) or still to delete (pending), unless the source kept its values in the
+ * row itself, which this transaction clears.
+ */
+async function flipRow(
+  p: Placement,
+  written: WriteResult,
+  keys: Record<string, KeyRecord>,
+  current: SecretValues | undefined,
+  move: SecretMove | undefined,
+  ctx: ApplyContext,
+): Promise<void> {
+  const from = move && p.live && p.source ? {live: p.live, driver: p.source} : undefined
+  const inState = from?.driver.capabilities.storesInState ?? false
+  const retainOn =
+    from && (move?.keepSource || !inState)
+      ? {
+          backend: from.live.backend,
+          externalRef: from.live.externalRef,
+          rowData: inState ? (current ?? null) : null,
+          pending: !move?.keepSource,
+        }
+      : undefined
+  await ctx.state.putSecret({
+    name: p.name,
+    backend: p.dest.name,
+    externalRef: written.externalRef,
+    rowData: written.rowData,
+    keys,
+    backendVersion: written.version,
+    ...(retainOn ? {retainOn} : {}),
+  })
+}
+
+/** After the flip: the source copy goes, and with it the record that it was still to delete. */
+async function deleteSource(p: Placement, move: SecretMove, ctx: ApplyContext): Promise<string[]> {
+  const source = p.source
+  // A kind that stores values in the state lost them in the flip's transaction: nothing is left there.
+  if (move.keepSource || !source || source.capabilities.storesInState) return []
+  try {
+    await source.delete(p.name)
+    await ctx.state.deleteRetainedCopy(p.name, source.name)
+  } catch (err) {
+    return [`moved, but the copy on ${source.name} could not be deleted (the next plan deletes it): ${describeError(err)}`]
+  }
+  return []
+}
+
+/** The version a check-and-set write must name to replace what the backend holds (null: nothing). */
+async function versionOn(driver: BackendDriver, name: string): Promise<string | null> {
+  const meta = await driver.metadata(name)
+  return meta.exists ? meta.version : null
+}

@@ -1,0 +1,104 @@
+/**
+ * A backend kind: everything secretctl knows about one `type:` of SecretBackend, declared in one
+ * folder (`src/backends/<type>/`) and registered by one line in registry.ts. Generic code (the
+ * loader, plan, apply, rotation, bootstrap, `rbac print`) calls through this interface and never
+ * names a kind.
+ */
+import type {BackendManifest} from '../manifests/types.js'
+import type {BackendRecord, StateStore, TokenMeta} from '../state/types.js'
+import type {BackendDriver, DriverFactory} from './driver.js'
+
+/** What a kind can do; plan and apply enforce these for every kind alike. */
+export interface BackendCapabilities {
+  /** Never a write, delete or move destination; a move off it keeps the source. */
+  readOnly: boolean
+  /** Reports an opaque version per secret that changes on every outside write: drift detection and check-and-set. */
+  versioned: boolean
+  /** Values live in the state database's secrets row; writes happen in the row's transaction. */
+  storesInState: boolean
+  /** secretctl can mint and rotate the token the backend authenticates with (`rotation:`). */
+  rotatableToken: boolean
+  /** The driver can list the secrets under secretctl's prefix (`list()`). */
+  listable: boolean
+}
+
+/** The least-privilege roles of `rbac print`. */
+export type AccessRole = 'planner' | 'applier' | 'rotator'
+
+export const ACCESS_ROLES: readonly AccessRole[] = ['planner', 'applier', 'rotator']
+
+/** One backend's access policy for a role, as the backend's own tool writes it (HCL, a Role YAML, …). */
+export type AccessPolicy = {title: string; text: string} | {note: string}
+
+export interface TokenRotationContext {
+  driver: BackendDriver
+  backend: BackendRecord
+  state: StateStore
+  now: () => Date
+}
+
+/** Rotation of the token a backend authenticates with: mint, verify, persist, retire. */
+export interface TokenRotation {
+  /** Rotates now; a failure keeps the old token working and throws. Returns warnings for what failed after the new token was stored. */
+  rotate(ctx: TokenRotationContext): Promise<{warnings: string[]}>
+}
+
+/** A flag of `secretctl bootstrap TYPE NAME`, as plain data (the command turns it into a flag). */
+export interface BootstrapOption {
+  name: string
+  description: string
+  type: 'string' | 'boolean'
+  default?: string
+  required?: boolean
+}
+
+export interface BootstrapRequest {
+  name: string
+  /** Flag values by option name. */
+  options: Record<string, string | boolean | undefined>
+  /** Used in memory for this call only; persisted nowhere. */
+  adminToken: string
+}
+
+/** What a wizard set up on the server: the backend to declare and the token to keep on the trust root. */
+export interface BootstrapOutcome {
+  backend: {description: string; isDefault: boolean; config: Record<string, unknown>; rotation?: Record<string, unknown>}
+  /** The first token, and the key of the trust-root secret that holds it. */
+  token: {key: string; value: string}
+  tokenMeta: TokenMeta
+  /** What was done, one line each, for the user. */
+  steps: string[]
+  /** Undo what cannot stay when the rest of the setup fails (revoke the minted token). */
+  discard(): Promise<void>
+}
+
+/** The one-command setup of a backend of this kind (`secretctl bootstrap TYPE NAME`). */
+export interface BootstrapWizard {
+  options: readonly BootstrapOption[]
+  /** Where the admin token may come from besides stdin and the prompt. */
+  adminTokenVariable: string
+  setUp(req: BootstrapRequest): Promise<BootstrapOutcome>
+}
+
+export interface BackendKind {
+  /** The `type:` in manifests. */
+  type: string
+  /** Other spellings folded into `type` (`vault` for `openbao`). */
+  aliases: readonly string[]
+  /** One line for help texts and the schema's description. */
+  summary: string
+  capabilities: BackendCapabilities
+  /** JSON Schema of `config` (the manifest schema is composed from these). */
+  configSchema: object
+  /** Whether `config` must be given. */
+  configRequired: boolean
+  /** JSON Schema of `rotation`, for kinds with a rotatable token. */
+  rotationSchema?: object
+  /** The config as written, with the kind's defaults filled in. */
+  withDefaults(config: Record<string, unknown>): Record<string, unknown>
+  createDriver: DriverFactory
+  tokenRotation?: TokenRotation
+  bootstrap?: BootstrapWizard
+  /** The backend-side policy a role needs, for `rbac print`. */
+  accessPolicy?(role: AccessRole, backend: BackendManifest): AccessPolicy
+}

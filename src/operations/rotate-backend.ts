@@ -1,0 +1,38 @@
+/** `secretctl rotate backend NAME`: a plan of one token rotation, applied under the lock whatever the token's age. */
+import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
+import {withStateLock} from '../workspace/with-state-lock.js'
+import {resolveActor} from '../workspace/actor.js'
+import {tokenRotationPlan} from '../plan/compute-plan.js'
+import {applyPlan} from '../apply/apply-plan.js'
+import type {ApplyResult} from '../apply/types.js'
+import {UsageError} from '../errors.js'
+
+export interface RotateRequest extends WorkspaceOptions {
+  backend: string
+  lockTimeoutMs: number
+}
+
+export function rotateBackend(req: RotateRequest): Promise<ApplyResult> {
+  return withWorkspace(req, async (ws) => {
+    const declared = ws.desired.backends.find((b) => b.name === req.backend)
+    if (!declared?.rotation) {
+      throw new UsageError(
+        `backend ${req.backend} has no rotation settings in the manifests`,
+        'add `rotation:` to its manifest (`secretctl bootstrap` writes them)',
+      )
+    }
+    const lock = {command: `rotate backend ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env}
+    return withStateLock(ws.state, lock, async () => {
+      const plan = tokenRotationPlan(await ws.state.meta(), ws.desired.digest, req.backend)
+      const ctx = {
+        state: ws.state,
+        desired: ws.desired,
+        values: ws.values,
+        drivers: ws.drivers,
+        actor: resolveActor(req.env),
+        concurrency: ws.concurrency,
+      }
+      return applyPlan(plan, ctx)
+    })
+  })
+}

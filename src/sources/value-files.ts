@@ -1,0 +1,115 @@
+/**
+ * Reading the files that hold values (`fromFile`, `envFile`, and the encrypted formats): only
+ * regular files, at most MAX_VALUE_FILE_BYTES, UTF-8 text, and only inside the manifests directory
+ * (or under a root `secretctl.yaml` allows with `allowedFileRoots`), never under its `.secretctl/`
+ * (the state). A pull request must not make a plan job read the runner's files, and a FIFO or
+ * /dev/zero must not hang or exhaust a run. Problems come back as words; nothing here throws a value.
+ */
+import {closeSync, constants, fstatSync, openSync, readSync, realpathSync} from 'node:fs'
+import path from 'node:path'
+
+/** Large enough for certificate bundles and key files; Kubernetes caps a whole Secret at 1 MiB. */
+export const MAX_VALUE_FILE_BYTES = 1024 * 1024
+
+export interface FileRoots {
+  /** Absolute manifests directory. */
+  dir: string
+  /** Absolute directories `secretctl.yaml` allows besides it. */
+  allowed: readonly string[]
+}
+
+export type FileRead = {ok: true; text: string} | {ok: false; problem: string; hint?: string}
+
+const utf8 = new TextDecoder('utf-8', {fatal: true})
+
+/** The file's text, or why it cannot be used: `does not exist`, `is outside the manifests directory`, … */
+export function readValueFile(absPath: string, roots: FileRoots): FileRead {
+  let real: string
+  try {
+    real = realpathSync(absPath)
+  } catch (error) {
+    return {ok: false, problem: fsReason(error)}
+  }
+  const refused = outsideRoots(real, roots)
+  if (refused) return refused
+  let fd: number
+  try {
+    // Non-blocking, so that opening a FIFO returns at once (it is then refused as not a regular file).
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (error) {
+    return {ok: false, problem: fsReason(error)}
+  }
+  try {
+    const info = fstatSync(fd)
+    if (info.isDirectory()) return {ok: false, problem: 'is a directory'}
+    if (!info.isFile())
+      return {ok: false, problem: 'is not a regular file (a device, FIFO or socket)', hint: 'values are read from regular files only'}
+    if (info.size > MAX_VALUE_FILE_BYTES) {
+      return {
+        ok: false,
+        problem: `is larger than ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MiB`,
+        hint: 'a secret value this large belongs in a file store, not a secret',
+      }
+    }
+    // Read at most one byte past the limit: a file growing under us is refused too.
+    const buffer = Buffer.alloc(Math.min(info.size, MAX_VALUE_FILE_BYTES) + 1)
+    let length = 0
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null)
+      if (n === 0) break
+      length += n
+      if (length === buffer.length) break
+    }
+    if (length > MAX_VALUE_FILE_BYTES) return {ok: false, problem: `is larger than ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MiB`}
+    try {
+      return {ok: true, text: utf8.decode(buffer.subarray(0, length))}
+    } catch {
+      return {
+        ok: false,
+        problem: 'is not UTF-8 text',
+        hint: 'secret values are text: base64-encode binary data first (e.g. base64 -w0 FILE > FILE.b64)',
+      }
+    }
+  } catch (error) {
+    return {ok: false, problem: fsReason(error)}
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Refuses a resolved path outside the allowed roots, or inside the state directory. */
+function outsideRoots(real: string, roots: FileRoots): FileRead | undefined {
+  const dir = realOrSelf(roots.dir)
+  if (within(real, path.join(dir, '.secretctl'))) {
+    return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}
+  }
+  if (within(real, dir) || roots.allowed.some((root) => within(real, realOrSelf(root)))) return undefined
+  return {
+    ok: false,
+    problem: `is outside the manifests directory (resolved to ${real})`,
+    hint: 'keep value files inside the manifests directory, or allow their directory in secretctl.yaml: allowedFileRoots: [DIR]',
+  }
+}
+
+function within(file: string, root: string): boolean {
+  const rel = path.relative(root, file)
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync(p)
+  } catch {
+    return path.resolve(p)
+  }
+}
+
+/** Why a file could not be read, from its error code only (never its content). */
+export function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return 'does not exist'
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read (permission denied)'
+  if (code === 'EISDIR') return 'is a directory'
+  if (code === 'ELOOP') return 'is a symbolic link loop'
+  return `cannot be read (${code ?? 'error'})`
+}
