@@ -4,7 +4,7 @@
  * lookups, writes, files, and the errors as the SDK surfaces them (it rejects with the server's
  * `{status, message}` body).
  */
-import {FieldPurpose, FieldType, FullItem, ItemBuilder, OnePasswordConnect} from '@1password/connect'
+import {FieldPurpose, FieldType, FullItem, GeneratorRecipe, ItemBuilder, OnePasswordConnect} from '@1password/connect'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {type ConnectVault, type OnePasswordServer, startOnePasswordServer} from '../../support/onepassword/index.js'
 
@@ -87,7 +87,13 @@ describe('1Password Connect test server: the official JavaScript SDK', () => {
       .addTag('web')
       .addUrl({href: 'https://example.test', primary: true})
       .addField({label: 'username', value: 'admin', purpose: FieldPurpose.Username})
-      .addField({label: 'password', type: FieldType.Concealed, purpose: FieldPurpose.Password, generate: true, recipe: {length: 40, characterSets: ['LETTERS', 'DIGITS']}})
+      .addField({
+        label: 'password',
+        type: FieldType.Concealed,
+        purpose: FieldPurpose.Password,
+        generate: true,
+        recipe: {length: 40, characterSets: [GeneratorRecipe.CharacterSetsEnum.Letters, GeneratorRecipe.CharacterSetsEnum.Digits]},
+      })
       .addField({label: 'region', value: 'eu', sectionName: 'Details'})
       .build()
     const created = await sdk.createItem(prod.id, built)
@@ -157,8 +163,14 @@ describe('1Password Connect test server: the official JavaScript SDK', () => {
     const {token} = op.createToken({vaults: {[prod.id]: 'read'}})
     const sdk = client(token)
     expect((await sdk.listVaults()).map((v) => v.id)).toEqual([prod.id])
-    await expect(sdk.getVault(staging.id)).rejects.toEqual({status: 403, message: `Authorization: token does not have access to vault ${staging.id}`})
-    await expect(sdk.listItems(staging.id)).rejects.toEqual({status: 403, message: `Authorization: token does not have access to vault ${staging.id}`})
+    await expect(sdk.getVault(staging.id)).rejects.toEqual({
+      status: 403,
+      message: `Authorization: token does not have access to vault ${staging.id}`,
+    })
+    await expect(sdk.listItems(staging.id)).rejects.toEqual({
+      status: 403,
+      message: `Authorization: token does not have access to vault ${staging.id}`,
+    })
     await expect(sdk.getVaultByTitle('Staging')).rejects.toEqual({status: 404, message: 'No Vaults found with title'})
     const item = new ItemBuilder().setCategory('PASSWORD').setTitle('x').addField({label: 'password', value: 'v'}).build()
     await expect(sdk.createItem(prod.id, item)).rejects.toEqual({
@@ -183,7 +195,7 @@ describe('1Password Connect test server: the official JavaScript SDK', () => {
   })
 
   it('answers 400 for an item body the server refuses', async () => {
-    const item = new FullItem({title: 'bad', category: 'NOT_A_CATEGORY' as FullItem.CategoryEnum})
+    const item = Object.assign(new FullItem(), {title: 'bad', category: 'NOT_A_CATEGORY' as unknown as FullItem.CategoryEnum})
     await expect(client().createItem(prod.id, item)).rejects.toEqual({status: 400, message: 'Invalid item category'})
   })
 })
