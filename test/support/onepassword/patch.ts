@@ -91,8 +91,11 @@ function applyOne(doc: ItemInput, op: Record<string, unknown>): ItemInput {
     const i = indexIn(container, last, byId, kind === 'add')
     if (i < 0) throw missing()
     if (kind === 'remove') container.splice(i, 1)
-    else if (kind === 'replace' || (byId && i < container.length && last !== '-')) container[i] = value
-    else container.splice(i, 0, value)
+    else if (kind === 'replace' || (byId && i < container.length && last !== '-')) {
+      // A field or section replaced by id keeps that id unless the value names another.
+      const current = container[i]
+      container[i] = byId && isObject(value) && isObject(current) && value.id === undefined ? {...value, id: current.id} : value
+    } else container.splice(i, 0, value)
   } else {
     if (kind !== 'add' && !(last in container)) throw missing()
     if (kind === 'remove') delete container[last]
