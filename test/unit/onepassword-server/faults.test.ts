@@ -87,7 +87,6 @@ describe('1Password Connect test server: faults and the request log', () => {
     await api(op, 'GET', itemPath())
     await api(op, 'GET', '/heartbeat', {token: null})
     expect(op.log.map((e) => e.delayMs)).toEqual([100, 0])
-    expect(op.log[0]!.durationMs).toBeGreaterThanOrEqual(100)
   })
 
   it('drops the connection before the reply, after its headers, or mid-body; the write happens unless told otherwise', async () => {
