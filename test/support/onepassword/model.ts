@@ -143,7 +143,6 @@ export interface ItemInput {
   tags?: string[]
   sections?: {id?: string; label?: string}[]
   fields?: FieldInput[]
-  [other: string]: unknown
 }
 
 /** The editable part of an item after validation. */

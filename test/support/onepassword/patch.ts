@@ -56,21 +56,23 @@ function applyOne(doc: ItemInput, op: Record<string, unknown>): ItemInput {
   if (op.path === '/' || op.path === '') {
     if (kind === 'remove') throw errors.badRequest('Invalid patch: cannot remove the item')
     if (!isObject(value)) throw errors.badRequest('Invalid patch: the item must be an object')
-    const next: ItemInput = {...doc}
+    const next: Record<string, unknown> = {...doc}
     for (const key of EDITABLE) if (key in value) next[key] = value[key]
-    return next
+    return next as ItemInput
   }
   const segments = parsePointer(op.path)
   if (!EDITABLE.includes(segments[0]!)) throw errors.badRequest(`Invalid patch path ${op.path}: ${segments[0]} cannot be changed`)
   const missing = () => errors.badRequest(`Invalid patch path ${op.path}: no such value on the item`)
 
   // Appending to a collection by naming it: add /fields {field} (Connect's example), /tags "x", …
-  if (segments.length === 1 && kind === 'add' && Array.isArray(doc[segments[0]!]) && !Array.isArray(value)) {
-    ;(doc[segments[0]!] as unknown[]).push(value)
+  const root = doc as Record<string, unknown>
+  const collection = root[segments[0]!]
+  if (segments.length === 1 && kind === 'add' && Array.isArray(collection) && !Array.isArray(value)) {
+    collection.push(value)
     return doc
   }
 
-  let container: Container = doc as Record<string, unknown>
+  let container: Container = root
   let parentKey = ''
   for (const segment of segments.slice(0, -1)) {
     let child: unknown
