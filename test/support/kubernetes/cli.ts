@@ -77,15 +77,33 @@ function parseArgs(argv: string[]): CliOptions {
   return opts
 }
 
-/** Calls `stop` once the process that started us is gone (re-parented) or our stdin pipe closes. */
+/** The parent pid of `pid` from /proc (Linux), or undefined. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Calls `stop` once the process that started us is gone: our parent changed, or our parent's
+ * parent did (under tsx our parent is tsx's launcher, which outlives the test that started it),
+ * or our stdin pipe closed.
+ */
 function watchParent(stop: (why: string) => void): void {
   const parent = process.ppid
+  const grandparent = parentOf(parent)
   const timer = setInterval(() => {
     if (process.ppid !== parent) stop('parent exited')
-  }, 500)
+    else if (grandparent !== undefined && parentOf(parent) !== grandparent) stop('parent exited')
+  }, 250)
   timer.unref()
   try {
-    if (fs.fstatSync(0).isFIFO()) {
+    const stdin = fs.fstatSync(0)
+    // A pipe from a shell is a FIFO; one from Node's spawn is a socket pair.
+    if (stdin.isFIFO() || stdin.isSocket()) {
       process.stdin.on('end', () => stop('stdin closed'))
       process.stdin.on('error', () => stop('stdin closed'))
       process.stdin.resume()
@@ -112,7 +130,9 @@ async function main(): Promise<void> {
   })
   if (opts.kubeconfig) fs.writeFileSync(opts.kubeconfig, server.kubeconfig(), {mode: 0o600})
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({address: server.url, user: server.adminUser, kubeconfig: opts.kubeconfig})}\n`)
+    process.stdout.write(
+      `${JSON.stringify({address: server.url, user: server.adminUser, kubeconfig: opts.kubeconfig, pid: process.pid})}\n`,
+    )
   } else {
     process.stdout.write(
       [

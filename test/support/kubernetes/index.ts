@@ -382,7 +382,7 @@ class TestServer implements KubeTestServer {
       name: attrs?.name ?? '',
       user: null,
       tokenPresented: false,
-      readSecretData: false,
+      readSecretData: attrs?.resource === 'secrets' && ['get', 'list', 'watch'].includes(attrs.verb),
       returnedSecretData: false,
     }
     const faultInfo: FaultRequestInfo = {
