@@ -131,7 +131,14 @@ async function main(): Promise<void> {
   if (opts.kubeconfig) fs.writeFileSync(opts.kubeconfig, server.kubeconfig(), {mode: 0o600})
   if (opts.json) {
     process.stdout.write(
-      `${JSON.stringify({address: server.url, user: server.adminUser, kubeconfig: opts.kubeconfig, pid: process.pid})}\n`,
+      `${JSON.stringify({
+        address: server.url,
+        user: server.adminUser,
+        // A token it made is printed (a dev server's, like `bao server -dev`); one given with --token is not echoed.
+        ...(opts.token ? {} : {adminToken: server.adminToken}),
+        kubeconfig: opts.kubeconfig,
+        pid: process.pid,
+      })}\n`,
     )
   } else {
     process.stdout.write(
