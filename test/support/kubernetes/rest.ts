@@ -807,7 +807,8 @@ function decodeContinue(token: string): {rv: number; start: string} {
 function fieldPaths(config: JsonObject, prefix = '', out = new Set<string>()): Set<string> {
   for (const [k, v] of Object.entries(config)) {
     if (prefix === '' && (k === 'apiVersion' || k === 'kind')) continue
-    const path = prefix ? `${prefix}\u0000${k}` : k
+    // stringData is written into data: a key applied through either is owned in data.
+    const path = prefix ? `${prefix}\u0000${k}` : k === 'stringData' ? 'data' : k
     if (isObject(v) && Object.keys(v).length > 0) fieldPaths(v, path, out)
     else out.add(path)
   }

@@ -342,6 +342,15 @@ describe('Kubernetes test server: API', () => {
     const updated = await api(kube, 'PATCH', url, {body: yaml(`  a: ${b64('9')}\n`), contentType: 'application/apply-patch+yaml'})
     expect(updated.status).toBe(200)
     expect(kube.readSecretData('app', 'ssa')).toEqual({a: '9'})
+    const viaStringData = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ssa2\nstringData:\n  a: '1'\n  b: '2'\n`
+    expect(
+      (await api(kube, 'PATCH', `${NS}/ssa2?fieldManager=m`, {body: viaStringData, contentType: 'application/apply-patch+yaml'})).status,
+    ).toBe(201)
+    const dropB = viaStringData.replace("  b: '2'\n", '')
+    expect((await api(kube, 'PATCH', `${NS}/ssa2?fieldManager=m`, {body: dropB, contentType: 'application/apply-patch+yaml'})).status).toBe(
+      200,
+    )
+    expect(kube.readSecretData('app', 'ssa2')).toEqual({a: '1'})
     const noManager = await api(kube, 'PATCH', `${NS}/ssa`, {body: yaml(''), contentType: 'application/apply-patch+yaml'})
     expect(noManager.status).toBe(422)
   })

@@ -197,6 +197,27 @@ describe.skipIf(!KUBECTL)('Kubernetes test server: real kubectl', () => {
     expect(unknown.stderr).toContain('error: You must be logged in to the server')
   })
 
+  it('applies server-side (fields left out are removed) and replaces with optimistic concurrency', async () => {
+    const manifest = (keys: string) => `apiVersion: v1\nkind: Secret\nmetadata: {name: ssa, namespace: staging}\nstringData: {${keys}}\n`
+    const first = await k.run(['apply', '--server-side', '-f', '-'], {input: manifest('a: "1", b: "2"')})
+    expect(first.exitCode, first.stderr).toBe(0)
+    expect(first.stdout.trim()).toBe('secret/ssa serverside-applied')
+    const second = await k.run(['apply', '--server-side', '-f', '-'], {input: manifest('a: "1"')})
+    expect(second.exitCode, second.stderr).toBe(0)
+    expect(kube.readSecretData('staging', 'ssa')).toEqual({a: '1'})
+    const live = (await k.run(['-n', 'staging', 'get', 'secret', 'ssa', '-o', 'json'])).stdout
+    const edited = JSON.parse(live)
+    edited.data.a = Buffer.from('2').toString('base64')
+    const replaced = await k.run(['replace', '-f', '-'], {input: JSON.stringify(edited)})
+    expect(replaced.exitCode, replaced.stderr).toBe(0)
+    expect(replaced.stdout.trim()).toBe('secret/ssa replaced')
+    const stale = await k.run(['replace', '-f', '-'], {input: JSON.stringify(edited)})
+    expect(stale.exitCode).toBe(1)
+    expect(stale.stderr.trim()).toBe(
+      'Error from server (Conflict): error when replacing "STDIN": Operation cannot be fulfilled on secrets "ssa": the object has been modified; please apply your changes to the latest version and try again',
+    )
+  })
+
   it('deletes a Secret and a namespace with the Secrets in it', async () => {
     const del = await k.run(['-n', 'staging', 'delete', 'secret', 'api'])
     expect(del.exitCode, del.stderr).toBe(0)
