@@ -72,7 +72,7 @@ export interface KindSpec {
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[]
   /** The object with fields in the API's order (what is stored and returned). */
   canonical(obj: KubeObject): KubeObject
-  /** The object without server-set fields that never reach a list item (`kind`/`apiVersion`). */
+  /** The columns `kubectl get` shows (pkg/printers/internalversion), and each object's cells. */
   tableColumns: TableColumn[]
   tableCells(obj: KubeObject, nowMs: number): unknown[]
   fieldSelectors: string[]
