@@ -201,7 +201,7 @@ export function flattenSops(file: string, documents: unknown[]): Map<string, str
   const visit = (v: unknown, path: string[]) => {
     if (v === null || v === undefined) return
     if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, [...path, String(i)]))
+      for (const [i, item] of v.entries()) visit(item, [...path, String(i)])
       return
     }
     if (typeof v === 'object' && !(v instanceof Uint8Array)) {
