@@ -88,7 +88,16 @@ export async function writeSops(tree: Record<string, unknown>, opts: WriteSopsOp
     if (!opts.macOnlyEncrypted || enc) hash.update(plainBytes(v).bytes)
     return enc ? encValue(v, key, `${path.join(':')}:`) : v
   }
-  const data = walk(tree, []) as Record<string, unknown>
+  // sops reads every JSON number as a float64, so it encrypts them as type:float.
+  const asJson = (v: unknown): unknown =>
+    typeof v === 'bigint'
+      ? Number(v)
+      : Array.isArray(v)
+        ? v.map(asJson)
+        : v && typeof v === 'object' && !(v instanceof Uint8Array)
+          ? Object.fromEntries(Object.entries(v).map(([k, c]) => [k, asJson(c)]))
+          : v
+  const data = walk(opts.format === 'json' ? asJson(tree) : tree, []) as Record<string, unknown>
   const lastModified = opts.lastModified ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z')
   const mac = encValue(hash.digest('hex').toUpperCase(), key, lastModified)
 
@@ -114,15 +123,7 @@ export async function writeSops(tree: Record<string, unknown>, opts: WriteSopsOp
   }
 
   if (opts.format === 'json') {
-    const json = (v: unknown): unknown =>
-      typeof v === 'bigint'
-        ? Number(v)
-        : Array.isArray(v)
-          ? v.map(json)
-          : v && typeof v === 'object' && !(v instanceof Uint8Array)
-            ? Object.fromEntries(Object.entries(v).map(([k, c]) => [k, json(c)]))
-            : v
-    return `${JSON.stringify(json({...data, sops: metadata}), null, '\t')}\n`
+    return `${JSON.stringify({...data, sops: metadata}, null, '\t')}\n`
   }
   if (opts.format === 'dotenv') {
     const lines = Object.entries(data).map(([k, v]) => `${k}=${String(v).replaceAll('\n', '\\n')}`)
