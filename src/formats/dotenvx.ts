@@ -91,10 +91,12 @@ export async function decryptDotenvx(absPath: string, text: string, opts: Dotenv
 
   const keysFile = path.join(path.dirname(absPath), '.env.keys')
   const looked: string[] = []
-  const named = await namedCandidates(file, privateKeyName, opts, keysFile, looked)
+  const named = await namedCandidates(privateKeyName, opts, keysFile, looked)
+  // As dotenvx: `.env.keys` is read only when the file's own variable is not set.
+  const useKeysFile = opts.envKeysFile !== false && !opts.env[privateKeyName]
   let candidates = named
   if (publicKey) {
-    const everyKey = [...named, ...(await keyringCandidates(opts, keysFile))]
+    const everyKey = [...named, ...(await keyringCandidates(opts.env, useKeysFile ? keysFile : undefined))]
     const matching = everyKey.filter((c) => publicKeyOf(c.key) === publicKey)
     // With no key that derives to the file's public key, the named ones are still tried: their errors say more.
     if (matching.length > 0) candidates = [matching[0]]
@@ -160,7 +162,7 @@ export async function decryptDotenvx(absPath: string, text: string, opts: Dotenv
 }
 
 /** The keys under the file's private-key name: the variable (comma list) if set, else `.env.keys`. Records where it looked. */
-async function namedCandidates(file: string, name: string, opts: DotenvxOptions, keysFile: string, looked: string[]): Promise<Candidate[]> {
+async function namedCandidates(name: string, opts: DotenvxOptions, keysFile: string, looked: string[]): Promise<Candidate[]> {
   const fromEnv = opts.env[name]
   if (fromEnv !== undefined && fromEnv !== '') {
     looked.push(name)
@@ -179,10 +181,10 @@ async function namedCandidates(file: string, name: string, opts: DotenvxOptions,
 }
 
 /** Every other DOTENV_PRIVATE_KEY* variable and `.env.keys` entry, for matching by public key. */
-async function keyringCandidates(opts: DotenvxOptions, keysFile: string): Promise<Candidate[]> {
+async function keyringCandidates(env: NodeJS.ProcessEnv, keysFile: string | undefined): Promise<Candidate[]> {
   const out: Candidate[] = []
-  for (const [k, v] of Object.entries(opts.env)) if (k.startsWith(PRIVATE) && v) out.push(...split(v).map((key) => ({key, source: k})))
-  if (opts.envKeysFile !== false) {
+  for (const [k, v] of Object.entries(env)) if (k.startsWith(PRIVATE) && v) out.push(...split(v).map((key) => ({key, source: k})))
+  if (keysFile !== undefined) {
     const keys = (await readKeysFile(keysFile)) ?? {}
     for (const [k, v] of Object.entries(keys))
       if (k.startsWith(PRIVATE) && v) out.push(...split(v).map((key) => ({key, source: `${keysFile} ${k}`})))
