@@ -129,9 +129,9 @@ export async function writeSops(tree: Record<string, unknown>, opts: WriteSopsOp
     const lines = Object.entries(data).map(([k, v]) => `${k}=${String(v).replaceAll('\n', '\\n')}`)
     const flat: Array<[string, string]> = []
     const flatten = (prefix: string, v: unknown) => {
-      if (Array.isArray(v)) v.forEach((item, i) => flatten(`${prefix}__list_${i}`, item))
+      if (Array.isArray(v)) for (const [i, item] of v.entries()) flatten(`${prefix}__list_${i}`, item)
       else if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) flatten(`${prefix}__map_${k}`, c)
-      else flat.push([prefix, typeof v === 'boolean' ? String(v) : String(v)])
+      else flat.push([prefix, String(v)])
     }
     for (const [k, v] of Object.entries(metadata)) flatten(k, v)
     flat.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
