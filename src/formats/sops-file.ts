@@ -19,7 +19,7 @@ import {readFile} from 'node:fs/promises'
 import {decryptAge} from './age-file.js'
 import type {AgeIdentitySet} from './age-identities.js'
 import {EncryptedFileError} from './format-errors.js'
-import {decryptSopsValue, type SopsScalar, SopsValueError, sopsMacBytes, sopsValueText} from './sops-cipher.js'
+import {decryptSopsValue, isSopsEncrypted, type SopsScalar, SopsValueError, sopsMacBytes, sopsValueText} from './sops-cipher.js'
 import {detectSopsFormat, loadSopsFile, type SopsFormat, type SopsMap, type SopsNode} from './sops-stores.js'
 
 export type {SopsFormat} from './sops-stores.js'
@@ -152,7 +152,8 @@ export async function decryptSopsFile(parsed: ParsedSopsFile, identities: AgeIde
     let value: SopsScalar
     let macBytes: Uint8Array
     if (isEncrypted) {
-      if (typeof node.value !== 'string') {
+      // A plain value where the rules say an encrypted one belongs was put there by hand (sops would not have written it).
+      if (typeof node.value !== 'string' || (node.value !== '' && !isSopsEncrypted(node.value))) {
         throw new EncryptedFileError('tampered', file, 'should be encrypted but holds a plain value: the file was edited by hand', {
           line: node.line ?? line,
           key: path.join('.'),
