@@ -48,11 +48,12 @@ export class CorruptStoreError extends EncryptedBackendError {
 export class PasswordUnavailableError extends EncryptedBackendError {
   readonly notes: string[]
 
-  constructor(backend: string, envName: string, notes: string[]) {
+  /** `subject` replaces `encrypted backend <name>` in the message (e.g. `the ToolHive secrets file`). */
+  constructor(backend: string, envName: string, notes: string[], subject = `encrypted backend ${backend}`) {
     const tried = notes.length ? `; ${notes.join('; ')}` : ''
     super(
       backend,
-      `no password for encrypted backend ${backend}${tried}`,
+      `no password for ${subject}${tried}`,
       `give it one of three ways: set ${envName}; store it in the OS keyring; or run at a terminal to be asked for it`,
     )
     this.notes = notes

@@ -37,6 +37,12 @@ export interface PasswordRequest {
   interactive?: boolean
   /** Prompt twice and require the same answer (a new password: setup, rekey). */
   confirm?: boolean
+  /**
+   * What the password opens, in the prompt and the messages; default `encrypted backend <name>`.
+   * E.g. the ToolHive import: `{subject: 'the ToolHive secrets file', passwordEnv: 'TOOLHIVE_SECRETS_PASSWORD',
+   * keyringEntry: {service: 'toolhive', account: 'toolhive'}}` (ToolHive's own entry, factory.go).
+   */
+  subject?: string
 }
 
 export type PasswordSourceKind = 'env' | 'keyring' | 'prompt'
@@ -63,6 +69,7 @@ export function canPrompt(env: Record<string, string | undefined> = process.env)
 export async function resolvePassword(req: PasswordRequest): Promise<PasswordFound> {
   const env = req.env ?? process.env
   const envName = req.passwordEnv ?? PASSWORD_ENV
+  const subject = req.subject ?? `encrypted backend ${req.backend}`
   const notes: string[] = []
 
   const fromEnv = env[envName]
@@ -84,7 +91,7 @@ export async function resolvePassword(req: PasswordRequest): Promise<PasswordFou
   const interactive = req.interactive ?? canPrompt(env)
   if (!interactive || !req.prompt) {
     notes.push(interactive ? 'no prompt available' : 'not at a terminal (or CI), so no prompt')
-    throw new PasswordUnavailableError(req.backend, envName, notes)
+    throw new PasswordUnavailableError(req.backend, envName, notes, subject)
   }
   const password = await req.prompt(`Password for encrypted backend ${req.backend}: `)
   if (!password) throw new UsageError(`empty password for encrypted backend ${req.backend}`, 'type the password, or set it another way')

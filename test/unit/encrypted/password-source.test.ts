@@ -164,6 +164,21 @@ describe('resolvePassword', () => {
     expect((err as PasswordUnavailableError).backend).toBe('enc')
   })
 
+  it('serves the ToolHive import too: its variable, its keyring entry, its own wording', async () => {
+    const keyring = fakeKeyring({'toolhive/toolhive': CANARY_PASSWORD})
+    const toolhive = {
+      backend: 'default',
+      subject: 'the ToolHive secrets file',
+      passwordEnv: 'TOOLHIVE_SECRETS_PASSWORD',
+      keyringEntry: {service: 'toolhive', account: 'toolhive'},
+    }
+    expect((await resolvePassword(request({...toolhive, keyring: withKeyring(keyring)}))).source).toBe('keyring')
+    const err = await caught(() => resolvePassword(request({...toolhive, keyring: false})))
+    expect(err.message).toBe(
+      'no password for the ToolHive secrets file; TOOLHIVE_SECRETS_PASSWORD is not set; OS keyring: not used; not at a terminal (or CI), so no prompt',
+    )
+  })
+
   it('never prompts when CI is set, even at a terminal', () => {
     expect(canPrompt({CI: 'true'})).toBe(false)
     expect(canPrompt({CI: '1'})).toBe(false)
