@@ -31,8 +31,8 @@ Exits 1 if any change failed (the others still go on), 130 when cancelled at the
     const json = outputFormat(flags) === 'json'
     const progress = !json && !!process.stdout.isTTY
     const outcome = await applyManifests({
-      ...this.where(flags),
       ...flags,
+      ...this.where(flags),
       targets: flags.target ?? [],
       saved: args.file ? readPlanFile(args.file) : undefined,
       command: args.file ? 'apply FILE' : 'apply',

@@ -28,7 +28,7 @@ export default class Plan extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
-    const plan = await planManifests({...this.where(flags), ...flags, targets: flags.target ?? []})
+    const plan = await planManifests({...flags, ...this.where(flags), targets: flags.target ?? []})
     this.emit(outputFormat(flags), plan, {
       text: () => renderPlanText(plan, this.colour) + (flags.out ? renderSavedPlanNote(flags.out, flags) : ''),
       markdown: () => renderPlanMarkdown(plan).join(PART_SEPARATOR),

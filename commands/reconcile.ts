@@ -17,8 +17,8 @@ export default class Reconcile extends BaseCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Reconcile)
     const {plan, result} = await applyManifests({
-      ...this.where(flags),
       ...flags,
+      ...this.where(flags),
       targets: flags.target ?? [],
       command: flags.rotate ? 'reconcile --rotate' : 'reconcile',
       lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),

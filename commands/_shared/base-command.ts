@@ -18,6 +18,10 @@ export abstract class BaseCommand extends Command {
         'state database: a SQLite path or sqlite:PATH, or postgres://… (default: SECRETCTL_STATE, then `state:` in secretctl.yaml, then DIR/.secretctl/state.db)',
       helpGroup: 'GLOBAL',
     }),
+    env: Flags.string({
+      description: 'the environment declared in secretctl.yaml to work on (default: SECRETCTL_ENV, then defaultEnvironment)',
+      helpGroup: 'GLOBAL',
+    }),
   }
 
   protected get colour() {
@@ -25,8 +29,8 @@ export abstract class BaseCommand extends Command {
   }
 
   /** What every engine call needs from the global flags. */
-  protected where(flags: {dir: string; state?: string}) {
-    return {dir: flags.dir, state: flags.state, env: process.env}
+  protected where(flags: {dir: string; state?: string; env?: string}) {
+    return {dir: flags.dir, state: flags.state, environment: flags.env, env: process.env}
   }
 
   /** Writes text as is (renderers end their output with a newline). */

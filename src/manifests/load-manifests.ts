@@ -20,8 +20,12 @@ import {parseProjectConfig} from './project-config.js'
 import {manifestsDigest} from './digest.js'
 import {problemAt, sortProblems} from './problems.js'
 import {fileRoots} from '../sources/resolve-values.js'
+import {selectEnvironment, type Environment, type EnvironmentChoice} from '../environments/environment.js'
+import {interpolateDocument} from '../environments/interpolate.js'
+import type {ParsedDocument} from './positions.js'
 
-export async function loadManifests(dir: string): Promise<DesiredModel> {
+/** Loads the manifests of `dir` for an environment (`--env` / SECRETCTL_ENV, else the default; none without `environments:`). */
+export async function loadManifests(dir: string, choice: EnvironmentChoice = {}): Promise<DesiredModel> {
   const root = path.resolve(dir)
   const info = await stat(root).catch(() => undefined)
   if (!info) throw new UsageError(`manifests directory ${dir} does not exist`, 'pass the directory with -d DIR')
@@ -43,21 +47,25 @@ export async function loadManifests(dir: string): Promise<DesiredModel> {
       })
     }
   }
-  return buildModel(root, {configs: found.configs, manifests: found.manifests}, contents, problems)
+  return buildModel(root, {configs: found.configs, manifests: found.manifests}, contents, problems, choice)
 }
 
 /**
  * The desired model of manifest texts that are not (yet) files, e.g. what the bootstrap wizard is
  * about to write: validated like files in `dir`, with `dir`'s project configuration.
  */
-export async function loadManifestTexts(dir: string, texts: {file: string; text: string}[]): Promise<DesiredModel> {
+export async function loadManifestTexts(
+  dir: string,
+  texts: {file: string; text: string}[],
+  choice: EnvironmentChoice = {},
+): Promise<DesiredModel> {
   const root = path.resolve(dir)
   const found = await discoverFiles(root)
   const contents = new Map<string, Buffer>()
   const problems: ManifestProblem[] = []
   for (const file of found.configs) contents.set(file, await readFile(path.join(root, file)))
   for (const {file, text} of texts) contents.set(file, Buffer.from(text))
-  return buildModel(root, {configs: found.configs, manifests: texts.map((t) => t.file)}, contents, problems)
+  return buildModel(root, {configs: found.configs, manifests: texts.map((t) => t.file)}, contents, problems, choice)
 }
 
 async function buildModel(
@@ -65,6 +73,7 @@ async function buildModel(
   found: {configs: string[]; manifests: string[]},
   contents: Map<string, Buffer>,
   problems: ManifestProblem[],
+  choice: EnvironmentChoice,
 ): Promise<DesiredModel> {
   const read = (files: string[]) =>
     files.flatMap((file) => {
@@ -74,6 +83,9 @@ async function buildModel(
 
   const project = parseProjectConfig(read(found.configs))
   problems.push(...project.problems)
+  // A broken secretctl.yaml cannot say which environments exist: its problems are reported with the rest.
+  const environment = project.problems.length ? null : selectEnvironment(project.config, choice)
+  const declaredEnvironments = Object.keys(project.config.environments ?? {})
   const roots = fileRoots({dir: root, config: project.config})
 
   const backends: BackendManifest[] = []
@@ -97,6 +109,8 @@ async function buildModel(
         )
         continue
       }
+      if (!inEnvironment(doc, environment, declaredEnvironments, problems)) continue
+      interpolateDocument(doc, kind, environment, problems)
       const literals = kind === 'Secret' ? checkLiteralValues(doc) : {problems: [], reported: []}
       const schemaProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)]
       const reported = new Set(schemaProblems.map((p) => p.field))
@@ -126,10 +140,27 @@ async function buildModel(
   const files = [...contents.keys()].sort(compareCodeUnits)
   return {
     dir: root,
+    environment,
     backends,
     secrets,
     config: project.config,
     digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file) as Buffer}))),
     files,
   }
+}
+
+/**
+ * Whether a document exists in the selected environment (`environments: [staging, production]`);
+ * every name it lists must be declared in secretctl.yaml.
+ */
+function inEnvironment(doc: ParsedDocument, env: Environment | null, declared: string[], problems: ManifestProblem[]): boolean {
+  const listed = (doc.value as {environments?: unknown}).environments
+  if (!Array.isArray(listed)) return true
+  const unknown = listed.filter((name) => typeof name === 'string' && !declared.includes(name))
+  if (unknown.length) {
+    const hint = declared.length ? `declared environments: ${declared.join(', ')}` : 'declare environments in secretctl.yaml first'
+    problems.push(problemAt(doc, ['environments'], `no environment named ${unknown.join(', ')}`, {hint}))
+    return false
+  }
+  return env === null || listed.includes(env.name)
 }

@@ -33,6 +33,12 @@ const KIND_FIELD = (word: string, shown: string) => ({
 const COMMON = {
   $schema: {description: 'The JSON Schema editors use for this file; ignored by secretctl.', type: 'string'},
   apiVersion: {description: 'Optional; when given it must be `secretctl/v1`.', const: 'secretctl/v1'},
+  environments: {
+    description: 'Only in these environments (declared in secretctl.yaml); omit for every environment.',
+    type: 'array',
+    items: {type: 'string', minLength: 1},
+    minItems: 1,
+  },
 }
 
 export function secretBackendSchema(): Record<string, unknown> {
@@ -140,17 +146,23 @@ export function secretSchema(): Record<string, unknown> {
 /** Key names of a secret: they become file names, environment variables and JSON keys. */
 export const KEY_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]*$'
 
-const SCHEMA_FILES: Record<'SecretBackend' | 'Secret', string> = {SecretBackend: 'secret-backend.schema.json', Secret: 'secret.schema.json'}
+type SchemaKind = 'SecretBackend' | 'Secret' | 'ProjectConfig'
+
+const SCHEMA_FILES: Record<SchemaKind, string> = {
+  SecretBackend: 'secret-backend.schema.json',
+  Secret: 'secret.schema.json',
+  ProjectConfig: 'project-config.schema.json',
+}
 
 /** The packaged schema file of a kind: schemas/ at the package root (above src/, or above dist/src/ once built). */
-export function packagedSchemaPath(kind: 'SecretBackend' | 'Secret'): string {
+export function packagedSchemaPath(kind: SchemaKind): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
   return path.join(dir, 'schemas', SCHEMA_FILES[kind])
 }
 
 /** The line YAML editors (yaml-language-server) read to validate a manifest, with the packaged schema relative to `dir`. */
-export function schemaComment(kind: 'SecretBackend' | 'Secret', dir: string): string {
+export function schemaComment(kind: SchemaKind, dir: string): string {
   const rel = path.relative(path.resolve(dir), packagedSchemaPath(kind)).split(path.sep).join('/')
   return `# yaml-language-server: $schema=${rel}`
 }

@@ -3,6 +3,7 @@
  * object remembers where it was declared so later stages can point errors at file:line.
  */
 import type {SourcePosition} from '../errors.js'
+import type {Environment} from '../environments/environment.js'
 
 /** Where a field of a document was declared: `at` is the document, `fields` maps dotted paths. */
 export interface Declared {
@@ -71,12 +72,18 @@ export interface ProjectConfig {
   state?: string
   /** Directories outside the manifests directory that value files may be read from (relative to it, or absolute). */
   allowedFileRoots?: string[]
+  /** The environment used without --env / SECRETCTL_ENV. */
+  defaultEnvironment?: string
+  /** Environment name → its variables and state. */
+  environments?: Record<string, {description?: string; vars?: Record<string, string>; state?: string}>
   file?: string
 }
 
 export interface DesiredModel {
   /** Absolute manifests directory. */
   dir: string
+  /** The environment the model was loaded for (its documents selected and interpolated); null without environments. */
+  environment: Environment | null
   backends: BackendManifest[]
   secrets: SecretManifest[]
   config: ProjectConfig

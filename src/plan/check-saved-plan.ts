@@ -7,6 +7,8 @@ import type {StateMeta} from '../state/types.js'
 import {PlanError} from '../errors.js'
 
 export interface CurrentWorld {
+  /** The environment of this run; null in a project without environments. */
+  environment: string | null
   meta: StateMeta
   stateLocation: string
   manifestsDigest: string
@@ -14,6 +16,13 @@ export interface CurrentWorld {
 }
 
 export function checkSavedPlan(plan: Plan, now: CurrentWorld): void {
+  if ((plan.environment ?? null) !== now.environment) {
+    const made = plan.environment ? `environment ${plan.environment}` : 'a project without environments'
+    throw new PlanError(
+      `the saved plan was made for ${made}; this run is for ${now.environment ? `environment ${now.environment}` : 'no environment'}`,
+      plan.environment ? `apply it with --env ${plan.environment}` : 'apply it without --env',
+    )
+  }
   if (plan.lineage !== now.meta.lineage) {
     throw new PlanError(
       `the saved plan was made against another state (lineage ${plan.lineage}); ${now.stateLocation} has lineage ${now.meta.lineage}`,

@@ -426,6 +426,7 @@ export function computePlan(input: PlanInput): Plan {
   checkBackendDeletes(selected, input.secrets)
   return {
     formatVersion: FORMAT_VERSION,
+    ...(desired.environment ? {environment: desired.environment.name} : {}),
     lineage: input.meta.lineage,
     serial: input.meta.serial,
     manifestsDigest: desired.digest,

@@ -6,6 +6,7 @@ import {sourceFingerprints} from './make-plan.js'
 
 export async function assertPlanCurrent(plan: Plan, ws: Workspace): Promise<void> {
   checkSavedPlan(plan, {
+    environment: ws.desired.environment?.name ?? null,
     meta: await ws.state.meta(),
     stateLocation: ws.state.location,
     manifestsDigest: ws.desired.digest,

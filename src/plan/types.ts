@@ -173,6 +173,8 @@ export interface PlanSummary {
 
 export interface Plan {
   formatVersion: number
+  /** The environment the plan was made for (projects with `environments:` only); apply of a saved plan refuses another. */
+  environment?: string
   /** The state this plan was computed against; apply of a saved plan refuses when it moved on. */
   lineage: string
   serial: number

@@ -10,11 +10,14 @@ import {openState, resolveStateUrl} from '../state/open-state.js'
 import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {readProjectConfig} from '../manifests/project-config.js'
+import type {EnvironmentChoice} from '../environments/environment.js'
 
 export interface WorkspaceOptions {
   dir: string
   /** `--state` flag. */
   state?: string
+  /** `--env` flag (SECRETCTL_ENV is read from `env`). */
+  environment?: string
   env: NodeJS.ProcessEnv
   /** Bound on requests in flight per backend and on secrets written concurrently. */
   concurrency?: number
@@ -40,7 +43,7 @@ export interface PreparedModel {
 }
 
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
-  const desired = prepared?.desired ?? (await loadManifests(opts.dir))
+  const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
@@ -80,4 +83,9 @@ export async function withExistingState<T>(
   } finally {
     await state.close()
   }
+}
+
+/** Where the environment of a run comes from: `--env`, then SECRETCTL_ENV. */
+export function environmentChoice(opts: Pick<WorkspaceOptions, 'environment' | 'env'>): EnvironmentChoice {
+  return {flag: opts.environment, variable: opts.env.SECRETCTL_ENV}
 }

@@ -22,7 +22,7 @@ export function secretManifest(
 }
 
 export function desiredModel(backends: BackendManifest[], secrets: SecretManifest[]): DesiredModel {
-  return {dir: '/m', backends, secrets, config: {}, digest: 'd', files: ['m.yaml']}
+  return {dir: '/m', environment: null, backends, secrets, config: {}, digest: 'd', files: ['m.yaml']}
 }
 
 let id = 0
