@@ -112,6 +112,8 @@ export class OpenBaoClient {
         throw transportFailure(err, this.timeoutMs)
       }
       const response: BaoResponse = {status, body: parseBody(text)}
+      // A server (or a proxy) that echoes what it was sent must not carry a token or a value into a message.
+      if (status >= 400) scrubEchoes(response, [opts.token, ...stringsIn(opts.body)])
       if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(status) && !isSealed(response)) {
         throw new OpenBaoTransportError(`answered ${status}`, true, response)
       }
@@ -151,12 +153,19 @@ export class OpenBaoClient {
    * status; throws a BackendError only when no answer came (`cannot reach OpenBao at URL: CODE`).
    */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<BaoResponse> {
+    const started = Date.now()
+    let attempts = 0
     try {
-      return await this.retrying(() => this.attempt(method, path, opts), opts.idempotent === true)
+      return await this.retrying(() => {
+        attempts++
+        return this.attempt(method, path, opts)
+      }, opts.idempotent === true)
     } catch (err) {
       if (err instanceof OpenBaoTransportError) {
         if (err.response) return err.response
-        throw unreachableError(this, err.reason)
+        // How long the user waited, not only the last attempt's limit.
+        const spent = attempts > 1 ? ` (${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s)` : ''
+        throw unreachableError(this, `${err.reason}${spent}`)
       }
       throw err
     }
@@ -208,6 +217,21 @@ function parseBody(text: string): BaoResponse['body'] {
     // A proxy's HTML page, say: say what it was, not what it said.
     return {errors: [`a non-JSON answer (${text.length} bytes)`]}
   }
+}
+
+/** Every string inside a request body (the values a write sends). */
+function stringsIn(body: unknown, out: string[] = []): string[] {
+  if (typeof body === 'string') out.push(body)
+  else if (body && typeof body === 'object') for (const v of Object.values(body)) stringsIn(v, out)
+  return out
+}
+
+/** Replaces, in the answer's error texts, anything the request sent that is long enough to be a credential or a value. */
+function scrubEchoes(response: BaoResponse, sent: Array<string | undefined>): void {
+  const errors: unknown = response.body?.errors
+  const secrets = sent.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length)
+  if (!Array.isArray(errors) || !secrets.length) return
+  response.body.errors = errors.map((e: unknown) => (typeof e === 'string' ? secrets.reduce((text, s) => text.split(s).join('***'), e) : e))
 }
 
 /** Connection codes worth another attempt: refused, reset, closed, DNS blips, timeouts. */
