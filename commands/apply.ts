@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
+import {BaseCommand, planFlags, lockFlags} from './_shared/base-command.js'
 import {openWorkspace} from '../src/engine/workspace.js'
 import {makePlan} from '../src/engine/make-plan.js'
 import {planUnderLock} from '../src/engine/with-state-lock.js'
@@ -37,9 +37,16 @@ Exits 1 if any change failed; the others still go on.`
     const saved = args.file ? readPlanFile(args.file) : undefined
     if (saved && (flags.prune || flags.target?.length))
       throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
-    const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
+    // A saved plan applies only to the state it was made against, which exists: never start a new one for it.
+    const ws = await openWorkspace({
+      dir: flags.dir,
+      state: flags.state,
+      env: process.env,
+      concurrency: flags.concurrency,
+      stateAccess: saved ? 'write' : 'create',
+    })
     try {
-      const lock = {command: saved ? 'apply FILE' : 'apply', timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env}
+      const lock = this.lockOptions(saved ? 'apply FILE' : 'apply', flags['lock-timeout'])
       const planNow = async () => {
         if (!saved) return makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
         await assertPlanCurrent(saved, ws)

@@ -17,7 +17,7 @@ if (!dir || !prefix) {
   process.stderr.write('usage: one-at-a-time.js DIR PREFIX\n')
   process.exit(2)
 }
-const state = await openState({dir, create: false})
+const state = await openState({dir, access: 'write'})
 try {
   const [source, bao] = await Promise.all([state.getBackend('default'), state.getBackend('bao')])
   if (!source || !bao) throw new Error('the state needs the backends default and bao')

@@ -8,6 +8,8 @@ import {colourFor} from '../../src/render/colour.js'
 import {parseDuration} from '../../src/duration.js'
 import {UsageError} from '../../src/errors.js'
 import {translateStateError} from '../../src/state/state-errors.js'
+import {describeTakeover} from '../../src/state/state-lock.js'
+import type {LockOptions} from '../../src/engine/with-state-lock.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -34,6 +36,16 @@ export abstract class BaseCommand extends Command {
 
   protected printJson(value: unknown): void {
     process.stdout.write(JSON.stringify(value, null, 2) + '\n')
+  }
+
+  /** A notice that is not the command's output (stderr, so `--json` stays parseable). */
+  protected notice(text: string): void {
+    process.stderr.write(`${this.errColour.yellow('Note:')} ${text}\n`)
+  }
+
+  /** How a writing command takes the state lock: as `command`, waiting up to `--lock-timeout`, saying so when it takes a dead holder's lock over. */
+  protected lockOptions(command: string, lockTimeout: string): LockOptions {
+    return {command, timeoutMs: lockTimeoutMs(lockTimeout), env: process.env, onTakeover: (previous) => this.notice(describeTakeover(previous))}
   }
 
   protected override async catch(original: Error & {exitCode?: number}): Promise<unknown> {

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, lockFlags, lockTimeoutMs} from '../_shared/base-command.js'
+import {BaseCommand, lockFlags} from '../_shared/base-command.js'
 import {hiddenPrompt, readStdin} from '../_shared/read-secret-input.js'
 import {bootstrapOpenBao} from '../../src/bootstrap/bootstrap-openbao.js'
 import {OpenBaoClient} from '../../src/backends/openbao/openbao-http-client.js'
@@ -50,7 +50,7 @@ The admin token is used in memory only and persisted nowhere.`
     try {
       const result = await withStateLock(
         state,
-        {command: `bootstrap openbao ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env},
+        this.lockOptions(`bootstrap openbao ${args.name}`, flags['lock-timeout']),
         () =>
           bootstrapOpenBao(
             {

@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {BaseCommand, lockFlags, lockTimeoutMs} from '../_shared/base-command.js'
+import {BaseCommand, lockFlags} from '../_shared/base-command.js'
 import {openWorkspace} from '../../src/engine/workspace.js'
 import {withStateLock} from '../../src/engine/with-state-lock.js'
 import {applyPlan} from '../../src/apply/apply-plan.js'
@@ -19,7 +19,7 @@ export default class RotateBackend extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RotateBackend)
-    const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env})
+    const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, stateAccess: 'write'})
     try {
       const declared = ws.desired.backends.find((b) => b.name === args.name)
       if (!declared?.rotation)
@@ -29,7 +29,7 @@ export default class RotateBackend extends BaseCommand {
         )
       await withStateLock(
         ws.state,
-        {command: `rotate backend ${args.name}`, timeoutMs: lockTimeoutMs(flags['lock-timeout']), env: process.env},
+        this.lockOptions(`rotate backend ${args.name}`, flags['lock-timeout']),
         async () => {
           const meta = await ws.state.meta()
           const change = tokenRotation(args.name, 'rotation requested')

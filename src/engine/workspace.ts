@@ -6,7 +6,7 @@
 import {loadManifests} from '../manifests/load-manifests.js'
 import type {DesiredModel} from '../manifests/types.js'
 import {resolveValues, type ResolvedValues} from '../sources/resolve-values.js'
-import {openState, resolveStateUrl} from '../state/open-state.js'
+import {openState, resolveStateUrl, type StateAccess} from '../state/open-state.js'
 import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 
@@ -17,8 +17,8 @@ export interface WorkspaceOptions {
   env: NodeJS.ProcessEnv
   /** Bound on requests in flight per backend and on secrets written concurrently. */
   concurrency?: number
-  /** Open the state read-only-ish: do not create it when missing. */
-  createState?: boolean
+  /** How the command opens the state (default `create`: a writing command that may start one). */
+  stateAccess?: StateAccess
 }
 
 export interface Workspace {
@@ -48,5 +48,5 @@ export async function openWorkspace(opts: WorkspaceOptions): Promise<Workspace> 
 /** Opens the state named by --state, SECRETCTL_STATE or secretctl.yaml, in that order. */
 export async function openStateFor(configState: string | undefined, opts: Omit<WorkspaceOptions, 'concurrency'>): Promise<StateStore> {
   const url = resolveStateUrl({flag: opts.state, env: opts.env.SECRETCTL_STATE, configValue: configState, dir: opts.dir})
-  return openState({url, dir: opts.dir, create: opts.createState ?? true})
+  return openState({url, dir: opts.dir, access: opts.stateAccess ?? 'create'})
 }

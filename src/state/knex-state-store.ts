@@ -29,6 +29,8 @@ import type {
 
 /** The name of the built-in plaintext backend, the trust root. */
 export const DEFAULT_BACKEND = 'default'
+/** Its description, as a new state is seeded with it. */
+export const TRUST_ROOT_DESCRIPTION = 'built-in plaintext trust root'
 
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
@@ -85,6 +87,7 @@ export interface KnexStateStoreOptions {
 export class KnexStateStore implements StateStore, RetainedCopyStore {
   readonly location: string
   readonly dialect: 'sqlite' | 'postgres'
+  readonly exists = true
   private readonly now: () => Date
   private salt?: Promise<Buffer>
   /** The hot writes of an apply (placements, deletes, audit rows) commit in groups. */
@@ -309,8 +312,8 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     return listLocks(this.db)
   }
 
-  removeLock(lockId: string): Promise<boolean> {
-    return removeLock(this.db, lockId)
+  removeLock(lockId: string, opts: {actor?: string} = {}): Promise<boolean> {
+    return removeLock(this.db, lockId, {...opts, at: this.timestamp()})
   }
 
   async close(): Promise<void> {
