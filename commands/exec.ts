@@ -4,6 +4,7 @@ import {BaseCommand} from './_shared/base-command.js'
 import {openStateReadOnly} from './_shared/open-state-readonly.js'
 import {SecretResolver} from '../src/resolve/resolve-secret.js'
 import {environmentFor, parseSecretMapping} from '../src/resolve/env-mapping.js'
+import {refuseChildProcessDebug} from '../src/resolve/child-process-debug.js'
 import {UsageError} from '../src/errors.js'
 
 export default class Exec extends BaseCommand {
@@ -24,6 +25,7 @@ export default class Exec extends BaseCommand {
     const [cmd, ...args] = argv as string[]
     if (!cmd) throw new UsageError('no command to run', 'put it after --, e.g. secretctl exec --secret github -- ./server')
     const mappings = flags.secret.map(parseSecretMapping)
+    refuseChildProcessDebug()
     const state = await openStateReadOnly(flags)
     const env: Record<string, string> = {}
     const resolver = new SecretResolver(state, process.env)
