@@ -42,7 +42,7 @@ export class StateLockedError extends StateError {
   readonly holder: LockInfo | undefined
   constructor(holder: LockInfo | undefined, waitedMs: number, dialect: 'sqlite' | 'postgres' = 'sqlite') {
     const status = holder ? holderStatus(holder) : undefined
-    const waited = waitedMs ? ` (waited ${Math.round(waitedMs / 1000)}s)` : ''
+    const waited = waitedMs >= 1000 ? ` (waited ${Math.round(waitedMs / 1000)}s)` : ''
     super(
       holder
         ? `the state is locked by ${describeHolder(holder)}; lock ID ${holder.lockId}${waited}` +
