@@ -45,7 +45,12 @@ export abstract class BaseCommand extends Command {
 
   /** How a writing command takes the state lock: as `command`, waiting up to `--lock-timeout`, saying so when it takes a dead holder's lock over. */
   protected lockOptions(command: string, lockTimeout: string): LockOptions {
-    return {command, timeoutMs: lockTimeoutMs(lockTimeout), env: process.env, onTakeover: (previous) => this.notice(describeTakeover(previous))}
+    return {
+      command,
+      timeoutMs: lockTimeoutMs(lockTimeout),
+      env: process.env,
+      onTakeover: (previous) => this.notice(describeTakeover(previous)),
+    }
   }
 
   protected override async catch(original: Error & {exitCode?: number}): Promise<unknown> {

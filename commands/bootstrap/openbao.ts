@@ -48,29 +48,26 @@ The admin token is used in memory only and persisted nowhere.`
     const state = await openStateFor(config.state, {dir: flags.dir, state: flags.state, env: process.env})
     const client = new OpenBaoClient({backend: args.name, url: flags.url, namespace: flags.namespace})
     try {
-      const result = await withStateLock(
-        state,
-        this.lockOptions(`bootstrap openbao ${args.name}`, flags['lock-timeout']),
-        () =>
-          bootstrapOpenBao(
-            {
-              name: args.name,
-              dir: flags.dir,
-              url: flags.url,
-              mount: flags.mount,
-              pathPrefix: flags['path-prefix'],
-              namespace: flags.namespace,
-              policyName: flags['policy-name'],
-              tokenRole: flags['token-role'],
-              period: flags.period,
-              ttl: flags.ttl,
-              isDefault: !flags['no-default'],
-              actor: resolveActor(process.env),
-            },
-            admin,
-            bootstrapApi(client),
-            state,
-          ),
+      const result = await withStateLock(state, this.lockOptions(`bootstrap openbao ${args.name}`, flags['lock-timeout']), () =>
+        bootstrapOpenBao(
+          {
+            name: args.name,
+            dir: flags.dir,
+            url: flags.url,
+            mount: flags.mount,
+            pathPrefix: flags['path-prefix'],
+            namespace: flags.namespace,
+            policyName: flags['policy-name'],
+            tokenRole: flags['token-role'],
+            period: flags.period,
+            ttl: flags.ttl,
+            isDefault: !flags['no-default'],
+            actor: resolveActor(process.env),
+          },
+          admin,
+          bootstrapApi(client),
+          state,
+        ),
       )
       admin = ''
       for (const step of result.steps) this.print(`${this.colour.green('✓')} ${step}\n`)

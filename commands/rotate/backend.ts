@@ -27,35 +27,31 @@ export default class RotateBackend extends BaseCommand {
           `backend ${args.name} has no rotation settings in the manifests`,
           'add `rotation: {tokenRole, policy, period, ttl}` to its manifest (secretctl bootstrap openbao writes them)',
         )
-      await withStateLock(
-        ws.state,
-        this.lockOptions(`rotate backend ${args.name}`, flags['lock-timeout']),
-        async () => {
-          const meta = await ws.state.meta()
-          const change = tokenRotation(args.name, 'rotation requested')
-          const plan = {
-            formatVersion: FORMAT_VERSION,
-            lineage: meta.lineage,
-            serial: meta.serial,
-            manifestsDigest: ws.desired.digest,
-            sourceFingerprints: {},
-            options: {prune: false, rotate: true, targets: [change.address]},
-            changes: [change],
-            summary: summarise([change]),
-            warnings: [],
-          }
-          const result = await applyPlan(plan, {
-            state: ws.state,
-            desired: ws.desired,
-            values: ws.values,
-            drivers: ws.drivers,
-            actor: resolveActor(process.env),
-            concurrency: ws.concurrency,
-          })
-          this.print(renderApplyText(result, this.colour))
-          if (!result.ok) process.exitCode = 1
-        },
-      )
+      await withStateLock(ws.state, this.lockOptions(`rotate backend ${args.name}`, flags['lock-timeout']), async () => {
+        const meta = await ws.state.meta()
+        const change = tokenRotation(args.name, 'rotation requested')
+        const plan = {
+          formatVersion: FORMAT_VERSION,
+          lineage: meta.lineage,
+          serial: meta.serial,
+          manifestsDigest: ws.desired.digest,
+          sourceFingerprints: {},
+          options: {prune: false, rotate: true, targets: [change.address]},
+          changes: [change],
+          summary: summarise([change]),
+          warnings: [],
+        }
+        const result = await applyPlan(plan, {
+          state: ws.state,
+          desired: ws.desired,
+          values: ws.values,
+          drivers: ws.drivers,
+          actor: resolveActor(process.env),
+          concurrency: ws.concurrency,
+        })
+        this.print(renderApplyText(result, this.colour))
+        if (!result.ok) process.exitCode = 1
+      })
     } finally {
       await ws.close()
     }

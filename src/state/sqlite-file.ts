@@ -31,7 +31,6 @@ const BUSY_TIMEOUT_MS = 5000
 /** The first 16 bytes of every SQLite 3 database file. */
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1')
 
-
 type RawConnection = {exec(sql: string, cb: (err: Error | null) => void): void}
 
 /**

@@ -35,7 +35,11 @@ describe('debug switches', () => {
       const token = await bao.createToken([`${bao.prefix}-narrow`])
       const env = {...debug, BAO_TOKEN: token, ON_BAO: canary('on-bao'), ON_DEFAULT: canary('on-default')}
       const secrets = (onBao: string) =>
-        docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), envSecret('local', {A: 'ON_DEFAULT'}), envSecret(onBao, {A: 'ON_BAO'}, {backend: 'bao'}))
+        docs(
+          envSecret('bao-creds', {token: 'BAO_TOKEN'}),
+          envSecret('local', {A: 'ON_DEFAULT'}),
+          envSecret(onBao, {A: 'ON_BAO'}, {backend: 'bao'}),
+        )
       const dir = tempProject({'b.yaml': baoBackend(bao), 's.yaml': secrets(`remote-${Object.keys(debug).length}`)})
       const outputs: string[] = []
       const run = async (args: string[], extra: Record<string, string> = {}) => {

@@ -17,7 +17,19 @@ import {execa} from 'execa'
 import knex from 'knex'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startBao, baoBackend, narrowPolicy, type BaoTarget} from './support/bao.js'
-import {CLI, E2E_STATE, assertAuditClean, assertNoCanary, canary, queryState, secretctl, stateBytes, stateFile, tempProject, writeFiles} from './support/cli.js'
+import {
+  CLI,
+  E2E_STATE,
+  assertAuditClean,
+  assertNoCanary,
+  canary,
+  queryState,
+  secretctl,
+  stateBytes,
+  stateFile,
+  tempProject,
+  writeFiles,
+} from './support/cli.js'
 import {docs, envSecret, plaintextBackend} from './support/manifests.js'
 
 /** Every file under `dir` (path → sha256 of its bytes, and its mtime): a command that writes anything changes this. */
@@ -277,26 +289,29 @@ describe('a state that does not exist yet', () => {
     expect(await noTables(dir)).toBe(true)
   })
 
-  it.skipIf(onPostgres)('apply creates the default DIR/.secretctl/ (0700), but never a directory named by --state, SECRETCTL_STATE or secretctl.yaml', async () => {
-    const dir = tempProject(manifests)
-    const missing = path.join(dir, 'nonexistent', 'dir')
-    for (const [args, extraEnv, config] of [
-      [['plan', '--state', path.join(missing, 'x.db')], {}, undefined],
-      [['apply', '--auto-approve', '--state', path.join(missing, 'x.db')], {}, undefined],
-      [['get', 'secrets', '--state', path.join(missing, 'x.db')], {}, undefined],
-      [['apply', '--auto-approve'], {SECRETCTL_STATE: 'sqlite:nonexistent/dir/x.db'}, undefined],
-      [['apply', '--auto-approve'], {}, 'state: nonexistent/dir/x.db\n'],
-    ] as const) {
-      if (config) writeFiles(dir, {'secretctl.yaml': config})
-      const r = await secretctl([...args], {cwd: dir, env: {...env, ...extraEnv}})
-      fs.rmSync(path.join(dir, 'secretctl.yaml'), {force: true})
-      expect(r.exitCode, args.join(' ')).toBe(1)
-      expect(r.stderr).toContain(`Error: the directory ${missing} of the state sqlite:${path.join(missing, 'x.db')} does not exist`)
-    }
-    expect(fs.existsSync(path.join(dir, 'nonexistent'))).toBe(false)
-    expect(fs.existsSync(path.join(dir, '.secretctl'))).toBe(false)
-    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
-    expect(fs.statSync(path.join(dir, '.secretctl')).mode & 0o777).toBe(0o700)
-    expect(fs.readdirSync(path.join(dir, '.secretctl'))).toEqual(['state.db'])
-  })
+  it.skipIf(onPostgres)(
+    'apply creates the default DIR/.secretctl/ (0700), but never a directory named by --state, SECRETCTL_STATE or secretctl.yaml',
+    async () => {
+      const dir = tempProject(manifests)
+      const missing = path.join(dir, 'nonexistent', 'dir')
+      for (const [args, extraEnv, config] of [
+        [['plan', '--state', path.join(missing, 'x.db')], {}, undefined],
+        [['apply', '--auto-approve', '--state', path.join(missing, 'x.db')], {}, undefined],
+        [['get', 'secrets', '--state', path.join(missing, 'x.db')], {}, undefined],
+        [['apply', '--auto-approve'], {SECRETCTL_STATE: 'sqlite:nonexistent/dir/x.db'}, undefined],
+        [['apply', '--auto-approve'], {}, 'state: nonexistent/dir/x.db\n'],
+      ] as const) {
+        if (config) writeFiles(dir, {'secretctl.yaml': config})
+        const r = await secretctl([...args], {cwd: dir, env: {...env, ...extraEnv}})
+        fs.rmSync(path.join(dir, 'secretctl.yaml'), {force: true})
+        expect(r.exitCode, args.join(' ')).toBe(1)
+        expect(r.stderr).toContain(`Error: the directory ${missing} of the state sqlite:${path.join(missing, 'x.db')} does not exist`)
+      }
+      expect(fs.existsSync(path.join(dir, 'nonexistent'))).toBe(false)
+      expect(fs.existsSync(path.join(dir, '.secretctl'))).toBe(false)
+      expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
+      expect(fs.statSync(path.join(dir, '.secretctl')).mode & 0o777).toBe(0o700)
+      expect(fs.readdirSync(path.join(dir, '.secretctl'))).toEqual(['state.db'])
+    },
+  )
 })

@@ -57,7 +57,11 @@ async function applyHoldingTheLock(): Promise<{dir: string; env: Record<string, 
     'b.yaml': baoAt(server.url),
     's.yaml': docs(envSecret('bao-creds', {token: 'BAO_TOKEN'}), envSecret('app', {A: 'V'}, {backend: 'bao'})),
   })
-  const child = execa('node', [CLI, 'apply', '--auto-approve'], {cwd: dir, env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'cron'}, reject: false})
+  const child = execa('node', [CLI, 'apply', '--auto-approve'], {
+    cwd: dir,
+    env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'cron'},
+    reject: false,
+  })
   cleanups.push(async () => {
     child.kill('SIGKILL')
     await child

@@ -150,9 +150,9 @@ describe('openState on SQLite', () => {
     expect(await empty.meta()).toEqual({lineage: '', serial: 0})
     expect((await empty.listBackends()).map((b) => [b.name, b.type, b.isDefault])).toEqual([['default', 'plaintext', true]])
     expect(await empty.listSecrets()).toEqual([])
-    await expect(empty.putSecret({name: 's', backend: 'default', externalRef: null, rowData: {}, keys: {}, backendVersion: null})).rejects.toThrow(
-      /no state yet/,
-    )
+    await expect(
+      empty.putSecret({name: 's', backend: 'default', externalRef: null, rowData: {}, keys: {}, backendVersion: null}),
+    ).rejects.toThrow(/no state yet/)
     await empty.close()
     expect(fs.readdirSync(dir)).toEqual([])
   })
@@ -216,7 +216,14 @@ describe('openState on SQLite', () => {
     const file = path.join(dir, 'state.db')
     const state = await openState({dir, url: file})
     for (let i = 0; i < 200; i++) {
-      await state.putSecret({name: `s${i}`, backend: 'default', externalRef: null, rowData: {K: 'v'.repeat(100)}, keys: {}, backendVersion: null})
+      await state.putSecret({
+        name: `s${i}`,
+        backend: 'default',
+        externalRef: null,
+        rowData: {K: 'v'.repeat(100)},
+        keys: {},
+        backendVersion: null,
+      })
     }
     await state.close()
     // Scribble over the b-tree page headers of every page after the schema page.

@@ -73,7 +73,13 @@ describe('values the state no longer holds leave no byte behind (SQLite)', () =>
     const dir = fresh()
     const state = (await openState({dir})) as KnexStateStore
     await state.upsertBackend({name: 'bao', type: 'openbao', description: null, config: {}, rotation: null})
-    const old = {updated: canary('updated'), deleted: canary('deleted'), moved: canary('moved'), retained: canary('retained'), token: canary('token')}
+    const old = {
+      updated: canary('updated'),
+      deleted: canary('deleted'),
+      moved: canary('moved'),
+      retained: canary('retained'),
+      token: canary('token'),
+    }
     const kept = canary('kept')
     // Long values too: a value bigger than a page lives on overflow pages.
     const long = canary('long') + 'x'.repeat(9000)
@@ -128,7 +134,14 @@ describe('values the state no longer holds leave no byte behind (SQLite)', () =>
       ['b', gone[1]],
       ['c', kept],
     ] as const) {
-      await db('secrets').insert({name, backend_id: 1, data: JSON.stringify({K: value, pad: 'p'.repeat(500)}), keys: '{}', created_at: at, updated_at: at})
+      await db('secrets').insert({
+        name,
+        backend_id: 1,
+        data: JSON.stringify({K: value, pad: 'p'.repeat(500)}),
+        keys: '{}',
+        created_at: at,
+        updated_at: at,
+      })
     }
     await db('secrets')
       .where({name: 'b'})
