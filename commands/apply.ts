@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, planFlags, lockFlags} from './_shared/base-command.js'
+import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
 import {openWorkspace} from '../src/engine/workspace.js'
 import {makePlan} from '../src/engine/make-plan.js'
 import {planUnderLock} from '../src/engine/with-state-lock.js'
@@ -46,7 +46,12 @@ Exits 1 if any change failed; the others still go on.`
       stateAccess: saved ? 'write' : 'create',
     })
     try {
-      const lock = this.lockOptions(saved ? 'apply FILE' : 'apply', flags['lock-timeout'])
+      const lock = {
+        command: saved ? 'apply FILE' : 'apply',
+        timeoutMs: lockTimeoutMs(flags['lock-timeout']),
+        env: process.env,
+        onTakeover: this.sayTakeover,
+      }
       const planNow = async () => {
         if (!saved) return makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
         await assertPlanCurrent(saved, ws)

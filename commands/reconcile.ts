@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core'
-import {BaseCommand, planFlags, lockFlags} from './_shared/base-command.js'
+import {BaseCommand, planFlags, lockFlags, lockTimeoutMs} from './_shared/base-command.js'
 import {openWorkspace} from '../src/engine/workspace.js'
 import {makePlan} from '../src/engine/make-plan.js'
 import {planUnderLock} from '../src/engine/with-state-lock.js'
@@ -26,7 +26,12 @@ export default class Reconcile extends BaseCommand {
     const {flags} = await this.parse(Reconcile)
     const ws = await openWorkspace({dir: flags.dir, state: flags.state, env: process.env, concurrency: flags.concurrency})
     try {
-      const lock = this.lockOptions(flags.rotate ? 'reconcile --rotate' : 'reconcile', flags['lock-timeout'])
+      const lock = {
+        command: flags.rotate ? 'reconcile --rotate' : 'reconcile',
+        timeoutMs: lockTimeoutMs(flags['lock-timeout']),
+        env: process.env,
+        onTakeover: this.sayTakeover,
+      }
       const planNow = () => makePlan(ws, {prune: flags.prune, rotate: flags.rotate, targets: flags.target ?? []})
       await planUnderLock(ws.state, planNow, lock, async (plan) => {
         const result = plan.changes.length

@@ -8,8 +8,7 @@ import {colourFor} from '../../src/render/colour.js'
 import {parseDuration} from '../../src/duration.js'
 import {UsageError} from '../../src/errors.js'
 import {translateStateError} from '../../src/state/state-errors.js'
-import {describeTakeover} from '../../src/state/state-lock.js'
-import type {LockOptions} from '../../src/engine/with-state-lock.js'
+import {describeTakeover, type LockInfo} from '../../src/state/state-lock.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -43,15 +42,8 @@ export abstract class BaseCommand extends Command {
     process.stderr.write(`${this.errColour.yellow('Note:')} ${text}\n`)
   }
 
-  /** How a writing command takes the state lock: as `command`, waiting up to `--lock-timeout`, saying so when it takes a dead holder's lock over. */
-  protected lockOptions(command: string, lockTimeout: string): LockOptions {
-    return {
-      command,
-      timeoutMs: lockTimeoutMs(lockTimeout),
-      env: process.env,
-      onTakeover: (previous) => this.notice(describeTakeover(previous)),
-    }
-  }
+  /** For a writing command's lock options: says on stderr that the lock of a holder no longer running was taken over. */
+  protected readonly sayTakeover = (previous: LockInfo): void => this.notice(describeTakeover(previous))
 
   protected override async catch(original: Error & {exitCode?: number}): Promise<unknown> {
     const err = translateStateError(original) ?? original

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core'
-import {BaseCommand, lockFlags} from '../_shared/base-command.js'
+import {BaseCommand, lockFlags, lockTimeoutMs} from '../_shared/base-command.js'
 import {hiddenPrompt, readStdin} from '../_shared/read-secret-input.js'
 import {bootstrapOpenBao} from '../../src/bootstrap/bootstrap-openbao.js'
 import {OpenBaoClient} from '../../src/backends/openbao/openbao-http-client.js'
@@ -48,26 +48,34 @@ The admin token is used in memory only and persisted nowhere.`
     const state = await openStateFor(config.state, {dir: flags.dir, state: flags.state, env: process.env})
     const client = new OpenBaoClient({backend: args.name, url: flags.url, namespace: flags.namespace})
     try {
-      const result = await withStateLock(state, this.lockOptions(`bootstrap openbao ${args.name}`, flags['lock-timeout']), () =>
-        bootstrapOpenBao(
-          {
-            name: args.name,
-            dir: flags.dir,
-            url: flags.url,
-            mount: flags.mount,
-            pathPrefix: flags['path-prefix'],
-            namespace: flags.namespace,
-            policyName: flags['policy-name'],
-            tokenRole: flags['token-role'],
-            period: flags.period,
-            ttl: flags.ttl,
-            isDefault: !flags['no-default'],
-            actor: resolveActor(process.env),
-          },
-          admin,
-          bootstrapApi(client),
-          state,
-        ),
+      const result = await withStateLock(
+        state,
+        {
+          command: `bootstrap openbao ${args.name}`,
+          timeoutMs: lockTimeoutMs(flags['lock-timeout']),
+          env: process.env,
+          onTakeover: this.sayTakeover,
+        },
+        () =>
+          bootstrapOpenBao(
+            {
+              name: args.name,
+              dir: flags.dir,
+              url: flags.url,
+              mount: flags.mount,
+              pathPrefix: flags['path-prefix'],
+              namespace: flags.namespace,
+              policyName: flags['policy-name'],
+              tokenRole: flags['token-role'],
+              period: flags.period,
+              ttl: flags.ttl,
+              isDefault: !flags['no-default'],
+              actor: resolveActor(process.env),
+            },
+            admin,
+            bootstrapApi(client),
+            state,
+          ),
       )
       admin = ''
       for (const step of result.steps) this.print(`${this.colour.green('✓')} ${step}\n`)

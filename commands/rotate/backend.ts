@@ -1,5 +1,5 @@
 import {Args} from '@oclif/core'
-import {BaseCommand, lockFlags} from '../_shared/base-command.js'
+import {BaseCommand, lockFlags, lockTimeoutMs} from '../_shared/base-command.js'
 import {openWorkspace} from '../../src/engine/workspace.js'
 import {withStateLock} from '../../src/engine/with-state-lock.js'
 import {applyPlan} from '../../src/apply/apply-plan.js'
@@ -27,31 +27,40 @@ export default class RotateBackend extends BaseCommand {
           `backend ${args.name} has no rotation settings in the manifests`,
           'add `rotation: {tokenRole, policy, period, ttl}` to its manifest (secretctl bootstrap openbao writes them)',
         )
-      await withStateLock(ws.state, this.lockOptions(`rotate backend ${args.name}`, flags['lock-timeout']), async () => {
-        const meta = await ws.state.meta()
-        const change = tokenRotation(args.name, 'rotation requested')
-        const plan = {
-          formatVersion: FORMAT_VERSION,
-          lineage: meta.lineage,
-          serial: meta.serial,
-          manifestsDigest: ws.desired.digest,
-          sourceFingerprints: {},
-          options: {prune: false, rotate: true, targets: [change.address]},
-          changes: [change],
-          summary: summarise([change]),
-          warnings: [],
-        }
-        const result = await applyPlan(plan, {
-          state: ws.state,
-          desired: ws.desired,
-          values: ws.values,
-          drivers: ws.drivers,
-          actor: resolveActor(process.env),
-          concurrency: ws.concurrency,
-        })
-        this.print(renderApplyText(result, this.colour))
-        if (!result.ok) process.exitCode = 1
-      })
+      await withStateLock(
+        ws.state,
+        {
+          command: `rotate backend ${args.name}`,
+          timeoutMs: lockTimeoutMs(flags['lock-timeout']),
+          env: process.env,
+          onTakeover: this.sayTakeover,
+        },
+        async () => {
+          const meta = await ws.state.meta()
+          const change = tokenRotation(args.name, 'rotation requested')
+          const plan = {
+            formatVersion: FORMAT_VERSION,
+            lineage: meta.lineage,
+            serial: meta.serial,
+            manifestsDigest: ws.desired.digest,
+            sourceFingerprints: {},
+            options: {prune: false, rotate: true, targets: [change.address]},
+            changes: [change],
+            summary: summarise([change]),
+            warnings: [],
+          }
+          const result = await applyPlan(plan, {
+            state: ws.state,
+            desired: ws.desired,
+            values: ws.values,
+            drivers: ws.drivers,
+            actor: resolveActor(process.env),
+            concurrency: ws.concurrency,
+          })
+          this.print(renderApplyText(result, this.colour))
+          if (!result.ok) process.exitCode = 1
+        },
+      )
     } finally {
       await ws.close()
     }
