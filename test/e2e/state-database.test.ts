@@ -179,6 +179,14 @@ describe('a state that is not one is refused by name and left as it was', () => 
       expect(apply.exitCode).toBe(1)
       expect(apply.stderr).toContain(`Error: the state sqlite:${file} is read-only for this command`)
       expect(apply.stderr).not.toMatch(/SQLITE_|insert into|select /i)
+      if (asReader) {
+        // The file writable, its directory not: SQLite could not create its journal there.
+        fs.chownSync(file, 65534, 65534)
+        const noJournal = await run(['apply', '--auto-approve'])
+        expect(noJournal.exitCode).toBe(1)
+        expect(noJournal.stderr).toContain(`Error: the state sqlite:${file} is read-only for this command: its directory ${dir}`)
+        fs.chownSync(file, 0, 0)
+      }
     } finally {
       if (!asReader) fs.chmodSync(dir, 0o700)
       fs.rmSync(home, {recursive: true, force: true})
