@@ -41,7 +41,7 @@ const runsFor = Object.fromEntries(
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
 
-if (!existsSync(path.join(ROOT, 'dist/src/engine/workspace.js'))) {
+if (!existsSync(path.join(ROOT, 'dist/src/workspace/workspace.js'))) {
   process.stderr.write('dist/ is missing: run `npm run bench` (it builds first) or `npm run build`\n')
   process.exit(1)
 }
@@ -224,7 +224,7 @@ async function main() {
   server = await startBaoServer(ROOT)
   log(`OpenBao test server at ${server.url} (pid ${server.pid})`)
   // The applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix).
-  const {applierPolicy} = await import('../dist/src/bootstrap/narrow-policy.js')
+  const {applierPolicy} = await import('../dist/src/backends/openbao/openbao-policy.js')
   await server.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
   const token = await server.createToken(['secretctl-bench'])
 

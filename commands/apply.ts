@@ -37,7 +37,8 @@ Exits 1 if any change failed (the others still go on), 130 when cancelled at the
       saved: args.file ? readPlanFile(args.file) : undefined,
       command: args.file ? 'apply FILE' : 'apply',
       lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
-      onPlan: json ? undefined : (plan) => this.print(renderPlanText(plan, this.colour)),
+      onPlan: json ? undefined : (plan, context) => this.print(renderPlanText(plan, this.colour, context)),
+      onTakeover: this.sayTakeover,
       approve: approval({autoApprove: flags['auto-approve'], saved: !!args.file, json}),
       onOutcome: progress ? (o) => this.print(`${renderOutcomeLine(o, this.colour)}\n`) : undefined,
     })

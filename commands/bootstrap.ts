@@ -38,6 +38,7 @@ The admin token is used in memory only and persisted nowhere. Types with a wizar
       adminToken,
       makeDefault: !flags['no-default'],
       lockTimeoutMs: lock,
+      onTakeover: this.sayTakeover,
     })
     this.print(renderBootstrap(result, {name: args.name, dir, isDefault: !flags['no-default']}, this.colour))
   }

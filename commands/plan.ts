@@ -28,9 +28,9 @@ export default class Plan extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Plan)
-    const plan = await planManifests({...flags, ...this.where(flags), targets: flags.target ?? []})
+    const {plan, context} = await planManifests({...flags, ...this.where(flags), targets: flags.target ?? []})
     this.emit(outputFormat(flags), plan, {
-      text: () => renderPlanText(plan, this.colour) + (flags.out ? renderSavedPlanNote(flags.out, flags) : ''),
+      text: () => renderPlanText(plan, this.colour, context) + (flags.out ? renderSavedPlanNote(flags.out, flags) : ''),
       markdown: () => renderPlanMarkdown(plan).join(PART_SEPARATOR),
     })
     if (flags['detailed-exitcode'] && plan.changes.length) this.exit(2)

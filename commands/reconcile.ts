@@ -16,18 +16,19 @@ export default class Reconcile extends BaseCommand {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Reconcile)
-    const {plan, result} = await applyManifests({
+    const {plan, context, result} = await applyManifests({
       ...flags,
       ...this.where(flags),
       targets: flags.target ?? [],
       command: flags.rotate ? 'reconcile --rotate' : 'reconcile',
       lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onTakeover: this.sayTakeover,
     })
     this.emit(
       outputFormat(flags),
       {plan, result, ok: result?.ok ?? true},
       {
-        text: () => renderPlanText(plan, this.colour) + (result ? `\n${renderApplyOutcome(result, this.colour)}` : ''),
+        text: () => renderPlanText(plan, this.colour, context) + (result ? `\n${renderApplyOutcome(result, this.colour)}` : ''),
       },
     )
     if (result && !result.ok) process.exitCode = 1

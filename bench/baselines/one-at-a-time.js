@@ -17,7 +17,7 @@ if (!dir || !prefix) {
   process.stderr.write('usage: one-at-a-time.js DIR PREFIX\n')
   process.exit(2)
 }
-const state = await openState({dir, create: false})
+const state = await openState({dir, access: 'write'})
 try {
   const [source, bao] = await Promise.all([state.getBackend('default'), state.getBackend('bao')])
   if (!source || !bao) throw new Error('the state needs the backends default and bao')
@@ -26,8 +26,8 @@ try {
     if (!data?.[key]) throw new Error(`no ${name}.${key} in the state`)
     return data[key]
   }
-  const from = createDriver({backend: source, state, readTrustRoot, concurrency: 1})
-  const to = createDriver({backend: {...bao, config: {...bao.config, pathPrefix: prefix}}, state, readTrustRoot, concurrency: 1})
+  const from = createDriver({backend: source, state, readTrustRoot, concurrency: 1, env: {}})
+  const to = createDriver({backend: {...bao, config: {...bao.config, pathPrefix: prefix}}, state, readTrustRoot, concurrency: 1, env: {}})
   const todo = (await state.listSecrets()).filter((s) => s.backend === 'default' && s.name !== 'bao-creds')
   const started = performance.now()
   for (const s of todo) {

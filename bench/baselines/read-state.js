@@ -14,7 +14,7 @@ if (!dir) {
   process.exit(2)
 }
 const desired = await loadManifests(dir)
-const state = await openState({dir, create: false})
+const state = await openState({dir, access: 'read'})
 try {
   const [meta, backends, secrets] = await Promise.all([state.meta(), state.listBackends(), state.listSecrets()])
   process.stdout.write(

@@ -9,6 +9,7 @@ import {CancelledError, SecretctlError} from '../../src/errors.js'
 import {colourFor} from '../../src/render/colour.js'
 import {translateStateError} from '../../src/state/state-errors.js'
 import type {OutputFormat} from './flags.js'
+import {describeTakeover, type LockInfo} from '../../src/state/state-lock.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -45,6 +46,14 @@ export abstract class BaseCommand extends Command {
     else if (format === 'markdown' && render.markdown) this.print(render.markdown())
     else this.print(render.text ? render.text() : stringify(value))
   }
+
+  /** A notice that is not the command's output (stderr, so `--json` stays parseable). */
+  protected notice(text: string): void {
+    process.stderr.write(`${colourFor(process.stderr).yellow('Note:')} ${text}\n`)
+  }
+
+  /** For a writing command's lock options: says on stderr that the lock of a holder no longer running was taken over. */
+  protected readonly sayTakeover = (previous: LockInfo): void => this.notice(describeTakeover(previous))
 
   protected override async catch(original: Error & {exitCode?: number}): Promise<unknown> {
     const err = translateStateError(original) ?? original

@@ -4,14 +4,14 @@ import {CancelledError, UsageError} from '../../src/errors.js'
 
 const CANCELLED = 'Apply cancelled; nothing changed.'
 
-export async function confirm(question: string): Promise<boolean> {
+export async function confirm(question: string, cancelled = CANCELLED): Promise<boolean> {
   const rl = createInterface({input: process.stdin, output: process.stdout})
   const interrupted = new AbortController()
   rl.once('SIGINT', () => interrupted.abort())
   try {
     return (await rl.question(question, {signal: interrupted.signal})).trim() === 'yes'
   } catch (err) {
-    if ((err as Error).name === 'AbortError') throw new CancelledError(CANCELLED)
+    if ((err as Error).name === 'AbortError') throw new CancelledError(cancelled)
     throw err
   } finally {
     rl.close()

@@ -14,7 +14,12 @@ export default class RotateBackend extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(RotateBackend)
-    const result = await rotateBackend({...this.where(flags), backend: args.name, lockTimeoutMs: lockTimeoutMs(flags['lock-timeout'])})
+    const result = await rotateBackend({
+      ...this.where(flags),
+      backend: args.name,
+      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onTakeover: this.sayTakeover,
+    })
     this.print(renderApplyText(result, this.colour))
     if (!result.ok) process.exitCode = 1
   }

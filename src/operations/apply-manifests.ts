@@ -11,6 +11,8 @@ import type {Plan} from '../plan/types.js'
 import {applyPlan} from '../apply/apply-plan.js'
 import type {ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
+import type {LockInfo} from '../state/state-lock.js'
+import {planContext, type PlanContext} from './plan-manifests.js'
 
 export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   /** A plan saved by `plan --out`, applied exactly (no approval asked). */
@@ -19,7 +21,9 @@ export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   command: string
   lockTimeoutMs: number
   /** Shown the plan before anything changes. */
-  onPlan?: (plan: Plan) => void
+  onPlan?: (plan: Plan, context: PlanContext) => void
+  /** Told when the lock of a holder no longer running was taken over. */
+  onTakeover?: (previous: LockInfo) => void
   /** Asked before applying a plan with changes; false cancels (nothing changes). Absent: apply. */
   approve?: (plan: Plan) => Promise<boolean>
   onOutcome?: (o: ChangeOutcome) => void
@@ -27,6 +31,7 @@ export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
 
 export interface ApplyOutcome {
   plan: Plan
+  context: PlanContext
   /** null when there was nothing to do or the apply was cancelled. */
   result: ApplyResult | null
   cancelled: boolean
@@ -36,16 +41,19 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
   if (req.saved && (req.prune || req.targets?.length)) {
     throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
   }
-  return withWorkspace(req, (ws) => {
+  // A saved plan applies only to the state it was made against, which exists: never start a new one for it.
+  return withWorkspace({...req, stateAccess: req.saved ? 'write' : 'create'}, (ws) => {
     const planNow = async () => {
       if (!req.saved) return makePlan(ws, req)
       await assertPlanCurrent(req.saved, ws)
       return req.saved
     }
-    return planUnderLock(ws.state, planNow, {command: req.command, timeoutMs: req.lockTimeoutMs, env: req.env}, async (plan) => {
-      req.onPlan?.(plan)
-      if (!plan.changes.length) return {plan, result: null, cancelled: false}
-      if (req.approve && !(await req.approve(plan))) return {plan, result: null, cancelled: true}
+    const lock = {command: req.command, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
+    return planUnderLock(ws.state, planNow, lock, async (plan) => {
+      const context = planContext(ws)
+      req.onPlan?.(plan, context)
+      if (!plan.changes.length) return {plan, context, result: null, cancelled: false}
+      if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
       const result = await applyPlan(plan, {
         state: ws.state,
         desired: ws.desired,
@@ -55,7 +63,7 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
         concurrency: ws.concurrency,
         onOutcome: req.onOutcome,
       })
-      return {plan, result, cancelled: false}
+      return {plan, context, result, cancelled: false}
     })
   })
 }

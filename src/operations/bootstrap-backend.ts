@@ -21,6 +21,7 @@ import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
 import {resolveActor} from '../workspace/actor.js'
 import {BackendError, UsageError} from '../errors.js'
+import type {LockInfo} from '../state/state-lock.js'
 
 export interface BootstrapRequest extends WorkspaceOptions {
   type: string
@@ -30,6 +31,7 @@ export interface BootstrapRequest extends WorkspaceOptions {
   adminToken: string
   makeDefault: boolean
   lockTimeoutMs: number
+  onTakeover?: (previous: LockInfo) => void
 }
 
 export interface BootstrapResult {
@@ -82,7 +84,7 @@ export async function bootstrapBackend(req: BootstrapRequest): Promise<Bootstrap
             'bootstrap under another name, or rotate its token with `secretctl rotate backend`',
           )
         }
-        const lock = {command: `bootstrap ${type} ${req.name}`, timeoutMs: req.lockTimeoutMs, env: req.env}
+        const lock = {command: `bootstrap ${type} ${req.name}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
         await withStateLock(ws.state, lock, async () => {
           const plan = await makePlan(ws, {targets: [backendAddress(req.name), secretAddress(tokenSecret)]})
           const ctx = {

@@ -8,6 +8,7 @@ import {SecretResolver} from '../exec/resolve-secret.js'
 import {environmentFor, parseSecretMapping} from '../exec/env-mapping.js'
 import {runChild} from '../exec/run-child.js'
 import {UsageError} from '../errors.js'
+import {refuseChildProcessDebug} from '../exec/child-process-debug.js'
 
 export interface ExecRequest {
   dir: string
@@ -23,6 +24,7 @@ export async function execWithSecrets(req: ExecRequest): Promise<number> {
   const [command, ...args] = req.argv
   if (!command) throw new UsageError('no command to run', 'put it after --, e.g. secretctl exec --secret github -- ./server')
   const mappings = req.secrets.map(parseSecretMapping)
+  refuseChildProcessDebug()
   const injected = await withExistingState(req, async (state) => {
     const resolver = new SecretResolver(state, req.env)
     try {

@@ -6,14 +6,16 @@ import {tokenRotationPlan} from '../plan/compute-plan.js'
 import {applyPlan} from '../apply/apply-plan.js'
 import type {ApplyResult} from '../apply/types.js'
 import {UsageError} from '../errors.js'
+import type {LockInfo} from '../state/state-lock.js'
 
 export interface RotateRequest extends WorkspaceOptions {
   backend: string
   lockTimeoutMs: number
+  onTakeover?: (previous: LockInfo) => void
 }
 
 export function rotateBackend(req: RotateRequest): Promise<ApplyResult> {
-  return withWorkspace(req, async (ws) => {
+  return withWorkspace({...req, stateAccess: 'write'}, async (ws) => {
     const declared = ws.desired.backends.find((b) => b.name === req.backend)
     if (!declared?.rotation) {
       throw new UsageError(
@@ -21,7 +23,7 @@ export function rotateBackend(req: RotateRequest): Promise<ApplyResult> {
         'add `rotation:` to its manifest (`secretctl bootstrap` writes them)',
       )
     }
-    const lock = {command: `rotate backend ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env}
+    const lock = {command: `rotate backend ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
     return withStateLock(ws.state, lock, async () => {
       const plan = tokenRotationPlan(await ws.state.meta(), ws.desired.digest, req.backend)
       const ctx = {

@@ -4,6 +4,7 @@ import {ACTIONS, type Change, type FieldChange, type Plan, type PlanSummary} fro
 import {MASK} from '../plan/mask-config.js'
 import {plain} from './colour.js'
 import {redactUrl} from '../state/redact-url.js'
+import type {PlanContext} from '../operations/plan-manifests.js'
 
 export function summaryLine(s: PlanSummary): string {
   const parts = [`${s.create} to create`, `${s.update} to update`, `${s.move} to move`, `${s.delete} to delete`]
@@ -35,8 +36,19 @@ export function renderChangeLine(c: Change, colour: ChalkInstance = plain): stri
   return `  ${head}  ${colour.dim(`${a.verb}:`)} ${c.reason}`
 }
 
-export function renderPlanText(plan: Plan, colour: ChalkInstance = plain): string {
+/**
+ * What the plan compared: the state (password masked) and the manifests directory, so an exported
+ * SECRETCTL_STATE or a wrong -d cannot go unnoticed.
+ */
+export function renderPlanHeader(context: PlanContext, colour: ChalkInstance = plain): string {
+  const state = context.stateExists ? `State: ${context.state}` : `No state yet at ${context.state}: everything is new.`
+  const env = context.environment ? ` (environment ${context.environment})` : ''
+  return `${colour.dim(state)}\n${colour.dim(`Manifests: ${context.dir}${env}`)}\n\n`
+}
+
+export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, context?: PlanContext): string {
   const lines: string[] = []
+  if (context) lines.push(renderPlanHeader(context, colour).trimEnd(), '')
   if (!plan.changes.length) {
     lines.push(`${colour.green('No changes.')} The store matches the manifests.`)
   } else {

@@ -29,6 +29,9 @@ import type {
 
 import {DEFAULT_BACKEND} from '../backends/trust-root.js'
 
+/** The description of the built-in trust root, as a new state is seeded with it. */
+export const TRUST_ROOT_DESCRIPTION = 'built-in plaintext trust root'
+
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
 
@@ -84,11 +87,13 @@ export interface KnexStateStoreOptions {
 export class KnexStateStore implements StateStore, RetainedCopyStore {
   readonly location: string
   readonly dialect: 'sqlite' | 'postgres'
+  readonly exists = true
   private readonly now: () => Date
   private salt?: Promise<Buffer>
   /** The hot writes of an apply (placements, deletes, audit rows) commit in groups. */
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
+  private retainedHasPending?: Promise<boolean>
 
   constructor(
     private readonly db: Knex,
@@ -253,16 +258,25 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
   }
 
   async listRetainedCopies(): Promise<RetainedCopy[]> {
-    const rows: {secret_name: string; backend: string; external_ref: string | null; pending: boolean | number; created_at: string}[] =
+    // A state older than migration 005, read without migrating, has no pending copies to report.
+    this.retainedHasPending ??= this.db.schema.hasColumn('retained_copies', 'pending')
+    const columns = [
+      'r.secret_name',
+      'b.name as backend',
+      'r.external_ref',
+      'r.created_at',
+      ...((await this.retainedHasPending) ? ['r.pending'] : []),
+    ]
+    const rows: {secret_name: string; backend: string; external_ref: string | null; pending?: boolean | number; created_at: string}[] =
       await this.db('retained_copies as r')
         .join('backends as b', 'b.id', 'r.backend_id')
-        .select('r.secret_name', 'b.name as backend', 'r.external_ref', 'r.pending', 'r.created_at')
+        .select(columns)
         .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
     return rows.map((r) => ({
       secretName: r.secret_name,
       backend: r.backend,
       externalRef: r.external_ref,
-      pending: isTrue(r.pending),
+      pending: isTrue(r.pending ?? false),
       createdAt: r.created_at,
     }))
   }
@@ -326,8 +340,8 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     return listLocks(this.db)
   }
 
-  removeLock(lockId: string): Promise<boolean> {
-    return removeLock(this.db, lockId)
+  removeLock(lockId: string, opts: {actor?: string} = {}): Promise<boolean> {
+    return removeLock(this.db, lockId, {...opts, at: this.timestamp()})
   }
 
   async close(): Promise<void> {

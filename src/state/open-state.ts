@@ -1,28 +1,42 @@
 /**
  * Finds and opens the state database: resolves which one (flag > SECRETCTL_STATE > secretctl.yaml >
- * `<dir>/.secretctl/state.db`), creates a new SQLite file with safe permissions before SQLite
- * touches it, applies pending migrations, and seeds a new state. A run that changes nothing
- * leaves an existing SQLite file byte-for-byte unchanged.
+ * `<dir>/.secretctl/state.db`), and opens it as the command needs (`StateAccess`). Only a writing
+ * command creates a state or migrates one; reading commands never write a byte, and a file that is
+ * not a secretctl state (empty, foreign, damaged, from a newer secretctl) is refused by name, never
+ * taken over. SQLite specifics (how a file is checked and created, how no value is left in it) are
+ * in sqlite-file.ts.
  */
 import {randomBytes, randomUUID} from 'node:crypto'
-import fs from 'node:fs'
 import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
 import {StateError} from '../errors.js'
+import {EmptyStateStore} from './empty-state.js'
+import {SILENT_LOG} from './knex-debug.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
-import {KnexStateStore} from './knex-state-store.js'
-import {migratorConfig} from './migrations/migration-source.js'
+import {KnexStateStore, TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
+import {MIGRATIONS, migratorConfig} from './migrations/migration-source.js'
 import {redactUrl} from './redact-url.js'
+import {
+  createSqliteState,
+  inspectSqliteFile,
+  quickCheck,
+  removeLeftoverJournal,
+  requireDirectory,
+  requireWritable,
+  sqliteKnex,
+} from './sqlite-file.js'
+import {describeSqliteError} from './state-errors.js'
 import type {StateStore} from './types.js'
 
-/** Milliseconds a SQLite connection waits for another process's lock before failing. */
-const BUSY_TIMEOUT_MS = 5000
-
 /**
- * knex logs to stdout by default (it would corrupt `--json` output) and its debug output carries
- * query bindings, which can be secret values. Its errors reach us as exceptions; drop its logs.
+ * How a command opens the state:
+ * - `create`: a writing command that may start a state (`apply`, `reconcile`): creates a missing
+ *   one (creating `DIR/.secretctl/` for the default location, and no other directory), migrates;
+ * - `write`: a writing command that needs the state to exist (`apply FILE`, `state unlock`);
+ * - `read`: never writes, creates or migrates anything; a missing state is an error;
+ * - `read-or-empty`: as `read`, but a missing state reads as an empty one (`plan`).
  */
-const SILENT_LOG = {warn() {}, error() {}, deprecate() {}, debug() {}}
+export type StateAccess = 'create' | 'write' | 'read' | 'read-or-empty'
 
 /** Where a state lives, once resolved. */
 export type StateTarget = {dialect: 'sqlite'; file: string} | {dialect: 'postgres'; url: string}
@@ -64,86 +78,175 @@ export function parseStateUrl(url: string, dir: string): StateTarget {
   return {dialect: 'sqlite', file: path.resolve(dir, file)}
 }
 
+/** The error of a command that needs a state when there is none yet. */
+export function noStateYet(location: string, hint?: string): StateError {
+  return new StateError(
+    `no state yet at ${location}`,
+    hint ??
+      'nothing has been applied with this state: `secretctl apply` creates it (if one should exist, check -d, --state, SECRETCTL_STATE and `state:` in secretctl.yaml)',
+  )
+}
+
+/** Refuses, with `hint`, what needs a state that exists: the empty view of `plan` has none. */
+export function assertStateExists(state: StateStore, hint: string): void {
+  if (!state.exists) throw noStateYet(state.location, hint)
+}
+
 /**
- * Opens the state at `url` (default: the one in `dir`), migrating and seeding it when needed.
- * With `create: false`, a missing state is a StateError and nothing is created.
+ * Opens the state at `url` (default: the one in `dir`) for `access` (default `create`).
+ * Every refusal is a StateError naming the state; nothing is created or changed by a refused open.
  */
-export async function openState(opts: {url?: string; dir: string; create?: boolean}): Promise<StateStore> {
-  const create = opts.create ?? true
+export async function openState(opts: {url?: string; dir: string; access?: StateAccess}): Promise<StateStore> {
+  const access = opts.access ?? 'create'
   const target = parseStateUrl(opts.url ?? resolveStateUrl({dir: opts.dir}), opts.dir)
-  const location = target.dialect === 'sqlite' ? `sqlite:${target.file}` : redactUrl(target.url)
-  const secret = target.dialect === 'postgres' ? passwordOf(target.url) : undefined
+  return target.dialect === 'sqlite' ? openSqlite(target.file, opts.dir, access) : openPostgres(target.url, access)
+}
 
-  if (target.dialect === 'sqlite' && !fs.existsSync(target.file)) {
-    if (!create) throw missingState(location)
-    createStateFile(target.file)
-  }
-
-  const db = target.dialect === 'sqlite' ? sqliteKnex(target.file) : postgresKnex(target.url)
+/**
+ * A Postgres URL's `schema` query parameter (secretctl's, not libpq's): the schema the state lives
+ * in (one per environment), and the URL without it for the driver.
+ */
+export function postgresSchema(url: string): {url: string; schema?: string} {
   try {
-    await prepare(db, {create, location})
+    const parsed = new URL(url)
+    const schema = parsed.searchParams.get('schema')
+    if (!schema) return {url}
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
+      throw new StateError(
+        `the state URL's schema ${JSON.stringify(schema)} is not a plain lowercase SQL name`,
+        'use letters, digits and _',
+      )
+    }
+    parsed.searchParams.delete('schema')
+    return {url: parsed.toString(), schema}
+  } catch (err) {
+    if (err instanceof StateError) throw err
+    return {url}
+  }
+}
+
+const writes = (access: StateAccess) => access === 'create' || access === 'write'
+
+async function openSqlite(file: string, dir: string, access: StateAccess): Promise<StateStore> {
+  const location = `sqlite:${file}`
+  // DIR/.secretctl/ is secretctl's: the default state and each environment's (ENV.db) live there.
+  const isDefault = path.dirname(file) === path.dirname(defaultStateFile(dir))
+  if (!inspectSqliteFile(file, location)) {
+    // The default `DIR/.secretctl/` is secretctl's to create; a directory a person named is not.
+    if (!isDefault) requireDirectory(file, location)
+    if (access === 'read-or-empty') return new EmptyStateStore(location, 'sqlite')
+    if (access !== 'create') throw noStateYet(location)
+    await createSqliteState(file, location, {createDirectory: isDefault}, (db) => prepare(db, {location, fresh: true, write: true}))
+  }
+  if (writes(access)) requireWritable(file, location)
+  const db = sqliteKnex(file, {readOnly: !writes(access)})
+  try {
+    await removeLeftoverJournal(db, file, location, {readOnly: !writes(access)})
+    if (writes(access)) await quickCheck(db, location)
+    await prepare(db, {location, fresh: false, write: writes(access)})
   } catch (err) {
     await db.destroy().catch(() => {})
-    throw asStateError(err, location, secret)
+    throw asStateError(err, location, undefined)
   }
-  return new KnexStateStore(db, {dialect: target.dialect, location})
+  return new KnexStateStore(db, {dialect: 'sqlite', location})
 }
 
-/** Creates the directory (0700) and an empty database file (0600) before SQLite opens it. */
-function createStateFile(file: string): void {
-  const dir = path.dirname(file)
-  const created = fs.mkdirSync(dir, {recursive: true, mode: 0o700})
-  if (created) fs.chmodSync(dir, 0o700)
-  const fd = fs.openSync(file, 'wx', 0o600)
-  fs.closeSync(fd)
-  fs.chmodSync(file, 0o600)
-}
-
-function sqliteKnex(file: string): Knex {
-  return knexFactory({
-    client: 'sqlite3',
-    connection: {filename: file},
-    useNullAsDefault: true,
+async function openPostgres(given: string, access: StateAccess): Promise<StateStore> {
+  const location = redactUrl(given)
+  const {url, schema} = postgresSchema(given)
+  const db = knexFactory({
+    client: 'pg',
+    connection: url,
+    ...(schema ? {searchPath: [schema]} : {}),
+    pool: {min: 0, max: 10},
     log: SILENT_LOG,
-    // knex otherwise writes the query with its bindings (secret values among them) into errors.
     compileSqlOnError: false,
-    pool: {
-      min: 1,
-      max: 1,
-      // Per connection, changes nothing in the file. The default rollback journal is kept (no WAL),
-      // so a read-only run leaves the database file's bytes as they were.
-      afterCreate(conn: {exec(sql: string, cb: (err: Error | null) => void): void}, done: (err: Error | null, conn: unknown) => void) {
-        conn.exec(`PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`, (err) => done(err, conn))
-      },
-    },
   })
+  try {
+    if (schema && access === 'create') await db.raw(`create schema if not exists "${schema}"`)
+    // A database without secretctl's tables holds no state yet; only a `create` open makes them.
+    if (!(await db.schema.hasTable('knex_migrations'))) {
+      if (access === 'read-or-empty') {
+        await db.destroy()
+        return new EmptyStateStore(location, 'postgres')
+      }
+      if (access !== 'create') throw noStateYet(location)
+    }
+    // Two first runs at once on a new database: the second finds the first's tables, maybe not yet seeded.
+    await prepare(db, {location, fresh: access === 'create', write: writes(access)})
+  } catch (err) {
+    await db.destroy().catch(() => {})
+    throw asStateError(err, location, passwordOf(url))
+  }
+  return new KnexStateStore(db, {dialect: 'postgres', location})
 }
 
-function postgresKnex(url: string): Knex {
-  return knexFactory({client: 'pg', connection: url, pool: {min: 0, max: 10}, log: SILENT_LOG, compileSqlOnError: false})
-}
-
-/** Migrates only when something is pending (`latest()` writes its lock row even when nothing is), then seeds. */
-async function prepare(db: Knex, opts: {create: boolean; location: string}): Promise<void> {
-  if (!(await db.schema.hasTable('state_meta')) && !opts.create) throw missingState(opts.location)
-
-  const [, pending] = (await listMigrations(db)) as [unknown[], unknown[]]
-  if (pending.length > 0) await db.migrate.latest(migratorConfig)
-
+/**
+ * Checks that the database is a secretctl state this version knows, migrates it when writing
+ * (a reading open reads a state with pending migrations as it is, unless one is needed to read it),
+ * and, when `fresh` (a database secretctl is creating the state in), seeds it.
+ */
+async function prepare(db: Knex, opts: {location: string; fresh: boolean; write: boolean}): Promise<void> {
+  const pending = await pendingMigrations(db, opts)
+  if (pending.length > 0) {
+    if (opts.write) await db.migrate.latest(migratorConfig)
+    else if (pending.some((m) => m.neededToRead)) {
+      throw new StateError(
+        `the state at ${opts.location} was made by an older secretctl and must be upgraded before this one can read it`,
+        'a writing command upgrades it: run `secretctl apply` (with the same -d / --state)',
+      )
+    }
+  }
   if (await db('state_meta').first('lineage')) return
-  if (!opts.create) throw missingState(opts.location)
+  if (!opts.fresh) {
+    throw new StateError(
+      `the state at ${opts.location} has no lineage record (state_meta is empty)`,
+      'the state database is damaged; restore it from a backup',
+    )
+  }
   await seed(db)
 }
 
-async function listMigrations(db: Knex): Promise<unknown> {
-  try {
-    return await db.migrate.list(migratorConfig)
-  } catch (err) {
-    if (err instanceof Error && /corrupt|missing/i.test(err.message)) {
-      throw new StateError('the state database was migrated by a newer secretctl', 'upgrade secretctl to use this state')
+/** The migrations not yet applied. Refuses a database that is not a secretctl state, or one a newer secretctl migrated. */
+async function pendingMigrations(db: Knex, opts: {location: string; fresh: boolean}) {
+  const location = opts.location
+  // Read knex_migrations directly: knex's migrate.list() creates its tables when they are missing.
+  const tables = await listTables(db)
+  if (!tables.includes('knex_migrations')) {
+    if (tables.length === 0 && opts.fresh) return [...MIGRATIONS]
+    if (tables.length === 0) {
+      throw new StateError(
+        `${location} is an empty database, not a secretctl state; secretctl left it as it was`,
+        'give --state the path of a secretctl state, or of a file that does not exist yet (secretctl creates it)',
+      )
     }
-    throw err
+    const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? `, and ${tables.length - 5} more` : '')
+    throw new StateError(
+      `${location} is a database but not a secretctl state (it has other tables: ${shown}); secretctl left it as it was`,
+      'give --state the path of a secretctl state, a file that does not exist yet, or a database (or schema) of its own',
+    )
   }
+  const applied = new Set(((await db('knex_migrations').select('name')) as {name: string}[]).map((r) => r.name))
+  const known = new Set(MIGRATIONS.map((m) => m.name))
+  const unknown = [...applied].filter((n) => !known.has(n))
+  if (unknown.length > 0) {
+    throw new StateError(
+      `the state at ${location} was migrated by a newer secretctl (migration ${unknown.join(', ')})`,
+      'upgrade secretctl to use this state',
+    )
+  }
+  return MIGRATIONS.filter((m) => !applied.has(m.name))
+}
+
+async function listTables(db: Knex): Promise<string[]> {
+  if (db.client.config.client === 'sqlite3') {
+    const rows: {name: string}[] = await db('sqlite_master').where({type: 'table'}).whereNot('name', 'like', 'sqlite_%').select('name')
+    return rows.map((r) => r.name).sort()
+  }
+  const rows: {name: string}[] = await db('information_schema.tables')
+    .whereRaw('table_schema = current_schema()')
+    .select('table_name as name')
+  return rows.map((r) => r.name).sort()
 }
 
 /** A new state: its lineage, serial 0, a random fingerprint salt and the plaintext trust root. */
@@ -156,7 +259,7 @@ async function seed(db: Knex): Promise<void> {
         .insert({
           name: DEFAULT_BACKEND,
           type: TRUST_ROOT_TYPE,
-          description: 'built-in plaintext trust root',
+          description: TRUST_ROOT_DESCRIPTION,
           is_default: true,
           config: '{}',
           rotation: null,
@@ -174,10 +277,6 @@ async function seed(db: Knex): Promise<void> {
   }
 }
 
-function missingState(location: string): StateError {
-  return new StateError(`no state database at ${location}`, 'run `secretctl apply` or `secretctl plan` first to create it')
-}
-
 function passwordOf(url: string): string | undefined {
   try {
     const p = decodeURIComponent(new URL(url).password)
@@ -187,9 +286,11 @@ function passwordOf(url: string): string | undefined {
   }
 }
 
-/** Wraps a driver error, with the password (if any) masked out of its message. */
+/** Wraps a driver error in the user's terms, with the password (if any) masked out of its message. */
 function asStateError(err: unknown, location: string, password: string | undefined): StateError {
   if (err instanceof StateError) return err
+  const sqlite = describeSqliteError(err, `the state ${location}`)
+  if (sqlite) return sqlite
   let message = err instanceof Error ? err.message : String(err)
   if (password) message = message.split(password).join('***')
   return new StateError(

@@ -131,6 +131,8 @@ export interface StateStore {
   /** Redacted description of where the state is (`sqlite:/path/state.db`, `postgres://user:***@host/db`). */
   readonly location: string
   readonly dialect: 'sqlite' | 'postgres'
+  /** False only for the empty view of a state that does not exist yet (`plan` before the first apply). */
+  readonly exists: boolean
 
   meta(): Promise<StateMeta>
   /** HMAC-SHA-256 fingerprint of one key's value with the state's salt. */
@@ -167,11 +169,15 @@ export interface StateStore {
   audit(entry: AuditEntry): Promise<void>
   listAudit(opts?: {limit?: number}): Promise<AuditRow[]>
 
-  /** Take the state lock (one writer at a time), waiting up to timeoutMs; throws StateLockedError naming the holder. */
+  /**
+   * Take the state lock (one writer at a time), waiting up to timeoutMs; throws StateLockedError
+   * naming the holder. A holder that is no longer running on this host is taken over (the handle
+   * says so, and an audit row records it).
+   */
   acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle>
   listLocks(): Promise<LockInfo[]>
-  /** Remove a lock a dead holder left behind; true when there was one. */
-  removeLock(lockId: string): Promise<boolean>
+  /** Remove a lock a dead holder left behind; true when there was one. With `actor`, an audit row records it. */
+  removeLock(lockId: string, opts?: {actor?: string}): Promise<boolean>
 
   close(): Promise<void>
 }

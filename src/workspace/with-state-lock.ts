@@ -1,5 +1,6 @@
 /** Runs a writing command's work under the state lock, released however the work ends. */
 import {hostname} from 'node:os'
+import type {LockInfo} from '../state/state-lock.js'
 import type {StateStore} from '../state/types.js'
 import {resolveActor} from './actor.js'
 
@@ -9,6 +10,8 @@ export interface LockOptions {
   /** How long to wait for a lock held by someone else (0: fail at once). */
   timeoutMs: number
   env: NodeJS.ProcessEnv
+  /** Told when the lock was taken over from a holder that is no longer running (the command says so on stderr). */
+  onTakeover?: (previous: LockInfo) => void
 }
 
 export async function withStateLock<T>(state: StateStore, opts: LockOptions, work: () => Promise<T>): Promise<T> {
@@ -16,6 +19,7 @@ export async function withStateLock<T>(state: StateStore, opts: LockOptions, wor
     {actor: resolveActor(opts.env), host: hostname(), pid: process.pid, command: opts.command},
     {timeoutMs: opts.timeoutMs},
   )
+  if (handle.tookOver) opts.onTakeover?.(handle.tookOver)
   try {
     return await work()
   } finally {

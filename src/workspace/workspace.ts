@@ -6,11 +6,13 @@
 import {loadManifests} from '../manifests/load-manifests.js'
 import type {DesiredModel} from '../manifests/types.js'
 import {resolveValues, type ResolvedValues} from '../sources/resolve-values.js'
-import {openState, resolveStateUrl} from '../state/open-state.js'
+import {openState, resolveStateUrl, type StateAccess} from '../state/open-state.js'
 import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {readProjectConfig} from '../manifests/project-config.js'
-import type {EnvironmentChoice} from '../environments/environment.js'
+import path from 'node:path'
+import {selectEnvironment, type Environment, type EnvironmentChoice} from '../environments/environment.js'
+import type {ProjectConfig} from '../manifests/types.js'
 
 export interface WorkspaceOptions {
   dir: string
@@ -21,8 +23,8 @@ export interface WorkspaceOptions {
   env: NodeJS.ProcessEnv
   /** Bound on requests in flight per backend and on secrets written concurrently. */
   concurrency?: number
-  /** Open the state read-only-ish: do not create it when missing. */
-  createState?: boolean
+  /** How the command opens the state (default `create`: a writing command that may start one). */
+  stateAccess?: StateAccess
 }
 
 export interface Workspace {
@@ -45,7 +47,7 @@ export interface PreparedModel {
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
   const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
-  const state = await openStateFor(desired.config.state, opts)
+  const state = await openStateFor(desired.config, desired.environment, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env)
   const close = async () => {
@@ -55,10 +57,41 @@ export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedM
   return {desired, values, state, drivers, concurrency, close}
 }
 
-/** Opens the state named by --state, SECRETCTL_STATE or secretctl.yaml, in that order. */
-export async function openStateFor(configState: string | undefined, opts: Omit<WorkspaceOptions, 'concurrency'>): Promise<StateStore> {
-  const url = resolveStateUrl({flag: opts.state, env: opts.env.SECRETCTL_STATE, configValue: configState, dir: opts.dir})
-  return openState({url, dir: opts.dir, create: opts.createState ?? true})
+/** Opens the state of the run's environment (see stateUrlFor). */
+export async function openStateFor(
+  config: ProjectConfig,
+  environment: Environment | null,
+  opts: Omit<WorkspaceOptions, 'concurrency'>,
+): Promise<StateStore> {
+  return openState({url: stateUrlFor(config, environment, opts), dir: opts.dir, access: opts.stateAccess ?? 'create'})
+}
+
+/**
+ * Which state a run uses: `--state`, then SECRETCTL_STATE, then the environment's own `state:`,
+ * then `state:` of secretctl.yaml, then DIR/.secretctl/state.db. With environments, each has its
+ * own: the default is DIR/.secretctl/ENV.db, a shared SQLite path gets `.ENV` before its
+ * extension, and a Postgres state gets the schema `secretctl_ENV` (unless the URL names one with
+ * `?schema=`), so that nothing done for one environment touches another's state.
+ */
+export function stateUrlFor(
+  config: ProjectConfig,
+  environment: Environment | null,
+  opts: Pick<WorkspaceOptions, 'state' | 'env' | 'dir'>,
+): string {
+  const explicit = [opts.state, opts.env.SECRETCTL_STATE].map((v) => v?.trim()).find((v) => !!v)
+  if (!environment) return resolveStateUrl({flag: explicit, configValue: config.state, dir: opts.dir})
+  const shared = config.state?.trim()
+  const chosen = explicit ?? environment.state ?? (shared ? perEnvironment(shared, environment.name) : `.secretctl/${environment.name}.db`)
+  const url = resolveStateUrl({flag: chosen, dir: opts.dir})
+  if (!/^postgres(ql)?:\/\//i.test(url) || /[?&]schema=/.test(url)) return url
+  return `${url}${url.includes('?') ? '&' : '?'}schema=secretctl_${environment.name.replace(/-/g, '_')}`
+}
+
+/** A SQLite path shared by every environment, made the environment's own: `state.db` → `state.staging.db`. */
+function perEnvironment(state: string, env: string): string {
+  if (/^postgres(ql)?:\/\//i.test(state)) return state
+  const ext = path.extname(state)
+  return ext ? `${state.slice(0, -ext.length)}.${env}${ext}` : `${state}.${env}`
 }
 
 /** Opens a workspace, runs `work` with it and closes it however the work ends. */
@@ -71,13 +104,16 @@ export async function withWorkspace<T>(opts: WorkspaceOptions, work: (ws: Worksp
   }
 }
 
-/** Opens the state alone (no manifests), for commands that only read it; never creates one. */
+/** Opens the state alone (no manifests), for commands that read it (or, asked, write an existing one); never creates one. */
 export async function withExistingState<T>(
-  opts: Omit<WorkspaceOptions, 'concurrency' | 'createState'>,
+  opts: Omit<WorkspaceOptions, 'concurrency' | 'stateAccess'> & {stateAccess?: 'read' | 'write'},
   work: (state: StateStore) => Promise<T>,
 ): Promise<T> {
   const config = await readProjectConfig(opts.dir)
-  const state = await openStateFor(config.state, {...opts, createState: false})
+  const state = await openStateFor(config, selectEnvironment(config, environmentChoice(opts)), {
+    ...opts,
+    stateAccess: opts.stateAccess ?? 'read',
+  })
   try {
     return await work(state)
   } finally {

@@ -30,6 +30,16 @@ function converged(): {dir: string; env: Record<string, string>} {
   return {dir, env}
 }
 
+/**
+ * Creates the project's state, empty: a saved plan is checked against its state's salt, so
+ * `plan --out` needs one, and plan itself never creates it. A first apply limited to what exists
+ * in every state (the trust root) changes nothing and creates the state.
+ */
+async function createState(dir: string, env: Record<string, string>): Promise<void> {
+  const r = await secretctl(['apply', '--auto-approve', '--target', 'backend.default'], {cwd: dir, env})
+  expect(r.exitCode, r.stderr).toBe(0)
+}
+
 function schema(name: string) {
   const ajv = new Ajv2020.default({allErrors: true, strict: false})
   return ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'schemas', name), 'utf8')))
@@ -38,6 +48,7 @@ function schema(name: string) {
 describe('saved plans', () => {
   it('plan --out writes a 0600, schema-valid, value-free file that apply FILE applies exactly once', async () => {
     const {dir, env} = converged()
+    await createState(dir, env)
     const out = await secretctl(['plan', '--out', 'plan.json'], {cwd: dir, env})
     expect(out.exitCode).toBe(0)
     const file = path.join(dir, 'plan.json')
@@ -66,11 +77,12 @@ describe('saved plans', () => {
 
   it('refuses a plan from another state, a changed env value, and a changed file, changing nothing', async () => {
     const {dir, env} = converged()
+    await createState(dir, env)
     await secretctl(['plan', '--out', 'plan.json'], {cwd: dir, env})
 
     const other = converged()
     cpSync(path.join(dir, 'plan.json'), path.join(other.dir, 'plan.json'))
-    await secretctl(['plan'], {cwd: other.dir, env}) // creates that state
+    await createState(other.dir, env)
     const otherBefore = stateBytes(other.dir)!
     const lineage = await secretctl(['apply', 'plan.json'], {cwd: other.dir, env})
     expect(lineage.exitCode).toBe(1)
@@ -102,6 +114,7 @@ describe('saved plans', () => {
 describe('markdown', () => {
   it('a summary line, one collapsible section per change, byte-identical across runs, no value', async () => {
     const {dir, env} = converged()
+    await createState(dir, env)
     const a = await secretctl(['plan', '--markdown'], {cwd: dir, env})
     const b = await secretctl(['plan', '--markdown'], {cwd: dir, env})
     expect(a.exitCode).toBe(0)
@@ -144,7 +157,7 @@ describe('markdown', () => {
 })
 
 describe('state lock', () => {
-  it('a held lock refuses a second apply naming the holder; state unlock removes a dead holder', async () => {
+  it('a holder killed mid-apply: the next run takes its lock over (SQLite) or finds it released (Postgres)', async () => {
     const {dir, env} = converged()
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     // Simulate a holder killed mid-apply: a slow apply (many secrets) killed with SIGKILL while it holds the lock.
@@ -171,17 +184,11 @@ describe('state lock', () => {
     } else {
       const locks = await queryState<{lock_id: string}>(dir, 'select lock_id from locks')
       expect(locks).toHaveLength(1)
-      const before = stateBytes(dir)!
-      const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
-      expect(refused.exitCode).toBe(1)
-      expect(refused.stderr).toMatch(/the state is locked by killed-runner on .+ \(pid \d+, `apply`\) since/)
-      expect(refused.stderr).toContain(locks[0]!.lock_id)
-      expect(refused.stderr).toMatch(/That process is no longer running on this host/)
-      expect(stateBytes(dir)!.equals(before)).toBe(true)
-      const unlock = await secretctl(['state', 'unlock', locks[0]!.lock_id, '--force'], {cwd: dir})
-      expect(unlock.exitCode).toBe(0)
+      // The holder is gone from this host: the next run takes the lock over and says so (test/e2e/state-lock.test.ts has the rest).
       const after = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
       expect(after.exitCode, after.stderr).toBe(0)
+      expect(after.stderr).toContain(`Note: took over the state lock ${locks[0]!.lock_id} of killed-runner on `)
+      expect(await queryState(dir, 'select * from locks')).toEqual([])
     }
     await assertAuditClean(dir)
   })

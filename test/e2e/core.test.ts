@@ -3,8 +3,8 @@
  * init → validate → plan → apply → plan, updates, moves, keepSource, --target, --prune.
  */
 import {describe, it, expect, afterEach} from 'vitest'
-import {statSync} from 'node:fs'
-import {secretctl, tempProject, writeFiles, canary, rowData, secretBackend, queryState, assertAuditClean, stateFile} from './support/cli.js'
+import {existsSync, readFileSync, statSync} from 'node:fs'
+import {secretctl, tempProject, writeFiles, canary, rowData, secretBackend, queryState, assertAuditClean} from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 
 const dirs: string[] = []
@@ -19,28 +19,34 @@ function project(files: Record<string, string>): string {
 }
 
 describe('init → plan → apply → plan', () => {
-  it('scaffolds, plans changes (exit 2), applies, then converges (exit 0)', async () => {
+  it("scaffolds kmcp's layout, plans changes (exit 2), applies, then converges (exit 0); another environment needs its env file", async () => {
     const cwd = project({})
     const token = canary('github')
     const env = {GITHUB_TOKEN: token}
     const init = await secretctl(['init', 'infra/secrets'], {cwd})
     expect(init.exitCode).toBe(0)
-    expect(init.stdout).toContain('created secrets.yaml')
+    for (const file of ['secretctl.yaml', 'secrets.yaml', '.env.example', '.env.local', '.gitignore'])
+      expect(init.stdout).toContain(`created ${file}`)
+    const dir = `${cwd}/infra/secrets`
+    expect(statSync(`${dir}/.env.local`).mode & 0o777).toBe(0o600)
+    expect(readFileSync(`${dir}/.gitignore`, 'utf8')).toMatch(/^\.env\.\*\n!\.env\.example$/m)
 
     const validate = await secretctl(['validate', '-d', 'infra/secrets'], {cwd, env})
     expect(validate.stderr).toBe('')
     expect(validate.exitCode).toBe(0)
+    expect(validate.stdout).toContain('(environment local)')
 
     const plan = await secretctl(['plan', '-d', 'infra/secrets', '--detailed-exitcode'], {cwd, env})
     expect(plan.exitCode).toBe(2)
     expect(plan.stdout).toContain('+ backend.local')
     expect(plan.stdout).toContain('+ secret.github')
-    expect(plan.stdout).toMatch(/Plan: 2 to create/)
+    expect(plan.stdout).toContain('+ secret.app')
+    expect(plan.stdout).toMatch(/Plan: 3 to create/)
 
     const apply = await secretctl(['apply', '-d', 'infra/secrets', '--auto-approve'], {cwd, env})
     expect(apply.stderr).toBe('')
     expect(apply.exitCode).toBe(0)
-    expect(apply.stdout).toMatch(/2 applied, 0 failed/)
+    expect(apply.stdout).toMatch(/3 applied, 0 failed/)
 
     const again = await secretctl(['plan', '-d', 'infra/secrets', '--detailed-exitcode'], {cwd, env})
     expect(again.exitCode).toBe(0)
@@ -48,19 +54,25 @@ describe('init → plan → apply → plan', () => {
 
     const get = await secretctl(['get', 'secrets', '-d', 'infra/secrets', '-o', 'json'], {cwd})
     expect(get.exitCode).toBe(0)
-    const secrets = JSON.parse(get.stdout)
-    expect(secrets).toEqual([expect.objectContaining({name: 'github', backend: 'default', keys: ['GITHUB_TOKEN', 'WEBHOOK_SECRET']})])
+    expect(JSON.parse(get.stdout)).toEqual([
+      expect.objectContaining({name: 'app', backend: 'default', keys: ['API_KEY']}),
+      expect.objectContaining({name: 'github', backend: 'default', keys: ['GITHUB_TOKEN', 'WEBHOOK_SECRET']}),
+    ])
 
     const describeOut = await secretctl(['describe', 'backend', 'default', '-d', 'infra/secrets'], {cwd})
     expect(describeOut.exitCode).toBe(0)
     expect(describeOut.stdout).toMatch(/type: plaintext/)
     expect(describeOut.stdout).toMatch(/default: true/)
 
-    const row = await rowData(`${cwd}/infra/secrets`, 'github')
-    expect(row?.GITHUB_TOKEN).toBe(token)
-    expect(row?.WEBHOOK_SECRET).toHaveLength(48)
-    // init's directory has no secretctl.yaml, so this state is the embedded SQLite one in either mode.
-    expect(statSync(stateFile(`${cwd}/infra/secrets`)).mode & 0o777).toBe(0o600)
+    // init's secretctl.yaml declares environments and no state: the local one is DIR/.secretctl/local.db.
+    const local = `${dir}/.secretctl/local.db`
+    expect(statSync(local).mode & 0o777).toBe(0o600)
+
+    // staging has no .env.staging yet: a clear error, and no staging state.
+    const staging = await secretctl(['plan', '-d', 'infra/secrets', '--env', 'staging'], {cwd, env})
+    expect(staging.exitCode).toBe(1)
+    expect(staging.stderr).toMatch(/envFile \.env\.staging does not exist/)
+    expect(existsSync(`${dir}/.secretctl/staging.db`)).toBe(false)
   })
 
   it('refuses to apply without --auto-approve when not at a terminal, changing nothing', async () => {

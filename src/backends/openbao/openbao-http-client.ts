@@ -164,7 +164,8 @@ export class OpenBaoClient {
       if (err instanceof OpenBaoTransportError) {
         if (err.response) return err.response
         // How long the user waited, not only the last attempt's limit.
-        const spent = attempts > 1 ? ` (${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s)` : ''
+        const spent =
+          attempts > 1 && /^no answer/.test(err.reason) ? ` (${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s)` : ''
         throw unreachableError(this, `${err.reason}${spent}`)
       }
       throw err

@@ -62,17 +62,16 @@ describe('openState on SQLite', () => {
     expect(mode(path.join(dir, '.secretctl', 'state.db'))).toBe(0o600)
   })
 
-  it('keeps 0600 under a permissive umask', async () => {
+  it('keeps 0600 under a permissive umask, in a directory that exists', async () => {
     const dir = fresh()
     const old = process.umask(0)
     try {
-      const state = await openState({dir, url: 'sqlite:sub/s.db'})
+      const state = await openState({dir, url: 'sqlite:s.db'})
       await state.close()
     } finally {
       process.umask(old)
     }
-    expect(mode(path.join(dir, 'sub'))).toBe(0o700)
-    expect(mode(path.join(dir, 'sub', 's.db'))).toBe(0o600)
+    expect(mode(path.join(dir, 's.db'))).toBe(0o600)
   })
 
   it('a read-only open leaves the file byte-for-byte unchanged, and creates no journal', async () => {
@@ -82,8 +81,8 @@ describe('openState on SQLite', () => {
     await first.close()
     const before = sha256(file)
     const mtime = fs.statSync(file).mtimeMs
-    for (const create of [true, false]) {
-      const state = await openState({dir, create})
+    for (const access of ['create', 'write', 'read', 'read-or-empty'] as const) {
+      const state = await openState({dir, access})
       await state.listSecrets()
       await state.listBackends()
       await state.meta()
@@ -104,8 +103,10 @@ describe('openState on SQLite', () => {
       const rows = await db('knex_migrations').select('name', 'batch')
       expect(rows).toEqual([
         {name: '001-initial', batch: 1},
-        {name: '002-opaque-versions', batch: 1},
-        {name: '003-pending-copy-deletes', batch: 1},
+        {name: '002-lock-holder-process', batch: 1},
+        {name: '003-erase-freed-pages', batch: 1},
+        {name: '004-opaque-versions', batch: 1},
+        {name: '005-pending-copy-deletes', batch: 1},
       ])
       const journal = await db.raw('PRAGMA journal_mode')
       expect(journal[0].journal_mode).toBe('delete')
@@ -138,28 +139,150 @@ describe('openState on SQLite', () => {
     }
   })
 
-  it('with create: false and no file, says to run apply or plan and creates nothing', async () => {
+  it('reading a state that does not exist says so and creates nothing; plan reads it as empty', async () => {
     const dir = fresh()
-    const err = await openState({dir, create: false}).catch((e: unknown) => e)
-    expect(err).toBeInstanceOf(StateError)
-    expect((err as StateError).message).toContain('no state database at sqlite:')
-    expect((err as StateError).hint).toMatch(/secretctl apply.*plan/)
-    expect(fs.existsSync(path.join(dir, '.secretctl'))).toBe(false)
+    for (const access of ['read', 'write'] as const) {
+      const err = (await openState({dir, access}).catch((e: unknown) => e)) as StateError
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toBe(`no state yet at sqlite:${path.join(dir, '.secretctl', 'state.db')}`)
+      expect(err.hint).toMatch(/secretctl apply` creates it/)
+    }
+    const empty = await openState({dir, access: 'read-or-empty'})
+    expect(empty.exists).toBe(false)
+    expect(await empty.meta()).toEqual({lineage: '', serial: 0})
+    expect((await empty.listBackends()).map((b) => [b.name, b.type, b.isDefault])).toEqual([['default', 'plaintext', true]])
+    expect(await empty.listSecrets()).toEqual([])
+    await expect(
+      empty.putSecret({name: 's', backend: 'default', externalRef: null, rowData: {}, keys: {}, backendVersion: null}),
+    ).rejects.toThrow(/no state yet/)
+    await empty.close()
+    expect(fs.readdirSync(dir)).toEqual([])
   })
 
-  it('with create: false and an empty file, refuses without migrating it', async () => {
+  it('creates no directory for a state a person named, for any command; the default .secretctl/ only when creating', async () => {
     const dir = fresh()
-    const file = path.join(dir, 'empty.db')
+    const named = path.join(dir, 'nonexistent', 'dir', 'x.db')
+    for (const access of ['create', 'write', 'read', 'read-or-empty'] as const) {
+      const err = (await openState({dir, url: named, access}).catch((e: unknown) => e)) as StateError
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toBe(`the directory ${path.dirname(named)} of the state sqlite:${named} does not exist`)
+    }
+    expect(fs.readdirSync(dir)).toEqual([])
+    await (await openState({dir, access: 'create'})).close()
+    expect(fs.readdirSync(dir)).toEqual(['.secretctl'])
+    expect(fs.readdirSync(path.join(dir, '.secretctl'))).toEqual(['state.db'])
+  })
+
+  it('refuses a 0-byte file as a state, whatever the command, and leaves it as it was', async () => {
+    const dir = fresh()
+    const file = path.join(dir, 'state.db')
     fs.writeFileSync(file, '', {mode: 0o600})
-    await expect(openState({dir, url: file, create: false})).rejects.toThrow(/no state database/)
+    for (const access of ['create', 'write', 'read', 'read-or-empty'] as const) {
+      const err = (await openState({dir, url: file, access}).catch((e: unknown) => e)) as StateError
+      expect(err).toBeInstanceOf(StateError)
+      expect(err.message).toContain(`the state sqlite:${file} is an empty file (0 bytes), not a state`)
+      expect(err.hint).toContain(`rm ${file}`)
+    }
     expect(fs.statSync(file).size).toBe(0)
+    expect(fs.readdirSync(dir)).toEqual(['state.db'])
   })
 
-  it('wraps a file that is not a database in a StateError', async () => {
+  it('refuses a file that is not SQLite, and a SQLite database that is not a secretctl state, creating no table in it', async () => {
     const dir = fresh()
-    const file = path.join(dir, 'junk.db')
-    fs.writeFileSync(file, 'this is not sqlite, not at all, really'.repeat(40))
-    await expect(openState({dir, url: file})).rejects.toThrow(StateError)
+    const junk = path.join(dir, 'junk.db')
+    fs.writeFileSync(junk, 'this is not sqlite, not at all, really'.repeat(40))
+    const foreign = path.join(dir, 'foreign.db')
+    const empty = path.join(dir, 'empty.db')
+    for (const [file, setup] of [
+      [foreign, 'create table users (id integer primary key, email text); insert into users (email) values ("a@example.com")'],
+      [empty, 'pragma user_version = 1'],
+    ] as const) {
+      const db = knexFactory({client: 'sqlite3', connection: {filename: file}, useNullAsDefault: true})
+      for (const statement of setup.split('; ')) await db.raw(statement)
+      await db.destroy()
+    }
+    const before = new Map([junk, foreign, empty].map((f) => [f, sha256(f)]))
+    for (const access of ['create', 'write', 'read', 'read-or-empty'] as const) {
+      await expect(openState({dir, url: junk, access})).rejects.toThrow(`the state sqlite:${junk} is not a SQLite database`)
+      await expect(openState({dir, url: foreign, access})).rejects.toThrow(
+        `sqlite:${foreign} is a database but not a secretctl state (it has other tables: users); secretctl left it as it was`,
+      )
+      await expect(openState({dir, url: empty, access})).rejects.toThrow(`sqlite:${empty} is an empty database, not a secretctl state`)
+    }
+    for (const [file, hash] of before) expect(sha256(file)).toBe(hash)
+    expect(fs.readdirSync(dir).sort()).toEqual(['empty.db', 'foreign.db', 'junk.db'])
+  })
+
+  it('says a damaged state is damaged, naming it (not "migrated by a newer secretctl"), and refuses to write it', async () => {
+    const dir = fresh()
+    const file = path.join(dir, 'state.db')
+    const state = await openState({dir, url: file})
+    for (let i = 0; i < 200; i++) {
+      await state.putSecret({
+        name: `s${i}`,
+        backend: 'default',
+        externalRef: null,
+        rowData: {K: 'v'.repeat(100)},
+        keys: {},
+        backendVersion: null,
+      })
+    }
+    await state.close()
+    // Scribble over the b-tree page headers of every page after the schema page.
+    const bytes = fs.readFileSync(file)
+    const pageSize = bytes.readUInt16BE(16)
+    for (let page = 1; page * pageSize < bytes.length; page++) bytes.fill(0xa5, page * pageSize, page * pageSize + 12)
+    fs.writeFileSync(file, bytes)
+    for (const access of ['create', 'read'] as const) {
+      const err = await openState({dir, url: file, access})
+        .then(async (s) => {
+          try {
+            await s.listSecrets()
+            await s.listBackends()
+          } finally {
+            await s.close()
+          }
+        })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(err, access).toBeInstanceOf(StateError)
+      const message = (err as StateError).message
+      expect(message).not.toMatch(/newer/)
+      expect(message).toMatch(/damaged|malformed/)
+      if (access === 'create') expect(message).toContain(file)
+    }
+  })
+
+  it('says a state a newer secretctl migrated was migrated by a newer secretctl, naming the migration', async () => {
+    const dir = fresh()
+    const file = path.join(dir, 'state.db')
+    await (await openState({dir, url: file})).close()
+    const db = knexFactory({client: 'sqlite3', connection: {filename: file}, useNullAsDefault: true})
+    await db('knex_migrations').insert({name: '999-from-the-future', batch: 2, migration_time: new Date()})
+    await db.destroy()
+    for (const access of ['create', 'read'] as const) {
+      await expect(openState({dir, url: file, access})).rejects.toThrow(
+        `the state at sqlite:${file} was migrated by a newer secretctl (migration 999-from-the-future)`,
+      )
+    }
+  })
+
+  // As root, file modes do not stop a write; the end-to-end suite runs this case as another user.
+  it.skipIf(process.getuid?.() === 0)('refuses to write a read-only state before writing anything, and still reads it', async () => {
+    const dir = fresh()
+    const file = path.join(dir, 'state.db')
+    await (await openState({dir, url: file})).close()
+    fs.chmodSync(file, 0o400)
+    try {
+      await expect(openState({dir, url: file, access: 'write'})).rejects.toThrow(`the state sqlite:${file} is read-only for this command`)
+      const reader = await openState({dir, url: file, access: 'read'})
+      expect((await reader.meta()).serial).toBe(0)
+      await reader.close()
+    } finally {
+      fs.chmodSync(file, 0o600)
+    }
   })
 })
 
@@ -188,11 +311,19 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('openState (%s)
     expect(await state.fingerprint('k', 'v')).toMatch(/^[0-9a-f]{64}$/)
   })
 
-  it('with create: false on a state never created, refuses', async () => {
+  it('reading a state never created refuses (plan reads it as empty) and creates nothing', async () => {
     const {url, dir} = await factory.freshUrl()
-    await expect(openState({url, dir, create: false})).rejects.toThrow(/no state database at/)
+    await expect(openState({url, dir, access: 'read'})).rejects.toThrow(/^no state yet at /)
+    await expect(openState({url, dir, access: 'write'})).rejects.toThrow(/^no state yet at /)
+    const empty = await openState({url, dir, access: 'read-or-empty'})
+    expect(empty.exists).toBe(false)
+    expect(empty.dialect).toBe(factory.dialect)
+    await empty.close()
+    // Still nothing there: a reading open created no table.
+    await expect(openState({url, dir, access: 'read'})).rejects.toThrow(/^no state yet at /)
     const state = await openState({url, dir})
     expect((await state.meta()).serial).toBe(0)
+    expect(state.exists).toBe(true)
     await state.close()
   })
 
@@ -202,7 +333,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('openState (%s)
     const lineage = (await a.meta()).lineage
     await a.bumpSerial()
     await a.close()
-    const b = await openState({url, dir, create: false})
+    const b = await openState({url, dir, access: 'read'})
     try {
       expect(await b.meta()).toEqual({lineage, serial: 1})
       expect((await b.listBackends()).map((x) => x.name)).toEqual(['default'])
