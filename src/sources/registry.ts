@@ -8,8 +8,12 @@ import {fromEnv} from './from-env.js'
 import {fromFile} from './from-file.js'
 import {envFile} from './env-file.js'
 import {generate} from './generate.js'
+import {fromEnvFile} from './from-env-file.js'
+import {fromSops} from './from-sops.js'
+import {sopsFile} from './sops-file.js'
+import {fromAge} from './from-age.js'
 
-const SOURCES: readonly ValueSourceKind[] = [fromEnv, fromFile, envFile, generate]
+const SOURCES: readonly ValueSourceKind[] = [fromEnv, fromFile, envFile, generate, fromEnvFile, fromSops, sopsFile, fromAge]
 
 const BY_KIND = new Map(SOURCES.map((s) => [s.kind, s]))
 
