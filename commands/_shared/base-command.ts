@@ -24,9 +24,9 @@ export abstract class BaseCommand extends Command {
     return colourFor(process.stdout)
   }
 
-  /** What every engine call needs from the global flags. */
-  protected where(flags: {dir: string; state?: string}) {
-    return {dir: flags.dir, state: flags.state, env: process.env}
+  /** What every engine call needs from the global flags (and `--allow-undecryptable`, where a command has it). */
+  protected where(flags: {dir: string; state?: string; 'allow-undecryptable'?: boolean}) {
+    return {dir: flags.dir, state: flags.state, env: process.env, allowUndecryptable: flags['allow-undecryptable'] ?? false}
   }
 
   /** Writes text as is (renderers end their output with a newline). */

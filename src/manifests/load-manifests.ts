@@ -2,6 +2,9 @@
  * Loads a manifests directory into the desired model: discover the files, parse their YAML
  * documents, validate each against its kind's schema, check what spans documents, and build
  * the model. Every problem of the run is collected and thrown together as one ManifestErrors.
+ * A YAML file whose documents carry a top-level `sops:` block is a SOPS-encrypted value file
+ * beside the manifests (`secrets/app.enc.yaml`), not a manifest: it is listed apart, and left out
+ * of the manifests digest (its values are checked by their fingerprints, as every source's are).
  */
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
@@ -80,9 +83,14 @@ async function buildModel(
   const secrets: SecretManifest[] = []
   const backendDecls: BackendDeclaration[] = []
   const secretDecls: SecretDeclaration[] = []
+  const valueFiles = new Set<string>()
   for (const {file, absPath, text} of read(found.manifests)) {
     for (const doc of parseDocuments(file, absPath, text, problems)) {
       const value = doc.value as Record<string, unknown>
+      if (isSopsDocument(value)) {
+        valueFiles.add(file)
+        continue
+      }
       const kind = matchKind(value.kind)
       if (!kind) {
         problems.push(
@@ -123,7 +131,7 @@ async function buildModel(
   problems.push(...checkSemantics(backendDecls, secretDecls))
   if (problems.length > 0) throw new ManifestErrors(sortProblems(problems))
 
-  const files = [...contents.keys()].sort(compareCodeUnits)
+  const files = [...contents.keys()].filter((file) => !valueFiles.has(file)).sort(compareCodeUnits)
   return {
     dir: root,
     backends,
@@ -131,5 +139,12 @@ async function buildModel(
     config: project.config,
     digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file) as Buffer}))),
     files,
+    valueFiles: [...valueFiles].sort(compareCodeUnits),
   }
+}
+
+/** A document SOPS encrypted: a `sops:` mapping at the top level, which no manifest kind has. */
+function isSopsDocument(value: Record<string, unknown>): boolean {
+  const sops = value.sops
+  return typeof sops === 'object' && sops !== null && !Array.isArray(sops)
 }

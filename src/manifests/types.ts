@@ -82,6 +82,8 @@ export interface DesiredModel {
   config: ProjectConfig
   /** sha256 over the manifest files (sorted by relative path: path NUL content NUL). */
   digest: string
-  /** Relative paths of the files that were read, sorted. */
+  /** Relative paths of the manifest (and project configuration) files that were read, sorted. */
   files: string[]
+  /** Relative paths of the YAML files that are SOPS-encrypted value files, not manifests, sorted. */
+  valueFiles?: string[]
 }

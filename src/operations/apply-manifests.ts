@@ -36,7 +36,8 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
   if (req.saved && (req.prune || req.targets?.length)) {
     throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
   }
-  return withWorkspace(req, (ws) => {
+  // An unknown value can never be written: apply resolves every value or fails, naming what it could not decrypt.
+  return withWorkspace({...req, allowUndecryptable: false}, (ws) => {
     const planNow = async () => {
       if (!req.saved) return makePlan(ws, req)
       await assertPlanCurrent(req.saved, ws)

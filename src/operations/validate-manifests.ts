@@ -1,15 +1,69 @@
-/** `secretctl validate`: the manifests load and every value source can be read; no state, no backend. */
+/**
+ * `secretctl validate`: the manifests load and every value source can be read; no state, no backend.
+ * It also says what it found beside the manifests: the YAML files that are SOPS value files (a
+ * warning for one no manifest references), and for each encrypted file a source opened its format,
+ * recipients, whether this machine decrypts it and whether its integrity check held.
+ */
+import path from 'node:path'
 import {loadManifests} from '../manifests/load-manifests.js'
+import type {DesiredModel} from '../manifests/types.js'
+import {sourceKind} from '../sources/registry.js'
 import {resolveValues} from '../sources/resolve-values.js'
+import type {ValueFileReport} from '../sources/source-kind.js'
+
+export type {ValueFileReport} from '../sources/source-kind.js'
 
 export interface ValidationSummary {
   backends: number
   secrets: number
+  /** Manifest files read. */
   files: number
+  /** YAML files beside the manifests that are SOPS value files, not manifests (relative paths). */
+  valueFiles: string[]
+  /** Every encrypted file a value source opened, by path. */
+  encryptedFiles: ValueFileReport[]
+  /** Notes that are not errors: a value file no manifest references. */
+  warnings: string[]
 }
 
-export async function validateManifests(req: {dir: string; env: NodeJS.ProcessEnv}): Promise<ValidationSummary> {
+export interface ValidateRequest {
+  dir: string
+  env: NodeJS.ProcessEnv
+  /** Report files this machine cannot decrypt instead of failing on them. */
+  allowUndecryptable?: boolean
+}
+
+export async function validateManifests(req: ValidateRequest): Promise<ValidationSummary> {
   const desired = await loadManifests(req.dir)
-  await resolveValues(desired, {env: req.env})
-  return {backends: desired.backends.length, secrets: desired.secrets.length, files: desired.files.length}
+  const reports = new Map<string, ValueFileReport>()
+  await resolveValues(desired, {
+    env: req.env,
+    allowUndecryptable: req.allowUndecryptable ?? false,
+    describeFile: (report) => reports.set(report.file, report),
+  })
+  const referenced = referencedFiles(desired)
+  const valueFiles = desired.valueFiles ?? []
+  return {
+    backends: desired.backends.length,
+    secrets: desired.secrets.length,
+    files: desired.files.length,
+    valueFiles,
+    encryptedFiles: [...reports.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
+    warnings: valueFiles
+      .filter((file) => !referenced.has(file))
+      .map((file) => `${file} is a SOPS-encrypted value file that no manifest references (it is not a manifest)`),
+  }
+}
+
+/** The files the manifests' value sources read, relative to the manifests directory. */
+function referencedFiles(desired: DesiredModel): Set<string> {
+  const out = new Set<string>()
+  const add = (abs: string | undefined) => {
+    if (abs !== undefined) out.add(path.relative(desired.dir, abs).split(path.sep).join('/'))
+  }
+  for (const secret of desired.secrets) {
+    for (const file of secret.fileSources) add(file.path)
+    for (const source of Object.values(secret.data)) add(sourceKind(source.kind).valueFile?.(source))
+  }
+  return out
 }

@@ -164,7 +164,7 @@ function describeKeyChanges(keys: Record<string, KeyChange>, repaired: string[],
   const unknown = by('unknown')
   if (unknown.length)
     parts.push(
-      `value of ${unknown.join(', ')} possibly changed: ${unknown.length > 1 ? 'their ciphertexts are' : 'its ciphertext is'} not the one last applied, and cannot be decrypted here`,
+      `value of ${unknown.join(', ')} possibly changed: ${unknown.length > 1 ? 'their ciphertexts are not the ones' : 'its ciphertext is not the one'} last applied, and cannot be decrypted here`,
     )
   const restored = repaired.filter((k) => keys[k] === 'changed')
   if (restored.length)

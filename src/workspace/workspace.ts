@@ -20,6 +20,8 @@ export interface WorkspaceOptions {
   concurrency?: number
   /** Open the state read-only-ish: do not create it when missing. */
   createState?: boolean
+  /** Keep encrypted values this machine cannot decrypt as unknown (`plan --allow-undecryptable`) instead of failing. */
+  allowUndecryptable?: boolean
 }
 
 export interface Workspace {
@@ -41,7 +43,7 @@ export interface PreparedModel {
 
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
   const desired = prepared?.desired ?? (await loadManifests(opts.dir))
-  const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
+  const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env)
