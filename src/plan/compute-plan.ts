@@ -11,6 +11,7 @@ import type {BackendCapabilities} from '../backends/kind.js'
 import {kindOf} from '../backends/registry.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE, tokenSecretRef} from '../backends/trust-root.js'
 import {PlanError} from '../errors.js'
+import {sourceFieldList} from '../sources/registry.js'
 import {canonicalJson} from './canonical-json.js'
 import {maskConfig} from './mask-config.js'
 import {fieldChanges} from './field-changes.js'
@@ -371,7 +372,7 @@ export function computePlan(input: PlanInput): Plan {
   if (placementErrors.length) {
     throw new PlanError(
       placementErrors.join('\n'),
-      'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first',
+      `give the secret a data source (${sourceFieldList()}) so secretctl can create it, or create it first`,
     )
   }
   if (readOnlyErrors.length) {

@@ -15,6 +15,25 @@ import {EncryptedFileError} from '../formats/format-errors.js'
 import type {ResolveContext, ResolvedValue, ValueFileReport} from './source-kind.js'
 import {readValueBytes, type FileRoots} from './value-files.js'
 
+/** The JSON Schema of a `{file, key}` source field (`fromSops`, `fromEnvFile`): a file and a key in it. */
+export function fileKeySchema(file: string, key: string): object {
+  return {
+    type: 'object',
+    properties: {
+      file: {description: `${file}, relative to this manifest file.`, type: 'string', minLength: 1},
+      key: {description: key, type: 'string', minLength: 1},
+    },
+    required: ['file', 'key'],
+    additionalProperties: false,
+  }
+}
+
+/** A `{file, key}` field as written, with the file resolved against the manifest file's directory. */
+export function fileKeyOf(raw: unknown, here: string): {path: string; declaredPath: string; key: string} {
+  const {file, key} = raw as {file: string; key: string}
+  return {path: path.resolve(here, file), declaredPath: file, key}
+}
+
 /** SHA-256 (hex) of a value's ciphertext as committed: the digest a plan without the key compares. */
 export function cipherDigest(ciphertext: string | Uint8Array): string {
   return createHash('sha256').update(ciphertext).digest('hex')

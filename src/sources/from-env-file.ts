@@ -3,8 +3,7 @@
  * secret's own choosing (where `envFile` takes every variable under its own name). Plain values
  * as dotenv reads them; dotenvx-encrypted values (`encrypted:…`) decrypted, as `envFile` does.
  */
-import path from 'node:path'
-import {keyOf} from './encrypted-files.js'
+import {fileKeyOf, fileKeySchema, keyOf} from './encrypted-files.js'
 import {openEnvFile} from './env-file.js'
 import type {KeySourceKind} from './source-kind.js'
 
@@ -22,18 +21,10 @@ export const fromEnvFile: KeySourceKind<EnvFileKeySource> = {
   level: 'key',
   summary:
     'One variable of a dotenv file: `file` (relative to this manifest file) and `key`, the variable; dotenvx-encrypted values are decrypted.',
-  schema: {
-    type: 'object',
-    properties: {
-      file: {description: 'The dotenv file, relative to this manifest file.', type: 'string', minLength: 1},
-      key: {description: 'The variable in the file.', type: 'string', minLength: 1},
-    },
-    required: ['file', 'key'],
-    additionalProperties: false,
-  },
+  schema: fileKeySchema('The dotenv file', 'The variable in the file.'),
   build(raw, ctx) {
-    const {file, key} = raw as {file: string; key: string}
-    return {kind: 'envFileKey', path: path.resolve(ctx.here, file), declaredPath: file, variable: key}
+    const {key, ...file} = fileKeyOf(raw, ctx.here)
+    return {kind: 'envFileKey', ...file, variable: key}
   },
   valueFile: (source) => source.path,
   async resolve(source, ctx) {

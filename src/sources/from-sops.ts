@@ -3,8 +3,7 @@
  * (age recipients), by its path in the file: map keys and list indices joined by `.`. The file is
  * decrypted once per run, however many keys name it, and its MAC is verified before any value is used.
  */
-import path from 'node:path'
-import {keyOf, OpenedFile} from './encrypted-files.js'
+import {fileKeyOf, fileKeySchema, keyOf, OpenedFile} from './encrypted-files.js'
 import {listKeys, openSops} from './sops-file.js'
 import type {KeySourceKind} from './source-kind.js'
 
@@ -23,19 +22,8 @@ export const fromSops: KeySourceKind<SopsSource> = {
   level: 'key',
   summary:
     'A value of a SOPS-encrypted YAML, JSON or dotenv file with age recipients: `file` (relative to this manifest file) and `key`, its path in the file (`db.password`, `hosts.0`).',
-  schema: {
-    type: 'object',
-    properties: {
-      file: {description: 'The SOPS file, relative to this manifest file.', type: 'string', minLength: 1},
-      key: {description: 'Path of the value in the file: map keys and list indices joined by `.`.', type: 'string', minLength: 1},
-    },
-    required: ['file', 'key'],
-    additionalProperties: false,
-  },
-  build(raw, ctx) {
-    const {file, key} = raw as {file: string; key: string}
-    return {kind: 'sops', path: path.resolve(ctx.here, file), declaredPath: file, key}
-  },
+  schema: fileKeySchema('The SOPS file', 'Path of the value in the file: map keys and list indices joined by `.`.'),
+  build: (raw, ctx) => ({kind: 'sops', ...fileKeyOf(raw, ctx.here)}),
   valueFile: (source) => source.path,
   async resolve(source, ctx) {
     const opened = await openSops(source.path, ctx)
