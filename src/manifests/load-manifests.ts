@@ -2,9 +2,9 @@
  * Loads a manifests directory into the desired model: discover the files, parse their YAML
  * documents, validate each against its kind's schema, check what spans documents, and build
  * the model. Every problem of the run is collected and thrown together as one ManifestErrors.
- * A YAML file whose documents carry a top-level `sops:` block is a SOPS-encrypted value file
- * beside the manifests (`secrets/app.enc.yaml`), not a manifest: it is listed apart, and left out
- * of the manifests digest (its values are checked by their fingerprints, as every source's are).
+ * A YAML file that a value source says is its value file (a SOPS-encrypted `secrets/app.enc.yaml`,
+ * whose documents carry a top-level `sops:` block) is not a manifest: it is listed apart, and left
+ * out of the manifests digest (its values are checked by their fingerprints, as every source's are).
  */
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
@@ -23,6 +23,7 @@ import {parseProjectConfig} from './project-config.js'
 import {manifestsDigest} from './digest.js'
 import {problemAt, sortProblems} from './problems.js'
 import {fileRoots} from '../sources/resolve-values.js'
+import {valueDocumentFormat} from '../sources/registry.js'
 
 export async function loadManifests(dir: string): Promise<DesiredModel> {
   const root = path.resolve(dir)
@@ -83,12 +84,13 @@ async function buildModel(
   const secrets: SecretManifest[] = []
   const backendDecls: BackendDeclaration[] = []
   const secretDecls: SecretDeclaration[] = []
-  const valueFiles = new Set<string>()
+  const valueFiles = new Map<string, string>()
   for (const {file, absPath, text} of read(found.manifests)) {
     for (const doc of parseDocuments(file, absPath, text, problems)) {
       const value = doc.value as Record<string, unknown>
-      if (isSopsDocument(value)) {
-        valueFiles.add(file)
+      const valueFormat = valueDocumentFormat(value)
+      if (valueFormat) {
+        valueFiles.set(file, valueFormat)
         continue
       }
       const kind = matchKind(value.kind)
@@ -139,12 +141,6 @@ async function buildModel(
     config: project.config,
     digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file) as Buffer}))),
     files,
-    valueFiles: [...valueFiles].sort(compareCodeUnits),
+    valueFiles: [...valueFiles.keys()].sort(compareCodeUnits).map((file) => ({file, format: valueFiles.get(file) as string})),
   }
-}
-
-/** A document SOPS encrypted: a `sops:` mapping at the top level, which no manifest kind has. */
-function isSopsDocument(value: Record<string, unknown>): boolean {
-  const sops = value.sops
-  return typeof sops === 'object' && sops !== null && !Array.isArray(sops)
 }

@@ -84,6 +84,6 @@ export interface DesiredModel {
   digest: string
   /** Relative paths of the manifest (and project configuration) files that were read, sorted. */
   files: string[]
-  /** Relative paths of the YAML files that are SOPS-encrypted value files, not manifests, sorted. */
-  valueFiles?: string[]
+  /** YAML files among the manifests that are a value source's files, not manifests (SOPS-encrypted), by relative path. */
+  valueFiles?: Array<{file: string; format: string}>
 }

@@ -1,8 +1,9 @@
 /**
  * `secretctl validate`: the manifests load and every value source can be read; no state, no backend.
- * It also says what it found beside the manifests: the YAML files that are SOPS value files (a
- * warning for one no manifest references), and for each encrypted file a source opened its format,
- * recipients, whether this machine decrypts it and whether its integrity check held.
+ * It also says what it found beside the manifests: the YAML files that are value files, not
+ * manifests (SOPS-encrypted; a warning for one no manifest references), and for each encrypted
+ * file a source opened its format, recipients, whether this machine decrypts it and whether its
+ * integrity check held.
  */
 import path from 'node:path'
 import {loadManifests} from '../manifests/load-manifests.js'
@@ -18,8 +19,8 @@ export interface ValidationSummary {
   secrets: number
   /** Manifest files read. */
   files: number
-  /** YAML files beside the manifests that are SOPS value files, not manifests (relative paths). */
-  valueFiles: string[]
+  /** YAML files among the manifests that are value files, not manifests (relative paths), with their format. */
+  valueFiles: Array<{file: string; format: string}>
   /** Every encrypted file a value source opened, by path. */
   encryptedFiles: ValueFileReport[]
   /** Notes that are not errors: a value file no manifest references. */
@@ -50,8 +51,8 @@ export async function validateManifests(req: ValidateRequest): Promise<Validatio
     valueFiles,
     encryptedFiles: [...reports.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0)),
     warnings: valueFiles
-      .filter((file) => !referenced.has(file))
-      .map((file) => `${file} is a SOPS-encrypted value file that no manifest references (it is not a manifest)`),
+      .filter((v) => !referenced.has(v.file))
+      .map((v) => `${v.file} is a ${v.format} value file that no manifest references (it is not a manifest)`),
   }
 }
 

@@ -5,7 +5,7 @@ import {plain} from './colour.js'
 
 export function renderValidationText(v: ValidationSummary, colour: ChalkInstance = plain): string {
   const lines = [`${colour.green('Valid:')} ${v.backends} backend(s), ${v.secrets} secret(s) in ${v.files} file(s).`]
-  if (v.valueFiles.length) lines.push(`SOPS value files (not manifests): ${v.valueFiles.join(', ')}`)
+  for (const f of v.valueFiles) lines.push(`${f.file}: ${f.format} value file, not a manifest`)
   if (v.encryptedFiles.length) {
     lines.push('', 'Encrypted value files:')
     for (const f of v.encryptedFiles) lines.push(...encryptedFile(f, colour))

@@ -4,7 +4,7 @@
  * decrypted once per run, however many keys name it, and its MAC is verified before any value is used.
  */
 import {fileKeyOf, fileKeySchema, keyOf, OpenedFile} from './encrypted-files.js'
-import {listKeys, openSops} from './sops-file.js'
+import {isSopsDocument, listKeys, openSops} from './sops-file.js'
 import type {KeySourceKind} from './source-kind.js'
 
 export interface SopsSource {
@@ -25,6 +25,7 @@ export const fromSops: KeySourceKind<SopsSource> = {
   schema: fileKeySchema('The SOPS file', 'Path of the value in the file: map keys and list indices joined by `.`.'),
   build: (raw, ctx) => ({kind: 'sops', ...fileKeyOf(raw, ctx.here)}),
   valueFile: (source) => source.path,
+  valueDocument: (document) => (isSopsDocument(document) ? 'SOPS-encrypted' : undefined),
   async resolve(source, ctx) {
     const opened = await openSops(source.path, ctx)
     return keyOf(opened, source.key, ctx, {

@@ -39,3 +39,12 @@ export function sourceFieldList(conjunction = 'or'): string {
   const fields = SOURCES.map((s) => s.field)
   return fields.length > 1 ? `${fields.slice(0, -1).join(', ')} ${conjunction} ${fields.at(-1)}` : (fields[0] ?? '')
 }
+
+/** When a YAML document among the manifests is a source's value file (a SOPS file), that format's name; else undefined. */
+export function valueDocumentFormat(document: Record<string, unknown>): string | undefined {
+  for (const source of SOURCES) {
+    const format = source.valueDocument?.(document)
+    if (format) return format
+  }
+  return undefined
+}

@@ -69,6 +69,12 @@ export function openSops(absPath: string, ctx: OpenContext): Promise<OpenedFile 
   })
 }
 
+/** A document SOPS encrypted: a `sops:` mapping at the top level (its metadata), which no manifest kind has. */
+export function isSopsDocument(document: Record<string, unknown>): boolean {
+  const sops = document.sops
+  return typeof sops === 'object' && sops !== null && !Array.isArray(sops)
+}
+
 /** "it has a, b, … (12 in all)": what a message about a missing key path lists (key paths are in the clear in the file). */
 export function listKeys(keys: string[]): string {
   if (keys.length === 0) return 'it has no values'
@@ -98,6 +104,7 @@ export const sopsFile: SecretSourceKind<SopsFileSource> = {
     return {...file, keys}
   },
   valueFile: (source) => source.path,
+  valueDocument: (document) => (isSopsDocument(document) ? 'SOPS-encrypted' : undefined),
   async open(file, ctx) {
     reportFileProblem(await openSops(file.path, ctx), ctx, `sopsFile ${displayPath(file.path, ctx.roots)}`)
   },

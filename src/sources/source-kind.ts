@@ -88,6 +88,11 @@ interface SourceKindBase<S extends ValueSource> {
   rotateEvery?(spec: object): string | undefined
   /** For sources that read a file: its absolute path (so `validate` can tell which value files are referenced). */
   valueFile?(source: S): string
+  /**
+   * For sources whose files may sit among the manifests as YAML (SOPS): the format's name when a
+   * YAML document is such a value file rather than a manifest (`SOPS-encrypted`), else undefined.
+   */
+  valueDocument?(document: Record<string, unknown>): string | undefined
 }
 
 /** A source named under `data.KEY`, giving that key's value. */

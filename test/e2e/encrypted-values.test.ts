@@ -135,7 +135,7 @@ describe.skipIf(!haveAgeCli)('encrypted values: SOPS, age and dotenvx files in t
     const v = await run(['validate', '-o', 'json'], withKeys)
     expect(v.exitCode).toBe(0)
     const report = JSON.parse(v.stdout)
-    expect(report.valueFiles).toEqual(['secrets/app.enc.yaml', 'secrets/flux.enc.yaml'])
+    expect(report.valueFiles.map((f: {file: string}) => f.file)).toEqual(['secrets/app.enc.yaml', 'secrets/flux.enc.yaml'])
     expect(report.warnings).toEqual([])
     expect(
       report.encryptedFiles.map((f: {file: string; format: string; decrypts: boolean; integrity: {status: string}}) => [

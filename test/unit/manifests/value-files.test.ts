@@ -17,7 +17,7 @@ describe('SOPS files beside the manifests', () => {
   it('a YAML file with a top-level sops: block is a value file, not a manifest (even one holding kind: Secret), and not in the digest', async () => {
     const dir = writeTree({'app.yaml': APP, 'secrets/app.enc.yaml': fixture('flux-secret.age.yaml')})
     const model = await loadManifests(dir)
-    expect(model.valueFiles).toEqual(['secrets/app.enc.yaml'])
+    expect(model.valueFiles).toEqual([{file: 'secrets/app.enc.yaml', format: 'SOPS-encrypted'}])
     expect(model.files).toEqual(['app.yaml'])
     expect(model.secrets.map((s) => s.name)).toEqual(['app'])
     writeFileSync(path.join(dir, 'secrets/app.enc.yaml'), fixture('flux-algorithms-age.yaml'))
@@ -35,7 +35,10 @@ describe('SOPS files beside the manifests', () => {
       backends: 0,
       secrets: 1,
       files: 1,
-      valueFiles: ['secrets/app.enc.yaml', 'secrets/old.enc.yaml'],
+      valueFiles: [
+        {file: 'secrets/app.enc.yaml', format: 'SOPS-encrypted'},
+        {file: 'secrets/old.enc.yaml', format: 'SOPS-encrypted'},
+      ],
       encryptedFiles: [
         {
           file: 'secrets/app.enc.yaml',
@@ -48,7 +51,9 @@ describe('SOPS files beside the manifests', () => {
       warnings: ['secrets/old.enc.yaml is a SOPS-encrypted value file that no manifest references (it is not a manifest)'],
     })
     const text = renderValidationText(v)
-    expect(text).toContain('Valid: 0 backend(s), 1 secret(s) in 1 file(s).')
+    expect(text).toContain(
+      'Valid: 0 backend(s), 1 secret(s) in 1 file(s).\nsecrets/app.enc.yaml: SOPS-encrypted value file, not a manifest\n',
+    )
     expect(text).toContain(`  secrets/app.enc.yaml  SOPS (yaml)\n    recipients: ${RECIPIENT}\n    decrypts here: yes; MAC: verified\n`)
     expect(text).toContain('Warning: secrets/old.enc.yaml is a SOPS-encrypted value file that no manifest references')
     expect(text).not.toContain('my-sops-age-secret')
