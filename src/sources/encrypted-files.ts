@@ -131,7 +131,23 @@ export function displayPath(absPath: string, roots: FileRoots): string {
  * key and file problems in the OpenedFile rather than throwing them), once per run per file and
  * `kind`; or why it could not be read.
  */
-export async function openEncryptedFile(
+export function openEncryptedFile(
+  ctx: OpenContext,
+  absPath: string,
+  kind: string,
+  open: (bytes: Buffer, display: string) => Promise<OpenedFile | Unreadable>,
+): Promise<OpenedFile | Unreadable> {
+  // One opening per file and kind for the whole run: a file with a thousand keys is read once, not once per key.
+  const id = `\0opened\0${kind}\0${absPath}`
+  let opened = ctx.cache.get(id) as Promise<OpenedFile | Unreadable> | undefined
+  if (!opened) {
+    opened = openOnce(ctx, absPath, kind, open)
+    ctx.cache.set(id, opened)
+  }
+  return opened
+}
+
+async function openOnce(
   ctx: OpenContext,
   absPath: string,
   kind: string,
