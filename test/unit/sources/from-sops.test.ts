@@ -175,6 +175,19 @@ describe('fromSops', () => {
         /^secret app, key T: app\.enc\.yaml:\d+: not supported: only age recipients \(it has pgp ×1, no age\)$/,
       ],
     ]
+    const kmsOnly = await writeSops(
+      {stringData: {secret: 'x'}},
+      {
+        format: 'yaml',
+        recipients: [],
+        extraMetadata: {kms: [{arn: 'arn:aws:kms:eu-west-1:1:key/k', enc: 'AQ==', created_at: '2024-01-01T00:00:00Z'}]},
+      },
+    )
+    cases.push([
+      'KMS only',
+      kmsOnly,
+      /^secret app, key T: app\.enc\.yaml:\d+: not supported: only age recipients \(it has kms ×1, no age\)$/,
+    ])
     for (const [what, content, message] of cases) {
       const dir = tree({
         'app.enc.yaml': content,
