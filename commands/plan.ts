@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from './_shared/base-command.js'
-import {outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {allowUndecryptableFlag, outputFlags, outputFormat, planFlags} from './_shared/flags.js'
 import {planManifests} from '../src/operations/plan-manifests.js'
 import {renderPlanText, renderSavedPlanNote} from '../src/render/plan-text.js'
 import {PART_SEPARATOR, renderPlanMarkdown} from '../src/render/plan-markdown.js'
@@ -14,6 +14,7 @@ export default class Plan extends BaseCommand {
     '<%= config.bin %> plan -d infra/secrets --detailed-exitcode   # CI: 0 no changes, 2 changes, 1 error',
     '<%= config.bin %> plan --out plan.json -o markdown > plan.md   # save for apply, and a pull-request comment',
     '<%= config.bin %> plan --json --target secret.github',
+    '<%= config.bin %> plan --allow-undecryptable --markdown   # a pull-request job without the decryption keys',
   ]
   static override flags = {
     ...planFlags,
@@ -24,6 +25,7 @@ export default class Plan extends BaseCommand {
     }),
     out: Flags.string({description: 'also save the plan to FILE (JSON, mode 0600) for `secretctl apply FILE`'}),
     'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
+    'allow-undecryptable': allowUndecryptableFlag,
   }
 
   async run(): Promise<void> {

@@ -29,9 +29,15 @@ export abstract class BaseCommand extends Command {
     return colourFor(process.stdout)
   }
 
-  /** What every engine call needs from the global flags. */
-  protected where(flags: {dir: string; state?: string; env?: string}) {
-    return {dir: flags.dir, state: flags.state, environment: flags.env, env: process.env}
+  /** What every engine call needs from the global flags (and `--allow-undecryptable`, where a command has it). */
+  protected where(flags: {dir: string; state?: string; env?: string; 'allow-undecryptable'?: boolean}) {
+    return {
+      dir: flags.dir,
+      state: flags.state,
+      environment: flags.env,
+      env: process.env,
+      allowUndecryptable: flags['allow-undecryptable'] ?? false,
+    }
   }
 
   /** Writes text as is (renderers end their output with a newline). */

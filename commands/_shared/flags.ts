@@ -23,6 +23,12 @@ export const planFlags = {
   }),
 }
 
+/** For the commands that only read (plan, validate): go on without the keys to some encrypted values. */
+export const allowUndecryptableFlag = Flags.boolean({
+  description:
+    'go on when an encrypted value file cannot be decrypted here (no key or not the right one): plan shows its keys as unknown, planned from their ciphertexts (a changed ciphertext is a possible change); validate reports the file',
+})
+
 /** Flags of the commands that write the state. */
 export const lockFlags = {
   'lock-timeout': Flags.string({

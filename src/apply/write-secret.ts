@@ -5,10 +5,10 @@
  * delete the source. Interrupted anywhere, the row names a backend holding a good copy; a copy
  * still to delete is recorded, so the next plan finishes the job.
  */
-import type {SecretMove, SecretWriteChange} from '../plan/types.js'
+import type {SecretMove, SecretUpdate, SecretWriteChange} from '../plan/types.js'
 import type {KeyRecord, SecretRecord, SecretValues} from '../state/types.js'
 import type {BackendDriver, WriteResult} from '../backends/driver.js'
-import {BackendError} from '../errors.js'
+import {BackendError, PlanError} from '../errors.js'
 import {generateFor, type ResolvedValue} from '../sources/resolve-values.js'
 import {secretAddress} from '../plan/addresses.js'
 import {describeError} from './describe-error.js'
@@ -27,6 +27,7 @@ interface Placement {
 }
 
 export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
+  if (c.action === 'update' && c.recordOnly) return recordCiphertexts(c, ctx, rows)
   const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
   const dest = await ctx.drivers.get(c.after.backend)
   const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined
@@ -44,7 +45,7 @@ export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: 
 /** What the secret holds now: needed to move it, to keep generated keys, and for placement-only secrets. */
 async function readCurrent(c: SecretWriteChange, p: Placement): Promise<SecretValues | undefined> {
   if (!p.live || !p.source) return undefined
-  const keepsGenerated = [...(p.resolved?.entries() ?? [])].some(([k, v]) => v.value === undefined && c.keys?.[k] !== 'regenerated')
+  const keepsGenerated = [...(p.resolved?.entries() ?? [])].some(([k, v]) => v.spec !== undefined && c.keys?.[k] !== 'regenerated')
   if (c.action !== 'move' && p.resolved && !keepsGenerated) return undefined
   const current = await p.source.read(p.name)
   if (current) return current
@@ -74,7 +75,8 @@ async function assembleValues(
   for (const key of [...p.resolved.keys()].sort()) {
     const rv = p.resolved.get(key) as ResolvedValue
     const kept = p.live?.keys[key]
-    if (rv.value === undefined) {
+    if (rv.unknown) throw unknownValue(p.name, key, rv.unknown.file)
+    if (rv.spec !== undefined) {
       const stored = c.keys?.[key] !== 'regenerated' ? current?.[key] : undefined
       // A generated value changed outside secretctl since it was written: made anew, never kept.
       const tampered = stored !== undefined && kept !== undefined && (await ctx.state.fingerprint(key, stored)) !== kept.fingerprint
@@ -88,11 +90,54 @@ async function assembleValues(
       }
     } else {
       values[key] = rv.value
-      const fingerprint = await ctx.state.fingerprint(key, rv.value)
-      keys[key] = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source: rv.source, writtenAt}
+      keys[key] = await sourcedKeyRecord(key, rv.value, rv.cipherDigest, kept, rv.source, ctx, writtenAt)
     }
   }
   return {values, keys}
+}
+
+/** What the state records of a sourced key: kept as it was while the value is the same, with the digest of its ciphertext now. */
+async function sourcedKeyRecord(
+  key: string,
+  value: string,
+  cipherDigest: string | undefined,
+  kept: KeyRecord | undefined,
+  source: string,
+  ctx: ApplyContext,
+  writtenAt: string,
+): Promise<KeyRecord> {
+  const fingerprint = await ctx.state.fingerprint(key, value)
+  const {cipherDigest: _old, ...record} = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source, writtenAt}
+  return cipherDigest === undefined ? record : {...record, cipherDigest}
+}
+
+function unknownValue(secret: string, key: string, file: string): PlanError {
+  return new PlanError(
+    `cannot write ${secret}: the value of ${key} could not be decrypted here (${file})`,
+    'apply where the keys are: an unknown value is never written',
+  )
+}
+
+/**
+ * A secret whose values are as recorded but whose ciphertexts changed (re-encrypted to new
+ * recipients or a new data key): the state records the new digests; nothing is written to the backend.
+ */
+async function recordCiphertexts(c: SecretUpdate, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
+  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+  const resolved = ctx.values.get(c.name)
+  if (!live || !resolved) throw new PlanError(`${c.name} is no longer as planned: plan again`)
+  const keys: Record<string, KeyRecord> = {...live.keys}
+  for (const [key, rv] of resolved) {
+    const kept = live.keys[key]
+    if (rv.unknown) throw unknownValue(c.name, key, rv.unknown.file)
+    if (rv.value === undefined || !kept) continue
+    const record = await sourcedKeyRecord(key, rv.value, rv.cipherDigest, kept, rv.source, ctx, kept.writtenAt)
+    if (record.fingerprint !== kept.fingerprint)
+      throw new PlanError(`the value of ${c.name} key ${key} changed since the plan was made: plan again`)
+    keys[key] = record
+  }
+  await ctx.state.recordKeys(c.name, keys)
+  return []
 }
 
 /** Writes to the destination; on a versioned kind with check-and-set against the version the state knows. */

@@ -57,8 +57,9 @@ export function interpolateDocument(
       const result = interpolateText(value, env)
       if ('text' in result) (holder as Record<string | number, unknown>)[key] = result.text
       else problems.push(problemAt(doc, at, result.problem, {hint: result.hint}))
-    } else if (Array.isArray(value)) value.forEach((_, i) => visit(value, i, [...at, String(i)]))
-    else if (value !== null && typeof value === 'object')
+    } else if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) visit(value, i, [...at, String(i)])
+    } else if (value !== null && typeof value === 'object')
       for (const k of Object.keys(value)) visit(value as Record<string, unknown>, k, [...at, k])
   }
   for (const [field] of interpolatedFields(kind)) if (field !== undefined && field in root) visit(root, field, [field])

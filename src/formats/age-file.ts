@@ -30,6 +30,28 @@ export function ageEncoding(data: Uint8Array): 'armored' | 'binary' | undefined 
   return undefined
 }
 
+/**
+ * The stanza types of an age file's header (`X25519`, `scrypt`, …), read without any key; undefined
+ * when the file is not age or its armor or header is broken (decryptAge then says how).
+ */
+export function ageStanzaTypes(data: Uint8Array): string[] | undefined {
+  const encoding = ageEncoding(data)
+  if (encoding === undefined) return undefined
+  let binary: Uint8Array
+  try {
+    binary = encoding === 'armored' ? armor.decode(Buffer.from(data).toString('utf8')) : data
+  } catch {
+    return undefined
+  }
+  const header = splitHeader(binary)
+  if (header === undefined) return undefined
+  return Buffer.from(header)
+    .toString('latin1')
+    .split('\n')
+    .filter((line) => line.startsWith('-> '))
+    .map((line) => line.slice(3).split(' ')[0] ?? '?')
+}
+
 /** "2 recipient stanzas: X25519 ×2" */
 export function describeStanzas(types: string[]): string {
   if (types.length === 0) return 'no recipient stanzas'

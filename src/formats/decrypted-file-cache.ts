@@ -19,9 +19,17 @@ export interface CachedRead<T> {
   value: T
 }
 
+/** How the cache reads a file's bytes; by default the file as is. A caller may enforce its own rules (src/sources/value-files.ts) and throw. */
+export type ReadBytes = (absPath: string) => Buffer | Promise<Buffer>
+
 export class DecryptedFileCache {
   readonly #entries = new Map<string, Promise<CachedRead<unknown>>>()
+  readonly #read: ReadBytes
   #decryptions = 0
+
+  constructor(read: ReadBytes = (absPath) => readFile(absPath)) {
+    this.#read = read
+  }
 
   /** How many times `decrypt` was actually called: for tests and performance checks. */
   get decryptions(): number {
@@ -34,7 +42,7 @@ export class DecryptedFileCache {
    */
   async get<T>(file: string, kind: string, decrypt: (bytes: Buffer) => Promise<T>): Promise<CachedRead<T>> {
     const abs = path.resolve(file)
-    const bytes = await readFile(abs)
+    const bytes = await this.#read(abs)
     const digest = createHash('sha256').update(bytes).digest('hex')
     const cacheKey = `${kind}\0${abs}\0${digest}`
     let entry = this.#entries.get(cacheKey)

@@ -28,6 +28,11 @@ const PRIVATE = 'DOTENV_PRIVATE_KEY'
 /** dotenvx's defaults, passed explicitly so that no other user of eciesjs's global config can change them. */
 const ECIES = new Config()
 
+/** A `DOTENV_PUBLIC_KEY…` line: the file's metadata (not a secret, not a value). */
+export function isDotenvxPublicKey(key: string): boolean {
+  return key.startsWith(PUBLIC)
+}
+
 export function isDotenvxEncrypted(value: string): boolean {
   return value.startsWith(DOTENVX_PREFIX)
 }

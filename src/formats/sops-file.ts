@@ -217,6 +217,31 @@ export function flattenSops(file: string, documents: unknown[]): Map<string, str
   return out
 }
 
+/**
+ * Every leaf of a parsed (not decrypted) file by the same dotted paths flattenSops gives the
+ * decrypted one, with its text as committed (`ENC[…]`, or a plain value) and line: the key names
+ * and ciphertexts, readable without any key. Nulls left out, as in flattenSops.
+ */
+export function sopsLeaves(parsed: ParsedSopsFile): Map<string, {raw: string; line?: number}> {
+  const out = new Map<string, {raw: string; line?: number}>()
+  const visit = (node: SopsNode, path: string[], line: number | undefined) => {
+    if (node.kind === 'map') {
+      for (const e of node.entries) visit(e.value, [...path, e.key], e.line)
+      return
+    }
+    if (node.kind === 'list') {
+      for (const [i, item] of node.items.entries()) visit(item, [...path, String(i)], item.line ?? line)
+      return
+    }
+    if (node.value === null) return
+    const key = path.join('.')
+    if (out.has(key)) throw new EncryptedFileError('malformed', parsed.file, `has two values at the path "${key}" (a key holding a ".")`)
+    out.set(key, {raw: String(node.value), line: node.line ?? line})
+  }
+  for (const branch of parsed.branches) visit(branch, [], branch.line)
+  return out
+}
+
 function infoOf(p: ParsedSopsFile): SopsFileInfo {
   return {
     file: p.file,

@@ -2,6 +2,9 @@
  * Loads a manifests directory into the desired model: discover the files, parse their YAML
  * documents, validate each against its kind's schema, check what spans documents, and build
  * the model. Every problem of the run is collected and thrown together as one ManifestErrors.
+ * A YAML file that a value source says is its value file (a SOPS-encrypted `secrets/app.enc.yaml`,
+ * whose documents carry a top-level `sops:` block) is not a manifest: it is listed apart, and left
+ * out of the manifests digest (its values are checked by their fingerprints, as every source's are).
  */
 import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
@@ -23,6 +26,7 @@ import {fileRoots} from '../sources/resolve-values.js'
 import {selectEnvironment, type Environment, type EnvironmentChoice} from '../environments/environment.js'
 import {interpolateDocument} from '../environments/interpolate.js'
 import type {ParsedDocument} from './positions.js'
+import {valueDocumentFormat} from '../sources/registry.js'
 
 /** Loads the manifests of `dir` for an environment (`--env` / SECRETCTL_ENV, else the default; none without `environments:`). */
 export async function loadManifests(dir: string, choice: EnvironmentChoice = {}): Promise<DesiredModel> {
@@ -92,9 +96,15 @@ async function buildModel(
   const secrets: SecretManifest[] = []
   const backendDecls: BackendDeclaration[] = []
   const secretDecls: SecretDeclaration[] = []
+  const valueFiles = new Map<string, string>()
   for (const {file, absPath, text} of read(found.manifests)) {
     for (const doc of parseDocuments(file, absPath, text, problems)) {
       const value = doc.value as Record<string, unknown>
+      const valueFormat = valueDocumentFormat(value)
+      if (valueFormat) {
+        valueFiles.set(file, valueFormat)
+        continue
+      }
       const kind = matchKind(value.kind)
       if (!kind) {
         problems.push(
@@ -137,7 +147,7 @@ async function buildModel(
   problems.push(...checkSemantics(backendDecls, secretDecls))
   if (problems.length > 0) throw new ManifestErrors(sortProblems(problems))
 
-  const files = [...contents.keys()].sort(compareCodeUnits)
+  const files = [...contents.keys()].filter((file) => !valueFiles.has(file)).sort(compareCodeUnits)
   return {
     dir: root,
     environment,
@@ -146,6 +156,7 @@ async function buildModel(
     config: project.config,
     digest: manifestsDigest(files.map((file) => ({file, content: contents.get(file) as Buffer}))),
     files,
+    valueFiles: [...valueFiles.keys()].sort(compareCodeUnits).map((file) => ({file, format: valueFiles.get(file) as string})),
   }
 }
 

@@ -89,6 +89,8 @@ export interface DesiredModel {
   config: ProjectConfig
   /** sha256 over the manifest files (sorted by relative path: path NUL content NUL). */
   digest: string
-  /** Relative paths of the files that were read, sorted. */
+  /** Relative paths of the manifest (and project configuration) files that were read, sorted. */
   files: string[]
+  /** YAML files among the manifests that are a value source's files, not manifests (SOPS-encrypted), by relative path. */
+  valueFiles?: Array<{file: string; format: string}>
 }

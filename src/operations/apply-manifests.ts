@@ -42,7 +42,8 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
     throw new UsageError('--prune and --target cannot be combined with a saved plan', 'they were fixed when the plan was made')
   }
   // A saved plan applies only to the state it was made against, which exists: never start a new one for it.
-  return withWorkspace({...req, stateAccess: req.saved ? 'write' : 'create'}, (ws) => {
+  // An unknown value can never be written: apply resolves every value or fails, naming what it could not decrypt.
+  return withWorkspace({...req, stateAccess: req.saved ? 'write' : 'create', allowUndecryptable: false}, (ws) => {
     const planNow = async () => {
       if (!req.saved) return makePlan(ws, req)
       await assertPlanCurrent(req.saved, ws)

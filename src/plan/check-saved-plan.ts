@@ -1,6 +1,7 @@
 /**
  * A saved plan is applied only to the world it was computed against: the same state (lineage), at
- * the same serial, with the same manifests and the same source values. Each refusal says which.
+ * the same serial, with the same manifests and the same source values, all of them known (a plan
+ * made without the keys to some encrypted values is for reading only). Each refusal says which.
  */
 import type {Plan} from './types.js'
 import type {StateMeta} from '../state/types.js'
@@ -8,7 +9,7 @@ import {PlanError} from '../errors.js'
 
 export interface CurrentWorld {
   /** The environment of this run; null in a project without environments. */
-  environment: string | null
+  environment?: string | null
   meta: StateMeta
   stateLocation: string
   manifestsDigest: string
@@ -16,11 +17,18 @@ export interface CurrentWorld {
 }
 
 export function checkSavedPlan(plan: Plan, now: CurrentWorld): void {
-  if ((plan.environment ?? null) !== now.environment) {
+  if ((plan.environment ?? null) !== (now.environment ?? null)) {
     const made = plan.environment ? `environment ${plan.environment}` : 'a project without environments'
     throw new PlanError(
       `the saved plan was made for ${made}; this run is for ${now.environment ? `environment ${now.environment}` : 'no environment'}`,
       plan.environment ? `apply it with --env ${plan.environment}` : 'apply it without --env',
+    )
+  }
+  if (plan.undecryptable?.length) {
+    const files = plan.undecryptable.map((u) => u.file)
+    throw new PlanError(
+      `the saved plan was made without the keys to decrypt ${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}: its values are unknown, so it cannot be applied`,
+      'plan again where the keys are (`secretctl plan --out FILE` without --allow-undecryptable), or run `secretctl apply` there',
     )
   }
   if (plan.lineage !== now.meta.lineage) {

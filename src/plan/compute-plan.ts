@@ -11,6 +11,7 @@ import type {BackendCapabilities} from '../backends/kind.js'
 import {kindOf} from '../backends/registry.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE, tokenSecretRef} from '../backends/trust-root.js'
 import {PlanError} from '../errors.js'
+import {sourceFieldList} from '../sources/registry.js'
 import {canonicalJson} from './canonical-json.js'
 import {maskConfig} from './mask-config.js'
 import {fieldChanges} from './field-changes.js'
@@ -28,6 +29,7 @@ import {
   type SecretChange,
   type SecretView,
   type TokenRotate,
+  type UndecryptableFile,
 } from './types.js'
 
 export {backendAddress, matchesTarget, secretAddress} from './addresses.js'
@@ -36,9 +38,13 @@ export {backendAddress, matchesTarget, secretAddress} from './addresses.js'
 export interface DesiredKey {
   /** The source's kind (`env`, `file`, `generate`, …). */
   source: string
-  /** null for a generated value (it does not exist until apply makes it). */
+  /** null for a generated value (it does not exist until apply makes it), and for an unknown one. */
   fingerprint: string | null
   rotateEvery?: string
+  /** SHA-256 of the value's ciphertext, for values read from encrypted files. */
+  cipherDigest?: string
+  /** Set when the value could not be decrypted here (`--allow-undecryptable`): it is planned from `cipherDigest`. */
+  unknown?: {file: string; reason: string; declared?: {at: string; field: string}}
 }
 
 export interface PlanInput {
@@ -118,13 +124,18 @@ function keyChanges(
   const out: Record<string, KeyChange> = {}
   /** Keys whose value on the backend differs from the record: restored from their source, or generated anew. */
   const repaired: string[] = []
+  /** Keys whose value is as recorded but whose ciphertext is not: the state is to record the new digest. */
+  const reencrypted: string[] = []
   const recorded = live?.keys ?? {}
   for (const key of [...desiredKeys.keys()].sort()) {
     const want = desiredKeys.get(key) as DesiredKey
     const have = recorded[key]
     const tampered = drift !== undefined && (drift.gone || (drift.live !== undefined && drift.live[key] !== have?.fingerprint))
     if (!have) out[key] = 'added'
-    else if (want.fingerprint === null) {
+    else if (want.unknown) {
+      // An unchanged ciphertext is an unchanged value (authenticated encryption); anything else may have changed.
+      out[key] = want.cipherDigest !== undefined && want.cipherDigest === have.cipherDigest && !tampered ? 'unchanged' : 'unknown'
+    } else if (want.fingerprint === null) {
       const every = want.rotateEvery ? parseDuration(want.rotateEvery) : null
       const due = rotate && every !== null && now.getTime() - Date.parse(have.writtenAt) >= every
       if (tampered && !due) repaired.push(key)
@@ -132,11 +143,12 @@ function keyChanges(
     } else if (want.fingerprint !== have.fingerprint) out[key] = 'changed'
     else {
       if (tampered) repaired.push(key)
+      else if (want.cipherDigest !== undefined && want.cipherDigest !== have.cipherDigest) reencrypted.push(key)
       out[key] = tampered ? 'changed' : 'unchanged'
     }
   }
   for (const key of Object.keys(recorded).sort()) if (!desiredKeys.has(key)) out[key] = 'removed'
-  return {keys: out, repaired}
+  return {keys: out, repaired, reencrypted}
 }
 
 function describeKeyChanges(keys: Record<string, KeyChange>, repaired: string[], backend: string): string[] {
@@ -150,6 +162,11 @@ function describeKeyChanges(keys: Record<string, KeyChange>, repaired: string[],
   if (removed.length) parts.push(`key${removed.length > 1 ? 's' : ''} ${removed.join(', ')} removed`)
   const regen = by('regenerated')
   if (regen.length) parts.push(`${regen.join(', ')} due for regeneration`)
+  const unknown = by('unknown')
+  if (unknown.length)
+    parts.push(
+      `value of ${unknown.join(', ')} possibly changed: ${unknown.length > 1 ? 'their ciphertexts are not the ones' : 'its ciphertext is not the one'} last applied, and cannot be decrypted here`,
+    )
   const restored = repaired.filter((k) => keys[k] === 'changed')
   if (restored.length)
     parts.push(
@@ -340,6 +357,10 @@ export function computePlan(input: PlanInput): Plan {
         keepSource,
         ...extras,
       })
+    } else if (!reasons.length && computed?.reencrypted.length) {
+      const n = computed.reencrypted.length
+      const reason = `${computed.reencrypted.join(', ')} re-encrypted with ${n > 1 ? 'their values' : 'its value'} unchanged: the state records the new ciphertext digest${n > 1 ? 's' : ''} (nothing is written to ${to})`
+      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason, before, after, keys, recordOnly: true})
     } else if (reasons.length) {
       if (capabilities(to).readOnly && keys && Object.values(keys).some((k) => k !== 'unchanged')) {
         readOnlyErrors.push(`${where}: secret ${s.name} on ${to} would change, but ${to} is read-only`)
@@ -351,7 +372,7 @@ export function computePlan(input: PlanInput): Plan {
   if (placementErrors.length) {
     throw new PlanError(
       placementErrors.join('\n'),
-      'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first',
+      `give the secret a data source (${sourceFieldList()}) so secretctl can create it, or create it first`,
     )
   }
   if (readOnlyErrors.length) {
@@ -422,6 +443,7 @@ export function computePlan(input: PlanInput): Plan {
     } else warnings.push(`backend ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
 
+  const undecryptable = undecryptableFiles(input.desiredKeys)
   const selected = selectTargets(sortChanges(changes), options.targets, desired)
   checkBackendDeletes(selected, input.secrets)
   return {
@@ -434,8 +456,31 @@ export function computePlan(input: PlanInput): Plan {
     options: {prune: options.prune, rotate: options.rotate, targets: [...options.targets].sort()},
     changes: selected,
     summary: summarise(selected),
-    warnings: warnings.sort(),
+    warnings: [...warnings, ...undecryptable.map(undecryptableWarning)].sort(),
+    ...(undecryptable.length ? {undecryptable} : {}),
   }
+}
+
+/** The value files that could not be decrypted, each with the keys planned from their ciphertexts and where the manifests name them. */
+function undecryptableFiles(desiredKeys: Map<string, Map<string, DesiredKey>>): UndecryptableFile[] {
+  const byFile = new Map<string, UndecryptableFile>()
+  for (const name of [...desiredKeys.keys()].sort()) {
+    const keys = desiredKeys.get(name) as Map<string, DesiredKey>
+    for (const key of [...keys.keys()].sort()) {
+      const unknown = keys.get(key)?.unknown
+      if (!unknown) continue
+      const entry = byFile.get(unknown.file) ?? {file: unknown.file, reason: unknown.reason, keys: {}}
+      byFile.set(unknown.file, entry)
+      entry.keys[`${secretAddress(name)}/${key}`] = unknown.declared ? `${unknown.declared.at} ${unknown.declared.field}` : ''
+    }
+  }
+  return [...byFile.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+}
+
+function undecryptableWarning(u: UndecryptableFile): string {
+  const keys = Object.keys(u.keys)
+  const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? `, … (${keys.length} keys)` : '')
+  return `could not decrypt ${u.file}, so ${shown} ${keys.length > 1 ? 'are' : 'is'} planned from the ciphertext (a changed ciphertext is a possible change): ${u.reason}`
 }
 
 /** The drift of a secret on a versioned backend, or undefined when its copy is as recorded. */

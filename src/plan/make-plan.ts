@@ -27,8 +27,14 @@ export async function desiredFingerprints(ws: Workspace): Promise<Map<string, Ma
     if (!resolved) continue
     const keys = new Map<string, DesiredKey>()
     for (const [key, rv] of resolved) {
-      if (rv.value === undefined) keys.set(key, {source: rv.source, fingerprint: null, rotateEvery: rotateEveryOf(rv)})
-      else keys.set(key, {source: rv.source, fingerprint: await ws.state.fingerprint(key, rv.value)})
+      if (rv.unknown) {
+        const {cipherDigest, file, reason, declared} = rv.unknown
+        keys.set(key, {source: rv.source, fingerprint: null, cipherDigest, unknown: {file, reason, ...(declared ? {declared} : {})}})
+      } else if (rv.spec !== undefined) keys.set(key, {source: rv.source, fingerprint: null, rotateEvery: rotateEveryOf(rv)})
+      else {
+        const fingerprint = await ws.state.fingerprint(key, rv.value)
+        keys.set(key, {source: rv.source, fingerprint, ...(rv.cipherDigest ? {cipherDigest: rv.cipherDigest} : {})})
+      }
     }
     out.set(secret.name, keys)
   }

@@ -44,8 +44,25 @@ export interface SecretView {
   keys: string[]
 }
 
-/** Per key, what happens to its value: decided by fingerprints, not by reading values. */
+/**
+ * Per key, what happens to its value: decided by fingerprints, not by reading values. `unknown`: an
+ * encrypted value this plan could not decrypt, whose ciphertext differs from the one last applied
+ * (a possible change).
+ */
 export type KeyChange = 'added' | 'removed' | 'changed' | 'unchanged' | 'regenerated' | 'unknown'
+
+/**
+ * A value file this plan could not decrypt (with `--allow-undecryptable`): its keys were planned
+ * from their ciphertexts. A saved plan holding any is never applied.
+ */
+export interface UndecryptableFile {
+  /** Relative to the manifests directory. */
+  file: string
+  /** Why, in the file's own words (no key, wrong key, where keys were looked for); never a value. */
+  reason: string
+  /** `secret.app/DB_PASSWORD` → where the manifest names its source: `app.yaml:7:5 data.DB_PASSWORD.fromSops`. */
+  keys: Record<string, string>
+}
 
 /**
  * One changed field of a backend, as Terraform shows an attribute: masked where the field looks
@@ -123,6 +140,11 @@ export interface SecretUpdate extends SecretWrite {
   action: 'update'
   before: SecretView
   after: SecretView
+  /**
+   * Only the state changes: the values are as recorded, but their ciphertexts were re-encrypted
+   * (new recipients or data key), and the state records the new digests. Nothing is written to the backend.
+   */
+  recordOnly?: boolean
 }
 
 export interface SecretMove extends SecretWrite {
@@ -188,6 +210,8 @@ export interface Plan {
   summary: PlanSummary
   /** Notes that are not changes (e.g. secrets in the state that the manifests no longer name, without --prune). */
   warnings: string[]
+  /** Value files that could not be decrypted (only with `--allow-undecryptable`); absent when every value was read. */
+  undecryptable?: UndecryptableFile[]
 }
 
 /** Backends a secret change touches: where it is and where it goes. */

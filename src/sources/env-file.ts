@@ -3,11 +3,27 @@
  * parsed by the `dotenv` package, so quoting and escapes match what applications read). The
  * loader reads only the key names; values are read once per run at resolution. A line that is
  * not `KEY=VALUE` is an error naming the file and line (dotenv would drop it silently).
+ * dotenvx-encrypted values (`encrypted:…`, src/formats/dotenvx.ts) are decrypted; plain ones pass
+ * through, and dotenvx's `DOTENV_PUBLIC_KEY…` line is the file's metadata, not a key.
  */
 import path from 'node:path'
 import {parse} from 'dotenv'
-import type {ResolveContext, SecretSourceKind} from './source-kind.js'
-import {readValueFile, type FileRoots} from './value-files.js'
+import {EncryptedFileError} from '../formats/format-errors.js'
+import {decryptDotenvx, dotenvxKeyNames, isDotenvxEncrypted, isDotenvxPublicKey} from '../formats/dotenvx.js'
+import {
+  cipherDigest,
+  displayPath,
+  keyOf,
+  NOT_UTF8,
+  OpenedFile,
+  type OpenContext,
+  openEncryptedFile,
+  reportFileProblem,
+  type Unreadable,
+  utf8Text,
+} from './encrypted-files.js'
+import type {ResolveContext, SecretSourceKind, ValueFileReport} from './source-kind.js'
+import {readValueFile} from './value-files.js'
 
 export interface EnvFileSource {
   kind: 'envFile'
@@ -55,52 +71,89 @@ function closes(rest: string, quote: string): boolean {
   return false
 }
 
-/** The parsed file for this run, read once; a problem string when unreadable or malformed. */
-function load(file: {path: string; declaredPath: string}, roots: FileRoots, cache: Map<string, unknown>): Record<string, string> | string {
-  const id = `envFile\0${file.path}`
-  if (cache.has(id)) return cache.get(id) as Record<string, string> | string
-  const read = readValueFile(file.path, roots)
-  let result: Record<string, string> | string
-  if (!read.ok) result = `${read.problem}${read.hint ? ` (${read.hint})` : ''}`
-  else {
-    const {values, badLines} = parseEnvText(read.text)
-    result = badLines.length
-      ? `line${badLines.length > 1 ? 's' : ''} ${badLines.slice(0, 5).join(', ')}${badLines.length > 5 ? ', …' : ''}: not KEY=VALUE`
-      : values
-  }
-  cache.set(id, result)
-  return result
+/** What a dotenv file's text gives: every value (dotenvx public-key lines included), or why it cannot be used. */
+function parseFile(text: string): {ok: true; values: Record<string, string>} | ({ok: false} & Unreadable) {
+  const {values, badLines} = parseEnvText(text)
+  if (!badLines.length) return {ok: true, values}
+  const lines = `${badLines.slice(0, 5).join(', ')}${badLines.length > 5 ? ', …' : ''}`
+  return {ok: false, problem: `line${badLines.length > 1 ? 's' : ''} ${lines}: not KEY=VALUE`}
+}
+
+/** The keys of the secret: every variable but dotenvx's `DOTENV_PUBLIC_KEY…` lines (the file's metadata, not values). */
+function keyNames(values: Record<string, string>): string[] {
+  return Object.keys(values).filter((k) => !isDotenvxPublicKey(k))
+}
+
+/**
+ * The dotenv file at `absPath`, opened once per run: plain values as they are, `encrypted:` values
+ * (dotenvx) decrypted with the private key dotenvx would use. Shared with `fromEnvFile`.
+ */
+export function openEnvFile(absPath: string, ctx: OpenContext): Promise<OpenedFile | Unreadable> {
+  return openEncryptedFile(ctx, absPath, 'dotenv', async (bytes, display) => {
+    const text = utf8Text(bytes)
+    if (text === undefined) return NOT_UTF8
+    const parsed = parseFile(text)
+    if (!parsed.ok) return {problem: parsed.problem}
+    const all = parsed.values
+    const keys = keyNames(all)
+    const encrypted = keys.filter((k) => isDotenvxEncrypted(all[k] as string))
+    const plain = new Map(keys.filter((k) => !encrypted.includes(k)).map((k) => [k, all[k] as string]))
+    if (encrypted.length === 0) return new OpenedFile({values: plain})
+    const cipher = new Map(encrypted.map((k) => [k, cipherDigest(all[k] as string)]))
+    const publicKey = all[dotenvxKeyNames(absPath, all).publicKeyName]
+    const report = {file: display, format: 'dotenvx', recipients: publicKey ? [`public key ${publicKey}`] : []}
+    const integrity = (status: ValueFileReport['integrity']['status']) => ({check: 'value authentication', status})
+    try {
+      const decrypted = await decryptDotenvx(absPath, text, {env: ctx.env, displayPath: display})
+      const values = new Map(keys.map((k) => [k, decrypted.values[k] as string]))
+      return new OpenedFile({cipher, values, report: {...report, decrypts: true, integrity: integrity('verified')}})
+    } catch (err) {
+      if (!(err instanceof EncryptedFileError)) throw err
+      return new OpenedFile({
+        cipher,
+        values: plain,
+        failure: err,
+        report: {...report, decrypts: false, problem: err.message, integrity: integrity(err.keyUnavailable ? 'not checked' : 'failed')},
+      })
+    }
+  })
 }
 
 export const envFile: SecretSourceKind<EnvFileSource> = {
   kind: 'envFile',
   field: 'envFile',
   level: 'secret',
-  summary: 'A dotenv file (relative to this manifest file) whose every key becomes a key of the secret.',
+  summary:
+    'A dotenv file (relative to this manifest file) whose every key becomes a key of the secret; dotenvx-encrypted values (`encrypted:…`) are decrypted.',
   schema: {type: 'string', minLength: 1},
   async expand(raw, ctx) {
     const file = {path: path.resolve(ctx.here, raw), declaredPath: raw}
-    // Key names only; a file that cannot be used is reported by open() at resolution.
-    const loaded = load(file, ctx.roots, new Map())
-    if (typeof loaded === 'string') return {...file, keys: null}
+    // Key names only (dotenvx leaves them in the clear); a file that cannot be used is reported by open() at resolution.
+    const read = readValueFile(file.path, ctx.roots)
+    const parsed = read.ok ? parseFile(read.text) : undefined
+    if (!parsed?.ok) return {...file, keys: null}
     const keys: Record<string, EnvFileSource> = {}
-    for (const variable of Object.keys(loaded)) keys[variable] = {kind: 'envFile', ...file, variable}
+    for (const variable of keyNames(parsed.values)) keys[variable] = {kind: 'envFile', ...file, variable}
     return {...file, keys}
   },
-  open(file, ctx) {
-    const loaded = load(file, ctx.roots, ctx.cache)
-    if (typeof loaded === 'string')
+  valueFile: (source) => source.path,
+  async open(file, ctx) {
+    const opened = await openEnvFile(file.path, ctx)
+    if (!(opened instanceof OpenedFile)) {
       // Named relative to the manifests directory, as the file list of `validate` names files.
-      ctx.report(`${ctx.who}: envFile ${path.relative(ctx.roots.dir, file.path)} ${loaded}`, 'the path is relative to the manifest file')
+      const rel = displayPath(file.path, ctx.roots)
+      ctx.report(
+        `${ctx.who}: envFile ${rel} ${opened.problem}${opened.hint ? ` (${opened.hint})` : ''}`,
+        'the path is relative to the manifest file',
+      )
+    } else reportFileProblem(opened, ctx, 'envFile')
   },
-  resolve(source, ctx: ResolveContext) {
-    const loaded = load(source, ctx.roots, ctx.cache)
-    if (typeof loaded === 'string') return undefined // reported by open()
-    const value = loaded[source.variable]
-    if (value === undefined) {
-      ctx.report(`${ctx.who}: envFile ${source.declaredPath} no longer holds ${source.variable}`)
-      return undefined
-    }
-    return {source: 'envFile', value}
+  async resolve(source, ctx: ResolveContext) {
+    return keyOf(await openEnvFile(source.path, ctx), source.variable, ctx, {
+      source: 'envFile',
+      what: `envFile ${source.declaredPath}`,
+      fileProblemsReported: true,
+      missing: () => ({message: `envFile ${source.declaredPath} no longer holds ${source.variable}`}),
+    })
   },
 }

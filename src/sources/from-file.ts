@@ -17,6 +17,7 @@ export const fromFile: KeySourceKind<FileSource> = {
   summary: 'File holding the value (path relative to this manifest file), read as is.',
   schema: {type: 'string', minLength: 1},
   build: (raw, ctx) => ({kind: 'file', path: path.resolve(ctx.here, String(raw)), declaredPath: String(raw)}),
+  valueFile: (source) => source.path,
   resolve(source, ctx) {
     const read = readValueFile(source.path, ctx.roots)
     if (read.ok) return {source: 'file', value: read.text}

@@ -8,8 +8,12 @@ import {fromEnv} from './from-env.js'
 import {fromFile} from './from-file.js'
 import {envFile} from './env-file.js'
 import {generate} from './generate.js'
+import {fromEnvFile} from './from-env-file.js'
+import {fromSops} from './from-sops.js'
+import {sopsFile} from './sops-file.js'
+import {fromAge} from './from-age.js'
 
-const SOURCES: readonly ValueSourceKind[] = [fromEnv, fromFile, envFile, generate]
+const SOURCES: readonly ValueSourceKind[] = [fromEnv, fromFile, envFile, generate, fromEnvFile, fromSops, sopsFile, fromAge]
 
 const BY_KIND = new Map(SOURCES.map((s) => [s.kind, s]))
 
@@ -34,4 +38,13 @@ export function sourceKind(kind: string): ValueSourceKind {
 export function sourceFieldList(conjunction = 'or'): string {
   const fields = SOURCES.map((s) => s.field)
   return fields.length > 1 ? `${fields.slice(0, -1).join(', ')} ${conjunction} ${fields.at(-1)}` : (fields[0] ?? '')
+}
+
+/** When a YAML document among the manifests is a source's value file (a SOPS file), that format's name; else undefined. */
+export function valueDocumentFormat(document: Record<string, unknown>): string | undefined {
+  for (const source of SOURCES) {
+    const format = source.valueDocument?.(document)
+    if (format) return format
+  }
+  return undefined
 }

@@ -23,6 +23,13 @@ export interface ResolveOptions {
   env: NodeJS.ProcessEnv
   /** Resolve only these secrets (by name); all when absent. */
   secrets?: string[]
+  /**
+   * Keep an encrypted value this machine has no key for as unknown (planned from its ciphertext)
+   * instead of reporting it as a problem: `--allow-undecryptable`, for a plan job without the keys.
+   */
+  allowUndecryptable?: boolean
+  /** Told about each encrypted file a source opened (for `validate`). */
+  describeFile?: ResolveContext['describeFile']
 }
 
 /** Where the project's value files may be read from: the manifests directory and what secretctl.yaml allows. */
@@ -36,24 +43,38 @@ export async function resolveValues(model: DesiredModel, opts: ResolveOptions): 
   const problems: ManifestProblem[] = []
   const cache = new Map<string, unknown>()
   const roots = fileRoots(model)
+  const run = {env: opts.env, roots, cache, ...(opts.describeFile ? {describeFile: opts.describeFile} : {})}
   for (const secret of model.secrets) {
     if (secret.placementOnly || (only && !only.has(secret.name))) continue
-    out.set(secret.name, await resolveSecret(secret, {env: opts.env, roots, cache}, problems))
+    out.set(secret.name, await resolveSecret(secret, run, problems, opts.allowUndecryptable ?? false))
   }
-  if (problems.length > 0) throw new ManifestErrors(sortProblems(problems))
+  if (problems.length > 0) throw new ManifestErrors(sortProblems(dedupe(problems)))
   return out
+}
+
+/** One problem per place and message: every key of a secret-level file may report the same one. */
+function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
+  const seen = new Set<string>()
+  return problems.filter((p) => {
+    const id = `${p.file}\0${p.line}\0${p.column}\0${p.field}\0${p.message}`
+    if (seen.has(id)) return false
+    seen.add(id)
+    return true
+  })
 }
 
 async function resolveSecret(
   secret: SecretManifest,
-  run: Pick<ResolveContext, 'env' | 'roots' | 'cache'>,
+  run: Pick<ResolveContext, 'env' | 'roots' | 'cache' | 'describeFile'>,
   problems: ManifestProblem[],
+  allowUndecryptable: boolean,
 ): Promise<Map<string, ResolvedValue>> {
+  const positionOf = (field: string) => secret.fields[field] ?? secret.at
   const context = (field: string, who: string): ResolveContext => ({
     ...run,
     who,
     report(message, hint) {
-      const at = secret.fields[field] ?? secret.at
+      const at = positionOf(field)
       problems.push({file: at.file, line: at.line, column: at.column, field, message, ...(hint ? {hint} : {})})
     },
   })
@@ -65,10 +86,26 @@ async function resolveSecret(
   for (const [key, source] of Object.entries(secret.data)) {
     const kind = sourceKind(source.kind)
     const field = kind.level === 'key' ? `data.${key}.${kind.field}` : kind.field
-    const value = await kind.resolve(source, context(field, `secret ${secret.name}, key ${key}`))
-    if (value) values.set(key, value)
+    const ctx = context(field, `secret ${secret.name}, key ${key}`)
+    const value = await kind.resolve(source, ctx)
+    if (!value) continue
+    if (value.unknown && !allowUndecryptable) {
+      // A secret-level file says it once for all of its keys.
+      const who = kind.level === 'key' ? ctx.who : `secret ${secret.name}`
+      const hint = `${value.unknown.hint ? `${value.unknown.hint}; ` : ''}a plan without the keys can go on with --allow-undecryptable`
+      problems.push({...where(positionOf(field)), field, message: `${who}: cannot decrypt ${value.unknown.reason}`, hint})
+      continue
+    }
+    if (value.unknown) {
+      const at = positionOf(field)
+      values.set(key, {...value, unknown: {...value.unknown, declared: {at: `${at.file}:${at.line}:${at.column}`, field}}})
+    } else values.set(key, value)
   }
   return values
+}
+
+function where(at: {file: string; line: number; column: number}) {
+  return {file: at.file, line: at.line, column: at.column}
 }
 
 /** For a generated value: when `--rotate` regenerates it (its source's `rotateEvery`), else undefined. */
@@ -77,7 +114,7 @@ export function rotateEveryOf(rv: ResolvedValue): string | undefined {
 }
 
 /** A fresh value for a generated key, from its source's spec. */
-export function generateFor(rv: ResolvedValue & {spec: object}): string {
+export function generateFor(rv: {source: string; spec: object}): string {
   const kind = sourceKind(rv.source)
   if (!kind.generate) throw new RangeError(`value source ${rv.source} does not generate values`)
   return kind.generate(rv.spec)

@@ -18,12 +18,29 @@ export interface FileRoots {
   allowed: readonly string[]
 }
 
-export type FileRead = {ok: true; text: string} | {ok: false; problem: string; hint?: string}
+export type FileRefusal = {ok: false; problem: string; hint?: string}
+export type FileRead = {ok: true; text: string} | FileRefusal
+export type BytesRead = {ok: true; bytes: Buffer} | FileRefusal
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
 /** The file's text, or why it cannot be used: `does not exist`, `is outside the manifests directory`, … */
 export function readValueFile(absPath: string, roots: FileRoots): FileRead {
+  const read = readValueBytes(absPath, roots)
+  if (!read.ok) return read
+  try {
+    return {ok: true, text: utf8.decode(read.bytes)}
+  } catch {
+    return {
+      ok: false,
+      problem: 'is not UTF-8 text',
+      hint: 'secret values are text: base64-encode binary data first (e.g. base64 -w0 FILE > FILE.b64)',
+    }
+  }
+}
+
+/** The file's bytes under the same rules (for binary formats such as an age file), or why it cannot be used. */
+export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
   let real: string
   try {
     real = realpathSync(absPath)
@@ -61,15 +78,7 @@ export function readValueFile(absPath: string, roots: FileRoots): FileRead {
       if (length === buffer.length) break
     }
     if (length > MAX_VALUE_FILE_BYTES) return {ok: false, problem: `is larger than ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MiB`}
-    try {
-      return {ok: true, text: utf8.decode(buffer.subarray(0, length))}
-    } catch {
-      return {
-        ok: false,
-        problem: 'is not UTF-8 text',
-        hint: 'secret values are text: base64-encode binary data first (e.g. base64 -w0 FILE > FILE.b64)',
-      }
-    }
+    return {ok: true, bytes: buffer.subarray(0, length)}
   } catch (error) {
     return {ok: false, problem: fsReason(error)}
   } finally {
@@ -78,7 +87,7 @@ export function readValueFile(absPath: string, roots: FileRoots): FileRead {
 }
 
 /** Refuses a resolved path outside the allowed roots, or inside the state directory. */
-function outsideRoots(real: string, roots: FileRoots): FileRead | undefined {
+function outsideRoots(real: string, roots: FileRoots): FileRefusal | undefined {
   const dir = realOrSelf(roots.dir)
   if (within(real, path.join(dir, '.secretctl'))) {
     return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}

@@ -88,6 +88,9 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
   putSecret(): Promise<void> {
     return this.refuse()
   }
+  recordKeys(): Promise<void> {
+    return this.refuse()
+  }
   deleteSecret(): Promise<void> {
     return this.refuse()
   }

@@ -252,6 +252,13 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
     return this.writes.write(this.writePlacements, {...p, at: this.timestamp()})
   }
 
+  async recordKeys(name: string, keys: Record<string, KeyRecord>): Promise<void> {
+    const count = await this.db('secrets')
+      .where({name})
+      .update({keys: JSON.stringify(sortKeys(keys)), updated_at: this.timestamp()})
+    if (count === 0) throw new StateError(`secret ${name} does not exist in the state`)
+  }
+
   /** Removes the row (and its plaintext data). Retained copies elsewhere are kept: they are real copies. */
   deleteSecret(name: string): Promise<void> {
     return this.writes.write(this.deleteRows, name)

@@ -37,6 +37,11 @@ export interface KeyRecord {
   source: string
   /** When the value was last written (ISO); used by `generate.rotateEvery`. */
   writtenAt: string
+  /**
+   * SHA-256 (hex) of the value's ciphertext as committed, for values read from encrypted files: a
+   * plan that cannot decrypt compares it (an unchanged ciphertext is an unchanged value).
+   */
+  cipherDigest?: string
 }
 
 export interface SecretRecord {
@@ -159,6 +164,8 @@ export interface StateStore {
    * row data (cleared when null), keys, version; and, with `retainOn`, record the copy left behind.
    */
   putSecret(p: SecretPlacement): Promise<void>
+  /** Replace the key records of an existing row (values, placement and version untouched). */
+  recordKeys(name: string, keys: Record<string, KeyRecord>): Promise<void>
   deleteSecret(name: string): Promise<void>
   listRetainedCopies(): Promise<RetainedCopy[]>
   /** Forget the copy of `secretName` on `backend` (after it was deleted there, or when the row came back to it). */

@@ -25,6 +25,8 @@ export interface WorkspaceOptions {
   concurrency?: number
   /** How the command opens the state (default `create`: a writing command that may start one). */
   stateAccess?: StateAccess
+  /** Keep encrypted values this machine cannot decrypt as unknown (`plan --allow-undecryptable`) instead of failing. */
+  allowUndecryptable?: boolean
 }
 
 export interface Workspace {
@@ -46,7 +48,7 @@ export interface PreparedModel {
 
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
   const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
-  const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
+  const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
   const state = await openStateFor(desired.config, desired.environment, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env)

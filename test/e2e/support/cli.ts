@@ -50,6 +50,12 @@ export function canary(label: string): string {
   return value
 }
 
+/** A value made elsewhere (a private key, a value a tool encrypted) that must never appear in any output either. */
+export function plant(value: string): string {
+  planted.add(value)
+  return value
+}
+
 export function plantedCanaries(): string[] {
   return [...planted]
 }

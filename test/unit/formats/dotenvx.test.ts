@@ -1,36 +1,10 @@
-import {execFileSync} from 'node:child_process'
 import {readFileSync} from 'node:fs'
-import {createRequire} from 'node:module'
 import path from 'node:path'
 import {parse} from 'dotenv'
 import {encrypt, PrivateKey} from 'eciesjs'
 import {describe, expect, it} from 'vitest'
 import {decryptDotenvx, dotenvxKeyNames, readDotenvxFile} from '../../../src/formats/dotenvx.js'
-import {expectNoSecrets, rejection, tempDir, writeIn} from './format-fixtures.js'
-
-const DOTENVX_CLI = path.join(
-  path.dirname(createRequire(import.meta.url).resolve('@dotenvx/dotenvx/package.json')),
-  'src',
-  'cli',
-  'dotenvx.js',
-)
-
-/** Runs the real dotenvx CLI in `dir`, offline and away from any real home or keychain. */
-function dotenvx(dir: string, args: string[]): void {
-  execFileSync(process.execPath, [DOTENVX_CLI, ...args], {
-    cwd: dir,
-    stdio: 'pipe',
-    env: {
-      PATH: process.env.PATH,
-      HOME: dir,
-      CI: 'true',
-      DOTENVX_NO_ARMOR: 'true',
-      DOTENVX_NO_NATIVE: 'true',
-      DOTENVX_NO_1PASSWORD: 'true',
-      DOTENVX_NO_BITWARDEN: 'true',
-    },
-  })
-}
+import {runDotenvx as dotenvx, expectNoSecrets, rejection, tempDir, writeIn} from './format-fixtures.js'
 
 const PLAIN = {
   DB_PASSWORD: 'CANARY-dx-pw p@ss=w0rd',

@@ -5,6 +5,7 @@
  */
 import {execFileSync} from 'node:child_process'
 import {mkdtempSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -51,4 +52,28 @@ export function expectNoSecrets(err: unknown, secrets: string[]): void {
   const e = err as Error & {hint?: string}
   const text = `${e.message}\n${e.hint ?? ''}\n${JSON.stringify(e)}\n${String(e.stack)}`
   for (const s of secrets) expect(text, 'an error message carries a secret').not.toContain(s)
+}
+
+const DOTENVX_CLI = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@dotenvx/dotenvx/package.json')),
+  'src',
+  'cli',
+  'dotenvx.js',
+)
+
+/** Runs the real dotenvx CLI (a devDependency) in `dir`, offline and away from any real home or keychain. */
+export function runDotenvx(dir: string, args: string[]): void {
+  execFileSync(process.execPath, [DOTENVX_CLI, ...args], {
+    cwd: dir,
+    stdio: 'pipe',
+    env: {
+      PATH: process.env.PATH,
+      HOME: dir,
+      CI: 'true',
+      DOTENVX_NO_ARMOR: 'true',
+      DOTENVX_NO_NATIVE: 'true',
+      DOTENVX_NO_1PASSWORD: 'true',
+      DOTENVX_NO_BITWARDEN: 'true',
+    },
+  })
 }

@@ -2,6 +2,12 @@ import {describe, expect, it} from 'vitest'
 import {ManifestErrors} from '../../../src/errors.js'
 import {loadManifests} from '../../../src/manifests/load-manifests.js'
 import {problemsOf, writeTree} from './temp-tree.js'
+import {keySources, sourceFieldList} from '../../../src/sources/registry.js'
+
+/** The key-level source fields, as messages list them (the registry grows with each source). */
+const KEY_FIELDS = keySources()
+  .map((s) => s.field)
+  .join(', ')
 
 const BAO = `kind: SecretBackend
 name: bao
@@ -51,7 +57,7 @@ describe('manifest errors: position, field and message', () => {
       field: 'data.A.colour',
       message: 'unknown field "colour"',
     })
-    expect(problems[0]!.hint).toBe('allowed fields: fromEnv, fromFile, generate')
+    expect(problems[0]!.hint).toBe(`allowed fields: ${KEY_FIELDS}`)
   })
 
   it('a missing required field points at the document start', async () => {
@@ -79,9 +85,7 @@ describe('manifest errors: position, field and message', () => {
 
   it('two sources for one key give one problem, not a oneOf cascade', async () => {
     const problems = await problemsOf({'s.yaml': 'kind: Secret\nname: x\ndata:\n  A: {fromEnv: A, fromFile: a.txt}\n'})
-    expect(problems).toEqual([
-      {file: 's.yaml', line: 4, column: 6, field: 'data.A', message: 'give exactly one of fromEnv, fromFile, generate'},
-    ])
+    expect(problems).toEqual([{file: 's.yaml', line: 4, column: 6, field: 'data.A', message: `give exactly one of ${KEY_FIELDS}`}])
   })
 
   it('bad key names and generate limits', async () => {
@@ -271,8 +275,7 @@ describe('manifest errors: position, field and message', () => {
       [6, 17, 'data.PASS.value'],
       [7, 20, 'data.OTHER.literal'],
     ])
-    for (const p of problems)
-      expect(p.message).toBe('literal secret value: manifests live in git; use fromEnv, fromFile, envFile or generate')
+    for (const p of problems) expect(p.message).toBe(`literal secret value: manifests live in git; use ${sourceFieldList()}`)
     let message = ''
     try {
       await loadManifests(
