@@ -6,6 +6,7 @@
 import type {StateStore, SecretValues} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {UsageError, BackendError} from '../errors.js'
+import {readRecorded} from '../backends/secret-refs.js'
 
 export class SecretResolver {
   private readonly drivers: DriverPool
@@ -22,7 +23,7 @@ export class SecretResolver {
     const row = await this.state.getSecret(name)
     if (!row) throw new UsageError(`no secret named ${name} in the state`, 'list them with `secretctl get secrets`')
     const driver = await this.drivers.get(row.backend)
-    const values = await driver.read(name)
+    const values = await readRecorded(driver, row)
     if (!values)
       throw new BackendError(row.backend, `holds no value for secret ${name}, although the state says it does (drift)`, {
         hint: 'run `secretctl plan` to see the drift',

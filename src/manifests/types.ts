@@ -61,6 +61,8 @@ export interface SecretManifest extends Declared {
   /** Secret-level sources (`envFile`), whose keys are folded into `data`. */
   fileSources: FileSource[]
   placementOnly: boolean
+  /** Where each key's value already is on a backend secretctl only reads (null: the kind's convention); such a secret is placement-only. */
+  refs?: Record<string, string | null>
   keepSource: boolean
   description?: string
 }

@@ -26,6 +26,7 @@ import {
   type Plan,
   type PlanSummary,
   type SecretChange,
+  type SecretUpdate,
   type SecretView,
   type TokenRotate,
 } from './types.js'
@@ -274,6 +275,22 @@ export function computePlan(input: PlanInput): Plan {
     const want = input.desiredKeys.get(s.name)
     const where = `${s.at.file}:${s.at.line}:${s.at.column}`
     if (!live) {
+      if ((s.placementOnly || !want) && capabilities(to).readOnly) {
+        // Its values are where they are: the apply reads them once to record the version and fingerprints.
+        const keys = Object.keys(s.refs ?? {}).sort()
+        changes.push({
+          address,
+          kind: 'secret',
+          name: s.name,
+          action: 'create',
+          phase,
+          reason: `records the secret ${to} holds (read-only: read at apply, nothing written)`,
+          before: null,
+          after: {backend: to, keys},
+          recordOnly: true,
+        })
+        continue
+      }
       if (s.placementOnly || !want) {
         placementErrors.push(`${where}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`)
         continue
@@ -317,6 +334,11 @@ export function computePlan(input: PlanInput): Plan {
       else if (drift.gone) reasons.push('written again from its sources')
     }
     const extras = drift ? {keys, drift: true} : {keys}
+    if (live.backend === to && !want && capabilities(to).readOnly) {
+      const record = recordChange(s, live, before, drift, input.liveFingerprints?.get(s.name), warnings)
+      if (record) changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, ...record})
+      continue
+    }
     if (live.backend !== to) {
       if (capabilities(to).readOnly) {
         readOnlyErrors.push(`${where}: secret ${s.name} would move onto ${to}, which is read-only`)
@@ -351,7 +373,7 @@ export function computePlan(input: PlanInput): Plan {
   if (placementErrors.length) {
     throw new PlanError(
       placementErrors.join('\n'),
-      'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or create it first',
+      'give the secret a data source (fromEnv, fromFile, envFile, generate) so secretctl can create it, or set its values with `secretctl secret set NAME KEY` once its backend is in the state (`secretctl apply --target backend.NAME`)',
     )
   }
   if (readOnlyErrors.length) {
@@ -405,8 +427,9 @@ export function computePlan(input: PlanInput): Plan {
         .filter((r) => r.backend === live.name)
         .map((r) => r.secretName)
         .sort()
+      const what = capabilities(live.name).readOnly ? 'forgets' : 'deletes'
       const reason = copies.length
-        ? `not in the manifests (--prune); first deletes the cop${copies.length === 1 ? 'y' : 'ies'} of ${copies.join(', ')} kept there`
+        ? `not in the manifests (--prune); first ${what} the cop${copies.length === 1 ? 'y' : 'ies'} of ${copies.join(', ')} kept there`
         : 'not in the manifests (--prune)'
       changes.push({
         address: backendAddress(live.name),
@@ -435,6 +458,46 @@ export function computePlan(input: PlanInput): Plan {
     summary: summarise(selected),
     warnings: warnings.sort(),
   }
+}
+
+/**
+ * A placement-only secret on a read-only backend: recorded again (nothing written) when the
+ * backend's copy drifted or its refs changed; a copy gone from there is a warning, since
+ * secretctl cannot put it back. Undefined: nothing to do.
+ */
+function recordChange(
+  s: SecretManifest,
+  live: SecretRecord,
+  before: SecretView,
+  drift: Drift | undefined,
+  liveFingerprints: Record<string, string> | undefined,
+  warnings: string[],
+): Pick<SecretUpdate, 'reason' | 'before' | 'after' | 'recordOnly' | 'drift'> | undefined {
+  if (drift?.gone) {
+    warnings.push(
+      `secret ${s.name}: ${drift.reason}; ${live.backend} is read-only, so secretctl cannot restore it: restore it there, or forget it with \`secretctl state rm ${secretAddress(s.name)}\``,
+    )
+    return undefined
+  }
+  const refs = changedRefs(s.refs, live)
+  if (!drift && !refs.length) return undefined
+  const reasons = [...(drift ? [drift.reason] : []), ...(refs.length ? [`refs of ${refs.join(', ')} changed`] : [])]
+  reasons.push(`records what ${live.backend} holds now (read-only: nothing is written)`)
+  const keys = s.refs ? Object.keys(s.refs) : liveFingerprints ? Object.keys(liveFingerprints) : before.keys
+  return {
+    reason: reasons.join('; '),
+    before,
+    after: {backend: live.backend, keys: [...keys].sort()},
+    recordOnly: true,
+    ...(drift ? {drift: true} : {}),
+  }
+}
+
+/** Keys whose ref as declared differs from the one recorded (added and removed keys included); none when the secret declares no refs. */
+function changedRefs(declared: Record<string, string | null> | undefined, live: SecretRecord): string[] {
+  if (!declared) return []
+  const keys = new Set([...Object.keys(declared), ...Object.keys(live.keys)])
+  return [...keys].filter((k) => !(k in declared) || !live.keys[k] || (declared[k] ?? null) !== (live.keys[k].ref ?? null)).sort()
 }
 
 /** The drift of a secret on a versioned backend, or undefined when its copy is as recorded. */

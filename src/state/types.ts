@@ -37,6 +37,8 @@ export interface KeyRecord {
   source: string
   /** When the value was last written (ISO); used by `generate.rotateEvery`. */
   writtenAt: string
+  /** Where the value is on a backend secretctl only reads, as the Secret's `refs` named it (absent: the kind's convention). */
+  ref?: string
 }
 
 export interface SecretRecord {

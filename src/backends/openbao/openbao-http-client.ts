@@ -11,6 +11,7 @@ import pRetry from 'p-retry'
 import type {Dispatcher, Pool} from 'undici'
 import {BackendError} from '../../errors.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
+import {HEADER_SAFE, transportReason} from '../http-failure.js'
 
 export type {BaoResponse} from './openbao-errors.js'
 
@@ -46,9 +47,6 @@ export interface RequestOptions {
 }
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])
-
-/** Characters an HTTP header value can carry; a token outside them is refused before sending (undici would echo it in its error). */
-const HEADER_SAFE = /^[\x21-\x7e]+$/
 
 /**
  * One attempt that got no usable answer: the connection failed or timed out (no `response`), or
@@ -210,39 +208,9 @@ function parseBody(text: string): BaoResponse['body'] {
   }
 }
 
-/** Connection codes worth another attempt: refused, reset, closed, DNS blips, timeouts. */
-const RETRYABLE_CODES = /^(E[A-Z]+|UND_ERR_(SOCKET|CLOSED|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT))$/
-
-const CODE_WORDS: Record<string, string> = {
-  UND_ERR_SOCKET: 'connection closed (UND_ERR_SOCKET)',
-  UND_ERR_CLOSED: 'connection closed (UND_ERR_CLOSED)',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-}
-
-/**
- * undici's failure as a safe reason: a code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET for "other
- * side closed") or a timeout. Never undici's own message text: it can quote a header's value, which
- * could be a token.
- */
+/** undici's failure as an OpenBaoTransportError with a safe reason (http-failure.ts). */
 function transportFailure(err: unknown, timeoutMs: number): OpenBaoTransportError {
   if (err instanceof OpenBaoTransportError) return err
-  const e = err as {name?: string} | undefined
-  if (e?.name === 'TimeoutError') return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  const code = codeOf(err)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return new OpenBaoTransportError('the url is not valid', false)
-  if (code && RETRYABLE_CODES.test(code)) return new OpenBaoTransportError(CODE_WORDS[code] ?? code, true)
-  if (code) return new OpenBaoTransportError(code, false)
-  return new OpenBaoTransportError(`the request failed (${e?.name ?? 'unknown error'})`, false)
-}
-
-/** The first `code` along an error's cause chain. */
-function codeOf(err: unknown): string | undefined {
-  let e = err as {code?: unknown; cause?: unknown} | undefined
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === 'string') return e.code
-    e = e.cause as typeof e
-  }
-  return undefined
+  const {reason, retryable} = transportReason(err, timeoutMs)
+  return new OpenBaoTransportError(reason, retryable)
 }
