@@ -73,6 +73,8 @@ export interface ProjectConfig {
   state?: string
   /** Directories outside the manifests directory that value files may be read from (relative to it, or absolute). */
   allowedFileRoots?: string[]
+  /** `exec`: where `--secret` values come from, links tried in order (default `[backend]`). */
+  exec?: {resolve?: ('backend' | 'environment')[]}
   file?: string
 }
 

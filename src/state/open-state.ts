@@ -8,7 +8,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
-import {StateError} from '../errors.js'
+import {MissingStateError, StateError} from '../errors.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import {KnexStateStore} from './knex-state-store.js'
 import {migratorConfig} from './migrations/migration-source.js'
@@ -175,7 +175,7 @@ async function seed(db: Knex): Promise<void> {
 }
 
 function missingState(location: string): StateError {
-  return new StateError(`no state database at ${location}`, 'run `secretctl apply` or `secretctl plan` first to create it')
+  return new MissingStateError(`no state database at ${location}`, 'run `secretctl apply` or `secretctl plan` first to create it')
 }
 
 function passwordOf(url: string): string | undefined {
