@@ -275,42 +275,30 @@ export function computePlan(input: PlanInput): Plan {
     const want = input.desiredKeys.get(s.name)
     const where = `${s.at.file}:${s.at.line}:${s.at.column}`
     if (!live) {
-      if ((s.placementOnly || !want) && capabilities(to).readOnly) {
-        // Its values are where they are: the apply reads them once to record the version and fingerprints.
-        const keys = Object.keys(s.refs ?? {}).sort()
-        changes.push({
-          address,
-          kind: 'secret',
-          name: s.name,
-          action: 'create',
-          phase,
-          reason: `records the secret ${to} holds (read-only: read at apply, nothing written)`,
-          before: null,
-          after: {backend: to, keys},
-          recordOnly: true,
-        })
-        continue
-      }
-      if (s.placementOnly || !want) {
+      // A placement-only secret on a read-only backend is recorded: the apply reads it once for its version and fingerprints.
+      const recordOnly = (s.placementOnly || !want) && capabilities(to).readOnly
+      if (!recordOnly && (s.placementOnly || !want)) {
         placementErrors.push(`${where}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`)
         continue
       }
-      if (capabilities(to).readOnly) {
+      if (!recordOnly && capabilities(to).readOnly) {
         readOnlyErrors.push(`${where}: secret ${s.name} would be created on ${to}, which is read-only`)
         continue
       }
-      const {keys} = keyChanges(want, undefined, undefined, options.rotate, options.now)
-      const n = Object.keys(keys).length
+      const keys = want && !recordOnly ? keyChanges(want, undefined, undefined, options.rotate, options.now).keys : undefined
+      const names = Object.keys(keys ?? s.refs ?? {}).sort()
       changes.push({
         address,
         kind: 'secret',
         name: s.name,
         action: 'create',
         phase,
-        reason: `new secret on ${to} (${n} key${n === 1 ? '' : 's'})`,
+        reason: recordOnly
+          ? `records the secret ${to} holds (read-only: read at apply, nothing written)`
+          : `new secret on ${to} (${names.length} key${names.length === 1 ? '' : 's'})`,
         before: null,
-        after: {backend: to, keys: Object.keys(keys).sort()},
-        keys,
+        after: {backend: to, keys: names},
+        ...(recordOnly ? {recordOnly} : {keys}),
       })
       continue
     }

@@ -1,6 +1,6 @@
 /**
- * HTTP to a 1Password Connect server's REST API with no SDK: undici's request API over a pool of
- * keep-alive connections (as the OpenBao driver does), a bound on requests in flight, a timeout
+ * HTTP to a 1Password Connect server's REST API with no SDK: keep-alive connections
+ * (http-connections.ts, as the OpenBao driver has), a bound on requests in flight, a timeout
  * per attempt and retries with backoff for the GETs a read-only kind makes, on 429/502/503/504 and
  * connection failures. The official SDK (@1password/connect) was measured and not used: it loads
  * axios (about 110 ms against undici's 80 ms, and undici is loaded anyway), and axios errors carry
@@ -8,9 +8,9 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 import pRetry from 'p-retry'
-import type {Pool} from 'undici'
 import {BackendError} from '../../errors.js'
 import {HEADER_SAFE, transportReason} from '../http-failure.js'
+import {HttpConnections} from '../http-connections.js'
 
 /** One answer: the status and the parsed JSON body (null when there was none). */
 export interface ConnectResponse {
@@ -54,7 +54,7 @@ export class ConnectClient {
   private readonly timeoutMs: number
   /** A url's path (Connect behind a reverse proxy under a prefix) goes before `/v1/`. */
   private readonly basePath: string
-  private pool?: Pool
+  private readonly http: HttpConnections
 
   constructor(private readonly opts: ConnectClientOptions) {
     this.url = opts.url.replace(/\/+$/, '')
@@ -67,6 +67,7 @@ export class ConnectClient {
       // reported as an invalid url at the first request
     }
     this.basePath = basePath
+    this.http = new HttpConnections(this.url, opts.concurrency ?? 16, this.timeoutMs)
   }
 
   /** GET `path` (after the server's root, e.g. `v1/vaults`), retried; any HTTP answer comes back, no answer at all throws. */
@@ -104,49 +105,22 @@ export class ConnectClient {
 
   private attempt(path: string, headers: Record<string, string>): Promise<ConnectResponse> {
     return this.limit(async () => {
-      let status: number
-      let text: string
+      let answer: {status: number; text: string}
       try {
-        const res = await (await this.connections()).request({
-          path: `${this.basePath}/${path}`,
-          method: 'GET',
-          headers,
-          signal: AbortSignal.timeout(this.timeoutMs),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        })
-        status = res.statusCode
-        text = await res.body.text()
+        answer = await this.http.send({path: `${this.basePath}/${path}`, method: 'GET', headers})
       } catch (err) {
-        if (err instanceof ConnectTransportError) throw err
         const {reason, retryable} = transportReason(err, this.timeoutMs)
         throw new ConnectTransportError(reason, retryable)
       }
-      const response: ConnectResponse = {status, body: parseBody(text)}
-      if (TRANSIENT_STATUSES.has(status)) throw new ConnectTransportError(`answered ${status}`, true, response)
+      const response: ConnectResponse = {status: answer.status, body: parseBody(answer.text)}
+      if (TRANSIENT_STATUSES.has(answer.status)) throw new ConnectTransportError(`answered ${answer.status}`, true, response)
       return response
     })
   }
 
-  /** The keep-alive connections, opened on first use (a run that never reads 1Password does not load undici). */
-  private async connections(): Promise<Pool> {
-    if (!this.pool) {
-      let origin: string
-      try {
-        origin = new URL(this.url).origin
-      } catch {
-        throw new ConnectTransportError('the url is not valid', false)
-      }
-      const {Pool} = await import('undici')
-      this.pool ??= new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
-    }
-    return this.pool
-  }
-
-  async close(): Promise<void> {
-    const pool = this.pool
-    this.pool = undefined
-    await pool?.close()
+  /** Closes the connections (a later request opens new ones). */
+  close(): Promise<void> {
+    return this.http.close()
   }
 }
 

@@ -8,10 +8,10 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 import pRetry from 'p-retry'
-import type {Dispatcher, Pool} from 'undici'
 import {BackendError} from '../../errors.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
 import {HEADER_SAFE, transportReason} from '../http-failure.js'
+import {HttpConnections} from '../http-connections.js'
 
 export type {BaoResponse} from './openbao-errors.js'
 
@@ -71,7 +71,7 @@ export class OpenBaoClient {
   private readonly timeoutMs: number
   /** A url's path (OpenBao behind a reverse proxy under a prefix) goes before `/v1/`. */
   private readonly basePath: string
-  private pool?: Pool
+  private readonly http: HttpConnections
 
   constructor(private readonly opts: OpenBaoClientOptions) {
     this.url = opts.url.replace(/\/+$/, '')
@@ -79,6 +79,7 @@ export class OpenBaoClient {
     this.backend = opts.backend
     this.limit = pLimit(opts.concurrency ?? 16)
     this.timeoutMs = opts.timeoutMs ?? 15_000
+    this.http = new HttpConnections(this.url, opts.concurrency ?? 16, this.timeoutMs)
   }
 
   /**
@@ -89,27 +90,15 @@ export class OpenBaoClient {
   async attempt(method: string, path: string, opts: RequestOptions = {}): Promise<BaoResponse> {
     const headers = this.headers(opts)
     return this.limit(async () => {
-      let status: number
-      let text: string
+      let answer: {status: number; text: string}
       try {
-        const res = await (await this.connections()).request({
-          path: `${this.basePath}/v1/${path}`,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick
-          // in coarse steps, about a second: a backstop, not the limit.)
-          signal: AbortSignal.timeout(this.timeoutMs),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        })
-        status = res.statusCode
-        // Should the body not arrive after the status line, a write may have landed: the caller says so.
-        text = await res.body.text()
+        const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
+        answer = await this.http.send({path: `${this.basePath}/v1/${path}`, method, headers, body})
       } catch (err) {
         throw transportFailure(err, this.timeoutMs)
       }
-      const response: BaoResponse = {status, body: parseBody(text)}
+      const status = answer.status
+      const response: BaoResponse = {status, body: parseBody(answer.text)}
       if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(status) && !isSealed(response)) {
         throw new OpenBaoTransportError(`answered ${status}`, true, response)
       }
@@ -117,31 +106,9 @@ export class OpenBaoClient {
     })
   }
 
-  /**
-   * The keep-alive connections to this server, opened on first use: at most `concurrency`, idle
-   * ones not holding the process open. undici's own request API rather than fetch: measured on
-   * the test server, fetch spent about four times the CPU per request (docs/performance.md).
-   */
-  private async connections(): Promise<Pool> {
-    if (!this.pool) {
-      let origin: string
-      try {
-        origin = new URL(this.url).origin
-      } catch {
-        throw new OpenBaoTransportError('the url is not valid', false)
-      }
-      // Loaded on first use: a run that never talks to OpenBao does not pay for loading undici.
-      const {Pool} = await import('undici')
-      this.pool ??= new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
-    }
-    return this.pool
-  }
-
   /** Closes the connections (a later request opens new ones). */
-  async close(): Promise<void> {
-    const pool = this.pool
-    this.pool = undefined
-    await pool?.close()
+  close(): Promise<void> {
+    return this.http.close()
   }
 
   /**
