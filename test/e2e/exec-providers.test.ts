@@ -247,5 +247,5 @@ describe('secret set / get / list', () => {
     await assertAuditClean(dir)
     const audit = JSON.stringify(await queryState(dir, 'select * from audit'))
     expect(audit).not.toContain(visible)
-  })
+  }, 120_000)
 })

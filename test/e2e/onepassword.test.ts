@@ -146,7 +146,7 @@ describe('onepassword backend (read-only)', () => {
     expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})).exitCode).toBe(0)
     expect(op.log.filter((e) => e.method !== 'GET')).toEqual([])
     await assertAuditClean(dir)
-  })
+  }, 300_000) // some twenty runs of the CLI: on a busy machine, Postgres mode takes over a minute
 
   it('a token without access to the vault is an error (403), never a planned create or delete', async () => {
     op.createItem('Eng', {title: 'svc', fields: {K: canary('svc')}})
@@ -174,5 +174,5 @@ describe('onepassword backend (read-only)', () => {
     expect(hidden.exitCode).toBe(1)
     expect(hidden.stdout + hidden.stderr).toMatch(/no vault named Eng is visible to the token/)
     expect(await secretBackend(dir, 'by-name')).toBeUndefined()
-  })
+  }, 120_000)
 })
