@@ -60,6 +60,9 @@ export class UsageError extends SecretctlError {}
 /** The state database refused or failed (cannot open, locked, wrong schema, permission). */
 export class StateError extends SecretctlError {}
 
+/** There is no state database where one was looked for (and it was not to be created). */
+export class MissingStateError extends StateError {}
+
 /** A plan cannot be applied as asked (stale plan, refused change such as deleting `default`). */
 export class PlanError extends SecretctlError {}
 

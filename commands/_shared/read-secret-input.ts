@@ -49,3 +49,8 @@ function adminTokenVariable(type: string): string | undefined {
   const spelled = canonicalType(type)
   return spelled ? kindOf(spelled).bootstrap?.adminTokenVariable : undefined
 }
+
+/** A secret value for `secret set`: stdin when it is not a terminal, else a hidden prompt. */
+export async function readSecretValue(question: string): Promise<string> {
+  return process.stdin.isTTY ? hiddenPrompt(question) : readStdin()
+}

@@ -17,6 +17,7 @@ import type {ResolvedValues} from '../sources/resolve-values.js'
 import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {writeSecret, type LiveRows} from './write-secret.js'
+import {recordSecret} from './record-secret.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -149,7 +150,9 @@ async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live
     case 'token':
       return rotateToken(c, ctx, now)
     case 'secret':
-      return c.action === 'delete' ? deleteSecret(c, ctx, live) : writeSecret(c, ctx, now, live)
+      if (c.action === 'delete') return deleteSecret(c, ctx, live)
+      if (c.recordOnly && c.action !== 'move') return recordSecret(c, ctx, now, await liveRow(c.name, ctx, live))
+      return writeSecret(c, ctx, now, live)
   }
 }
 
@@ -174,10 +177,10 @@ async function applyBackendChange(c: BackendChange, ctx: ApplyContext): Promise<
       await state.setDefaultBackend(c.to)
       return []
     case 'delete': {
-      // Copies kept there go first, through the driver; the backend's row only once none is left.
+      // Copies kept there go first, through the driver (a read-only one keeps them: only the record goes); the backend's row only once none is left.
       const driver = c.retainedCopies?.length ? await drivers.get(c.name) : undefined
       for (const secret of c.retainedCopies ?? []) {
-        await driver?.delete(secret)
+        if (!driver?.capabilities.readOnly) await driver?.delete(secret)
         await state.deleteRetainedCopy(secret, c.name)
       }
       await state.deleteBackend(c.name)

@@ -12,6 +12,7 @@ import {BackendError, PlanError} from '../errors.js'
 import {generateFor, type ResolvedValue} from '../sources/resolve-values.js'
 import {secretAddress} from '../plan/addresses.js'
 import {describeError} from './describe-error.js'
+import {readRecorded, withoutRefs} from '../backends/secret-refs.js'
 import type {ApplyContext} from './apply-plan.js'
 
 /** The secret rows read at the start of the phase, when there is such a snapshot. */
@@ -47,7 +48,7 @@ async function readCurrent(c: SecretWriteChange, p: Placement): Promise<SecretVa
   if (!p.live || !p.source) return undefined
   const keepsGenerated = [...(p.resolved?.entries() ?? [])].some(([k, v]) => v.spec !== undefined && c.keys?.[k] !== 'regenerated')
   if (c.action !== 'move' && p.resolved && !keepsGenerated) return undefined
-  const current = await p.source.read(p.name)
+  const current = await readRecorded(p.source, p.live)
   if (current) return current
   const address = secretAddress(p.name)
   throw new BackendError(p.live.backend, `holds no value for ${p.name}, although the state says it should (drift)`, {
@@ -68,7 +69,7 @@ async function assembleValues(
 ): Promise<{values: SecretValues; keys: Record<string, KeyRecord>}> {
   if (!p.resolved) {
     if (!current || !p.live) throw new BackendError(p.dest.name, `no value to write for ${p.name}`)
-    return {values: current, keys: p.live.keys}
+    return {values: current, keys: withoutRefs(p.live.keys)}
   }
   const values: SecretValues = {}
   const keys: Record<string, KeyRecord> = {}
@@ -93,7 +94,8 @@ async function assembleValues(
       keys[key] = await sourcedKeyRecord(key, rv.value, rv.cipherDigest, kept, rv.source, ctx, writtenAt)
     }
   }
-  return {values, keys}
+  // Written by name: refs recorded for a read-only source mean nothing here.
+  return {values, keys: withoutRefs(keys)}
 }
 
 /** What the state records of a sourced key: kept as it was while the value is the same, with the digest of its ciphertext now. */

@@ -11,7 +11,16 @@ export interface SecretMetadata {
   exists: boolean
   /** Current version on the backend, an opaque string (KV v2 version, resourceVersion, item version); null where the kind has none. */
   version: string | null
+  /** Where the secret lives, as the state records it, for kinds secretctl only reads (a write reports it in WriteResult instead). */
+  externalRef?: string | null
 }
+
+/**
+ * Where each key of a secret lives on a kind that reads values where they are (a Secret's `refs`):
+ * key → a reference in the kind's own syntax, or null for the kind's convention for that key.
+ * Undefined: the kind's convention for the whole secret. Kinds without `secretRefs` ignore it.
+ */
+export type SecretRefs = Record<string, string | null>
 
 export interface WriteOptions {
   /**
@@ -41,13 +50,13 @@ export interface BackendDriver {
   readonly capabilities: BackendCapabilities
   health(): Promise<HealthReport>
   /** The secret's values, or undefined when the backend has no such secret. A 403 throws, never undefined. */
-  read(secretName: string): Promise<SecretValues | undefined>
+  read(secretName: string, refs?: SecretRefs): Promise<SecretValues | undefined>
   /** Never called for a `readOnly` kind. */
   write(secretName: string, values: SecretValues, opts?: WriteOptions): Promise<WriteResult>
   /** Remove the secret entirely (all versions); a missing secret is not an error. Never called for a `readOnly` kind. */
   delete(secretName: string): Promise<void>
-  /** Metadata only, no value read: used by plan for drift. */
-  metadata(secretName: string): Promise<SecretMetadata>
+  /** Metadata only, no value read (as far as the kind's API allows): used by plan for drift. */
+  metadata(secretName: string, refs?: SecretRefs): Promise<SecretMetadata>
   /** Names of the secrets the backend holds under secretctl's prefix; only `listable` kinds have it. */
   list?(): Promise<string[]>
   /** Release connections held open (keep-alive); the run is over. */

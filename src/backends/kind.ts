@@ -80,6 +80,18 @@ export interface BootstrapWizard {
   setUp(req: BootstrapRequest): Promise<BootstrapOutcome>
 }
 
+/** How a Secret on this kind names where each key's value already is (`refs:`), for kinds secretctl only reads. */
+export interface SecretRefsSupport {
+  /** What a ref looks like, for help texts and messages: `op://vault/item/[section/]field`. */
+  syntax: string
+  /** What a key without a ref (`KEY:` with no value) means, one line. */
+  convention: string
+  /** A secret on this kind must list its keys under `refs` (the kind cannot tell a secret's keys itself). */
+  required: boolean
+  /** What is wrong with one ref as written, or undefined. */
+  check(ref: string): string | undefined
+}
+
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
@@ -99,6 +111,8 @@ export interface BackendKind {
   createDriver: DriverFactory
   tokenRotation?: TokenRotation
   bootstrap?: BootstrapWizard
+  /** For kinds whose values secretctl reads where they are: how a Secret's `refs` name them. */
+  secretRefs?: SecretRefsSupport
   /** The backend-side policy a role needs, for `rbac print`. */
   accessPolicy?(role: AccessRole, backend: BackendManifest): AccessPolicy
 }

@@ -20,6 +20,7 @@ interface SecretDocument {
   backend?: string
   description?: string
   data?: Record<string, Record<string, unknown>>
+  refs?: Record<string, string | null>
   keepSource?: boolean
   [field: string]: unknown
 }
@@ -99,6 +100,7 @@ export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promis
     data,
     fileSources,
     placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,
+    ...(v.refs !== undefined ? {refs: {...v.refs}} : {}),
     keepSource: v.keepSource ?? false,
     ...(v.description !== undefined ? {description: v.description} : {}),
     at: doc.at,

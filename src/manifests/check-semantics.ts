@@ -1,13 +1,15 @@
 /**
  * Checks across documents that no schema can express: unique names per kind, at most one
  * default backend, `default` stays plaintext, every `backend:` and `tokenSecretRef` resolves,
- * and backend tokens live on a plaintext (trust-root) backend. Works on declarations, so a
+ * backend tokens live on a plaintext (trust-root) backend, and a secret's `refs` suit its backend's
+ * kind. Works on declarations, so a
  * document with a schema error still takes part by name and does not cause dangling references.
  */
 import type {ManifestProblem} from '../errors.js'
 import type {PlacedDocument} from './positions.js'
 import {problemAt} from './problems.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
+import {backendKinds, kindOf} from '../backends/registry.js'
 
 export interface BackendDeclaration {
   doc: PlacedDocument
@@ -30,6 +32,8 @@ export interface SecretDeclaration {
   /** The secret's key names; null when not known (schema error or unreadable envFile). */
   keys: string[] | null
   placementOnly: boolean
+  /** `refs:` as written (a key without a ref is null). */
+  refs?: Record<string, string | null>
 }
 
 export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDeclaration[]): ManifestProblem[] {
@@ -74,6 +78,12 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
     if (secret.backend !== undefined && !secret.backendInvalid && !known(secret.backend)) {
       problems.push(problemAt(secret.doc, ['backend'], `unknown backend "${secret.backend}"`, {hint: `declared backends: ${backendNames}`}))
     }
+  }
+
+  for (const secret of secrets) {
+    const placement = secret.backend ?? defaultName
+    const type = secret.backendInvalid ? undefined : typeOf(placement)
+    if (type !== undefined) problems.push(...checkRefs(secret, placement, type))
   }
 
   for (const backend of backends) {
@@ -122,6 +132,55 @@ export function checkSemantics(backends: BackendDeclaration[], secrets: SecretDe
         }),
       )
     }
+  }
+  return problems
+}
+
+/** A secret's `refs` against its backend's kind: only where the kind reads values where they are, never with data sources. */
+function checkRefs(secret: SecretDeclaration, backend: string, type: string): ManifestProblem[] {
+  const support = kindOf(type).secretRefs
+  if (!secret.refs) {
+    if (!support?.required || !secret.placementOnly) return []
+    return [
+      problemAt(
+        secret.doc,
+        [],
+        `secret "${secret.name}" is on ${type} backend "${backend}", which cannot list a secret's keys: name them under refs`,
+        {
+          on: 'key',
+          hint: `refs: {KEY: } (${support.convention}), or refs: {KEY: ${support.syntax}}`,
+        },
+      ),
+    ]
+  }
+  if (!support) {
+    const readers = backendKinds()
+      .filter((k) => k.secretRefs)
+      .map((k) => k.type)
+    return [
+      problemAt(
+        secret.doc,
+        ['refs'],
+        `backend "${backend}" is ${type}, which takes no refs: secretctl writes values there from data sources`,
+        {
+          on: 'key',
+          hint: `refs name values on backends secretctl only reads (${readers.join(', ')}); use data for this backend`,
+        },
+      ),
+    ]
+  }
+  if (!secret.placementOnly) {
+    return [
+      problemAt(secret.doc, ['refs'], 'refs and data sources cannot be combined: refs name values that already live on the backend', {
+        on: 'key',
+        hint: 'keep one of the two',
+      }),
+    ]
+  }
+  const problems: ManifestProblem[] = []
+  for (const [key, ref] of Object.entries(secret.refs)) {
+    const wrong = ref === null ? undefined : support.check(ref)
+    if (wrong) problems.push(problemAt(secret.doc, ['refs', key], wrong, {hint: `a ${type} ref looks like ${support.syntax}`}))
   }
   return problems
 }

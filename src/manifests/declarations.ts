@@ -53,11 +53,13 @@ export function secretDeclaration(
       backend: m.backend,
       keys: built.keysKnown ? Object.keys(m.data) : null,
       placementOnly: m.placementOnly,
+      ...(m.refs ? {refs: m.refs} : {}),
     }
   }
   const v = doc.value as Record<string, unknown>
   if (typeof v.name !== 'string' || reported.has('name')) return undefined
   const backendInvalid = v.backend !== undefined && (typeof v.backend !== 'string' || reported.has('backend'))
+  const refs = record(v.refs)
   return {
     doc: placeOf(doc),
     name: v.name,
@@ -65,6 +67,7 @@ export function secretDeclaration(
     backendInvalid,
     keys: null,
     placementOnly: v.data === undefined && secretSources().every((s) => v[s.field] === undefined),
+    ...(refs && !reported.has('refs') ? {refs: Object.fromEntries(Object.entries(refs).map(([k, r]) => [k, text(r) ?? null]))} : {}),
   }
 }
 

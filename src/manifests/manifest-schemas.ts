@@ -97,6 +97,7 @@ export function secretSchema(): Record<string, unknown> {
   const keyLevel = keySources()
   const fileLevel = secretSources()
   const keyFields = keyLevel.map((s) => s.field)
+  const refKinds = backendKinds().filter((k) => k.secretRefs)
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://secretctl.dev/schemas/secret.schema.json',
@@ -116,13 +117,21 @@ export function secretSchema(): Record<string, unknown> {
       data: {
         description: `The secret's keys and where each value comes from. Omit data and ${fileLevel.map((s) => s.field).join(', ')} for a placement-only secret.`,
         type: 'object',
-        propertyNames: {
-          pattern: KEY_NAME_PATTERN,
-          patternErrorMessage: "must start with a letter or '_' and hold only letters, digits, '_', '.' or '-'",
-        },
+        propertyNames: KEY_PROPERTY_NAMES,
         additionalProperties: {$ref: '#/definitions/valueSource'},
       },
       ...Object.fromEntries(fileLevel.map((s) => [s.field, {description: s.summary, ...s.schema}])),
+      refs: {
+        description: `For a secret on a backend secretctl only reads (${refKinds
+          .map((k) => `${k.type}: ${k.secretRefs?.syntax}`)
+          .join(
+            '; ',
+          )}): each key and where its value already is there; a key with no value follows the kind's convention. Not with data sources.`,
+        type: 'object',
+        propertyNames: KEY_PROPERTY_NAMES,
+        minProperties: 1,
+        additionalProperties: {type: ['string', 'null'], minLength: 1},
+      },
       keepSource: {description: 'On a move, also leave the copy on the old backend.', type: 'boolean', default: false},
     },
     required: ['kind', 'name'],
@@ -145,6 +154,11 @@ export function secretSchema(): Record<string, unknown> {
 
 /** Key names of a secret: they become file names, environment variables and JSON keys. */
 export const KEY_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]*$'
+
+const KEY_PROPERTY_NAMES = {
+  pattern: KEY_NAME_PATTERN,
+  patternErrorMessage: "must start with a letter or '_' and hold only letters, digits, '_', '.' or '-'",
+}
 
 type SchemaKind = 'SecretBackend' | 'Secret' | 'ProjectConfig'
 

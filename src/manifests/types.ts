@@ -62,6 +62,8 @@ export interface SecretManifest extends Declared {
   /** Secret-level sources (`envFile`), whose keys are folded into `data`. */
   fileSources: FileSource[]
   placementOnly: boolean
+  /** Where each key's value already is on a backend secretctl only reads (null: the kind's convention); such a secret is placement-only. */
+  refs?: Record<string, string | null>
   keepSource: boolean
   description?: string
 }
@@ -76,6 +78,8 @@ export interface ProjectConfig {
   defaultEnvironment?: string
   /** Environment name → its variables and state. */
   environments?: Record<string, {description?: string; vars?: Record<string, string>; state?: string}>
+  /** `exec`: where `--secret` values come from, links tried in order (default `[backend]`). */
+  exec?: {resolve?: ('backend' | 'environment')[]}
   file?: string
 }
 

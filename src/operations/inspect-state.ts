@@ -86,7 +86,9 @@ export async function describeSecret(state: StateStore, name: string) {
     backend: s.backend,
     externalRef: s.externalRef,
     version: s.backendVersion,
-    keys: Object.fromEntries(Object.entries(s.keys).map(([k, v]) => [k, {source: v.source, writtenAt: v.writtenAt}])),
+    keys: Object.fromEntries(
+      Object.entries(s.keys).map(([k, v]) => [k, {source: v.source, writtenAt: v.writtenAt, ...(v.ref ? {ref: v.ref} : {})}]),
+    ),
     retainedCopies: retained,
     createdAt: s.createdAt,
     updatedAt: s.updatedAt,
@@ -113,6 +115,8 @@ function describeToken(b: BackendRecord, now: Date) {
 export interface StateRequest {
   dir: string
   state?: string
+  /** `--env`. */
+  environment?: string
   env: NodeJS.ProcessEnv
 }
 

@@ -27,6 +27,7 @@ import {
   type Plan,
   type PlanSummary,
   type SecretChange,
+  type SecretUpdate,
   type SecretView,
   type TokenRotate,
   type UndecryptableFile,
@@ -291,26 +292,30 @@ export function computePlan(input: PlanInput): Plan {
     const want = input.desiredKeys.get(s.name)
     const where = `${s.at.file}:${s.at.line}:${s.at.column}`
     if (!live) {
-      if (s.placementOnly || !want) {
+      // A placement-only secret on a read-only backend is recorded: the apply reads it once for its version and fingerprints.
+      const recordOnly = (s.placementOnly || !want) && capabilities(to).readOnly
+      if (!recordOnly && (s.placementOnly || !want)) {
         placementErrors.push(`${where}: secret ${s.name} is placement-only (no data sources) but does not exist in the state`)
         continue
       }
-      if (capabilities(to).readOnly) {
+      if (!recordOnly && capabilities(to).readOnly) {
         readOnlyErrors.push(`${where}: secret ${s.name} would be created on ${to}, which is read-only`)
         continue
       }
-      const {keys} = keyChanges(want, undefined, undefined, options.rotate, options.now)
-      const n = Object.keys(keys).length
+      const keys = want && !recordOnly ? keyChanges(want, undefined, undefined, options.rotate, options.now).keys : undefined
+      const names = Object.keys(keys ?? s.refs ?? {}).sort()
       changes.push({
         address,
         kind: 'secret',
         name: s.name,
         action: 'create',
         phase,
-        reason: `new secret on ${to} (${n} key${n === 1 ? '' : 's'})`,
+        reason: recordOnly
+          ? `records the secret ${to} holds (read-only: read at apply, nothing written)`
+          : `new secret on ${to} (${names.length} key${names.length === 1 ? '' : 's'})`,
         before: null,
-        after: {backend: to, keys: Object.keys(keys).sort()},
-        keys,
+        after: {backend: to, keys: names},
+        ...(recordOnly ? {recordOnly} : {keys}),
       })
       continue
     }
@@ -334,6 +339,11 @@ export function computePlan(input: PlanInput): Plan {
       else if (drift.gone) reasons.push('written again from its sources')
     }
     const extras = drift ? {keys, drift: true} : {keys}
+    if (live.backend === to && !want && capabilities(to).readOnly) {
+      const record = recordChange(s, live, before, drift, input.liveFingerprints?.get(s.name), warnings)
+      if (record) changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, ...record})
+      continue
+    }
     if (live.backend !== to) {
       if (capabilities(to).readOnly) {
         readOnlyErrors.push(`${where}: secret ${s.name} would move onto ${to}, which is read-only`)
@@ -372,7 +382,7 @@ export function computePlan(input: PlanInput): Plan {
   if (placementErrors.length) {
     throw new PlanError(
       placementErrors.join('\n'),
-      `give the secret a data source (${sourceFieldList()}) so secretctl can create it, or create it first`,
+      `give the secret a data source (${sourceFieldList()}) so secretctl can create it, or set its values with \`secretctl secret set NAME KEY\` once its backend is in the state (\`secretctl apply --target backend.NAME\`)`,
     )
   }
   if (readOnlyErrors.length) {
@@ -426,8 +436,9 @@ export function computePlan(input: PlanInput): Plan {
         .filter((r) => r.backend === live.name)
         .map((r) => r.secretName)
         .sort()
+      const what = capabilities(live.name).readOnly ? 'forgets' : 'deletes'
       const reason = copies.length
-        ? `not in the manifests (--prune); first deletes the cop${copies.length === 1 ? 'y' : 'ies'} of ${copies.join(', ')} kept there`
+        ? `not in the manifests (--prune); first ${what} the cop${copies.length === 1 ? 'y' : 'ies'} of ${copies.join(', ')} kept there`
         : 'not in the manifests (--prune)'
       changes.push({
         address: backendAddress(live.name),
@@ -481,6 +492,46 @@ function undecryptableWarning(u: UndecryptableFile): string {
   const keys = Object.keys(u.keys)
   const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? `, … (${keys.length} keys)` : '')
   return `could not decrypt ${u.file}, so ${shown} ${keys.length > 1 ? 'are' : 'is'} planned from the ciphertext (a changed ciphertext is a possible change): ${u.reason}`
+}
+
+/**
+ * A placement-only secret on a read-only backend: recorded again (nothing written) when the
+ * backend's copy drifted or its refs changed; a copy gone from there is a warning, since
+ * secretctl cannot put it back. Undefined: nothing to do.
+ */
+function recordChange(
+  s: SecretManifest,
+  live: SecretRecord,
+  before: SecretView,
+  drift: Drift | undefined,
+  liveFingerprints: Record<string, string> | undefined,
+  warnings: string[],
+): Pick<SecretUpdate, 'reason' | 'before' | 'after' | 'recordOnly' | 'drift'> | undefined {
+  if (drift?.gone) {
+    warnings.push(
+      `secret ${s.name}: ${drift.reason}; ${live.backend} is read-only, so secretctl cannot restore it: restore it there, or forget it with \`secretctl state rm ${secretAddress(s.name)}\``,
+    )
+    return undefined
+  }
+  const refs = changedRefs(s.refs, live)
+  if (!drift && !refs.length) return undefined
+  const reasons = [...(drift ? [drift.reason] : []), ...(refs.length ? [`refs of ${refs.join(', ')} changed`] : [])]
+  reasons.push(`records what ${live.backend} holds now (read-only: nothing is written)`)
+  const keys = s.refs ? Object.keys(s.refs) : liveFingerprints ? Object.keys(liveFingerprints) : before.keys
+  return {
+    reason: reasons.join('; '),
+    before,
+    after: {backend: live.backend, keys: [...keys].sort()},
+    recordOnly: true,
+    ...(drift ? {drift: true} : {}),
+  }
+}
+
+/** Keys whose ref as declared differs from the one recorded (added and removed keys included); none when the secret declares no refs. */
+function changedRefs(declared: Record<string, string | null> | undefined, live: SecretRecord): string[] {
+  if (!declared) return []
+  const keys = new Set([...Object.keys(declared), ...Object.keys(live.keys)])
+  return [...keys].filter((k) => !(k in declared) || !live.keys[k] || (declared[k] ?? null) !== (live.keys[k].ref ?? null)).sort()
 }
 
 /** The drift of a secret on a versioned backend, or undefined when its copy is as recorded. */

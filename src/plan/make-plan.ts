@@ -6,7 +6,9 @@
  */
 import pLimit from 'p-limit'
 import type {Workspace} from '../workspace/workspace.js'
-import {computePlan, type DesiredKey} from './compute-plan.js'
+import {computePlan, placementOf, type DesiredKey} from './compute-plan.js'
+import {recordedRefs} from '../backends/secret-refs.js'
+import type {SecretManifest} from '../manifests/types.js'
 import {secretAddress} from './addresses.js'
 import type {Plan} from './types.js'
 import type {SecretMetadata} from '../backends/driver.js'
@@ -58,21 +60,25 @@ export async function makePlan(ws: Workspace, opts: PlanOptions = {}): Promise<P
     ws.state.listRetainedCopies(),
   ])
   const desiredKeys = await desiredFingerprints(ws)
-  const desiredNames = new Set(ws.desired.secrets.map((s) => s.name))
+  const declared = new Map(ws.desired.secrets.map((s) => [s.name, s]))
   const backendMetadata = new Map<string, SecretMetadata>()
   const liveFingerprints = new Map<string, Record<string, string>>()
   const limit = pLimit(ws.concurrency)
   await Promise.all(
     secrets
-      .filter((s) => desiredNames.has(s.name) && s.backendVersion !== null)
+      .filter((s) => declared.has(s.name) && s.backendVersion !== null)
       .map((s) =>
         limit(async () => {
           const driver = await ws.drivers.get(s.backend)
           if (!driver.capabilities.versioned) return
-          const meta = await driver.metadata(s.name)
+          // Drift is about the copy the state recorded; what it holds now is read as the manifests name it.
+          const recorded = recordedRefs(s, driver.type)
+          const secret = declared.get(s.name) as SecretManifest
+          const refs = placementOf(secret, ws.desired) === s.backend ? secret.refs : recorded
+          const meta = await driver.metadata(s.name, recorded)
           backendMetadata.set(s.name, meta)
           if (!meta.exists || meta.version === s.backendVersion) return
-          const values = await driver.read(s.name).catch((err: unknown) => {
+          const values = await driver.read(s.name, refs).catch((err: unknown) => {
             // A planner's token may read metadata only: the plan then says the version drifted, not which keys.
             if (err instanceof BackendError && err.forbidden) return undefined
             throw err

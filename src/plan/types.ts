@@ -128,6 +128,8 @@ interface SecretWrite extends ChangeBase {
   keys?: Record<string, KeyChange>
   /** Set when the backend's copy changed outside secretctl. */
   drift?: boolean
+  /** Only record what a read-only backend holds (its version, the keys' fingerprints): nothing is written. */
+  recordOnly?: boolean
 }
 
 export interface SecretCreate extends SecretWrite {

@@ -9,7 +9,7 @@
 import {randomBytes, randomUUID} from 'node:crypto'
 import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
-import {StateError} from '../errors.js'
+import {MissingStateError, StateError} from '../errors.js'
 import {EmptyStateStore} from './empty-state.js'
 import {SILENT_LOG} from './knex-debug.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
@@ -80,7 +80,7 @@ export function parseStateUrl(url: string, dir: string): StateTarget {
 
 /** The error of a command that needs a state when there is none yet. */
 export function noStateYet(location: string, hint?: string): StateError {
-  return new StateError(
+  return new MissingStateError(
     `no state yet at ${location}`,
     hint ??
       'nothing has been applied with this state: `secretctl apply` creates it (if one should exist, check -d, --state, SECRETCTL_STATE and `state:` in secretctl.yaml)',

@@ -42,6 +42,8 @@ export interface KeyRecord {
    * plan that cannot decrypt compares it (an unchanged ciphertext is an unchanged value).
    */
   cipherDigest?: string
+  /** Where the value is on a backend secretctl only reads, as the Secret's `refs` named it (absent: the kind's convention). */
+  ref?: string
 }
 
 export interface SecretRecord {

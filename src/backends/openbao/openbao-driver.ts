@@ -21,6 +21,7 @@ import {
 } from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
 import type {BackendCapabilities} from '../kind.js'
+import {NEVER_SENT} from '../http-failure.js'
 
 /** Timings of the driver's HTTP client; the defaults suit production, tests shorten them. */
 export type OpenBaoDriverOptions = Pick<OpenBaoClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>
@@ -35,8 +36,6 @@ export const OPENBAO_CAPABILITIES: BackendCapabilities = {
 }
 
 const CAS_MISMATCH = /check-and-set parameter did not match/
-/** Connection failures that mean the request never reached the server. */
-const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|the url is not valid)$/
 
 export class OpenBaoDriver implements BackendDriver {
   readonly type = 'openbao'

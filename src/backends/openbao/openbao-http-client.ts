@@ -8,9 +8,10 @@
  */
 import pLimit, {type LimitFunction} from 'p-limit'
 import pRetry from 'p-retry'
-import type {Dispatcher, Pool} from 'undici'
 import {BackendError} from '../../errors.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
+import {HEADER_SAFE, transportReason} from '../http-failure.js'
+import {HttpConnections} from '../http-connections.js'
 
 export type {BaoResponse} from './openbao-errors.js'
 
@@ -47,9 +48,6 @@ export interface RequestOptions {
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])
 
-/** Characters an HTTP header value can carry; a token outside them is refused before sending (undici would echo it in its error). */
-const HEADER_SAFE = /^[\x21-\x7e]+$/
-
 /**
  * One attempt that got no usable answer: the connection failed or timed out (no `response`), or
  * the server answered a transient status (`response` set). `retryable` says whether another
@@ -73,7 +71,7 @@ export class OpenBaoClient {
   private readonly timeoutMs: number
   /** A url's path (OpenBao behind a reverse proxy under a prefix) goes before `/v1/`. */
   private readonly basePath: string
-  private pool?: Pool
+  private readonly http: HttpConnections
 
   constructor(private readonly opts: OpenBaoClientOptions) {
     this.url = opts.url.replace(/\/+$/, '')
@@ -81,6 +79,7 @@ export class OpenBaoClient {
     this.backend = opts.backend
     this.limit = pLimit(opts.concurrency ?? 16)
     this.timeoutMs = opts.timeoutMs ?? 15_000
+    this.http = new HttpConnections(this.url, opts.concurrency ?? 16, this.timeoutMs)
   }
 
   /**
@@ -91,27 +90,15 @@ export class OpenBaoClient {
   async attempt(method: string, path: string, opts: RequestOptions = {}): Promise<BaoResponse> {
     const headers = this.headers(opts)
     return this.limit(async () => {
-      let status: number
-      let text: string
+      let answer: {status: number; text: string}
       try {
-        const res = await (await this.connections()).request({
-          path: `${this.basePath}/v1/${path}`,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick
-          // in coarse steps, about a second: a backstop, not the limit.)
-          signal: AbortSignal.timeout(this.timeoutMs),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        })
-        status = res.statusCode
-        // Should the body not arrive after the status line, a write may have landed: the caller says so.
-        text = await res.body.text()
+        const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
+        answer = await this.http.send({path: `${this.basePath}/v1/${path}`, method, headers, body})
       } catch (err) {
         throw transportFailure(err, this.timeoutMs)
       }
-      const response: BaoResponse = {status, body: parseBody(text)}
+      const status = answer.status
+      const response: BaoResponse = {status, body: parseBody(answer.text)}
       // A server (or a proxy) that echoes what it was sent must not carry a token or a value into a message.
       if (status >= 400) scrubEchoes(response, [opts.token, ...stringsIn(opts.body)])
       if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(status) && !isSealed(response)) {
@@ -121,31 +108,9 @@ export class OpenBaoClient {
     })
   }
 
-  /**
-   * The keep-alive connections to this server, opened on first use: at most `concurrency`, idle
-   * ones not holding the process open. undici's own request API rather than fetch: measured on
-   * the test server, fetch spent about four times the CPU per request (docs/performance.md).
-   */
-  private async connections(): Promise<Pool> {
-    if (!this.pool) {
-      let origin: string
-      try {
-        origin = new URL(this.url).origin
-      } catch {
-        throw new OpenBaoTransportError('the url is not valid', false)
-      }
-      // Loaded on first use: a run that never talks to OpenBao does not pay for loading undici.
-      const {Pool} = await import('undici')
-      this.pool ??= new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
-    }
-    return this.pool
-  }
-
   /** Closes the connections (a later request opens new ones). */
-  async close(): Promise<void> {
-    const pool = this.pool
-    this.pool = undefined
-    await pool?.close()
+  close(): Promise<void> {
+    return this.http.close()
   }
 
   /**
@@ -163,7 +128,7 @@ export class OpenBaoClient {
     } catch (err) {
       if (err instanceof OpenBaoTransportError) {
         if (err.response) return err.response
-        // How long the user waited, not only the last attempt's limit.
+        // How long the user waited for a server that never answered, not only the last attempt's limit.
         const spent =
           attempts > 1 && /^no answer/.test(err.reason) ? ` (${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s)` : ''
         throw unreachableError(this, `${err.reason}${spent}`)
@@ -235,39 +200,9 @@ function scrubEchoes(response: BaoResponse, sent: Array<string | undefined>): vo
   response.body.errors = errors.map((e: unknown) => (typeof e === 'string' ? secrets.reduce((text, s) => text.split(s).join('***'), e) : e))
 }
 
-/** Connection codes worth another attempt: refused, reset, closed, DNS blips, timeouts. */
-const RETRYABLE_CODES = /^(E[A-Z]+|UND_ERR_(SOCKET|CLOSED|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT))$/
-
-const CODE_WORDS: Record<string, string> = {
-  UND_ERR_SOCKET: 'connection closed (UND_ERR_SOCKET)',
-  UND_ERR_CLOSED: 'connection closed (UND_ERR_CLOSED)',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-}
-
-/**
- * undici's failure as a safe reason: a code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET for "other
- * side closed") or a timeout. Never undici's own message text: it can quote a header's value, which
- * could be a token.
- */
+/** undici's failure as an OpenBaoTransportError with a safe reason (http-failure.ts). */
 function transportFailure(err: unknown, timeoutMs: number): OpenBaoTransportError {
   if (err instanceof OpenBaoTransportError) return err
-  const e = err as {name?: string} | undefined
-  if (e?.name === 'TimeoutError') return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  const code = codeOf(err)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return new OpenBaoTransportError('the url is not valid', false)
-  if (code && RETRYABLE_CODES.test(code)) return new OpenBaoTransportError(CODE_WORDS[code] ?? code, true)
-  if (code) return new OpenBaoTransportError(code, false)
-  return new OpenBaoTransportError(`the request failed (${e?.name ?? 'unknown error'})`, false)
-}
-
-/** The first `code` along an error's cause chain. */
-function codeOf(err: unknown): string | undefined {
-  let e = err as {code?: unknown; cause?: unknown} | undefined
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === 'string') return e.code
-    e = e.cause as typeof e
-  }
-  return undefined
+  const {reason, retryable} = transportReason(err, timeoutMs)
+  return new OpenBaoTransportError(reason, retryable)
 }
