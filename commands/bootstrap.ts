@@ -34,7 +34,7 @@ The admin token is used in memory only and persisted nowhere. Types with a wizar
       ...this.where(flags),
       type: args.type,
       name: args.name,
-      options: flags,
+      options: {...flags, env: undefined},
       adminToken,
       makeDefault: !flags['no-default'],
       lockTimeoutMs: lock,

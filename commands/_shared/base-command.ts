@@ -5,7 +5,7 @@
  */
 import {Command, Errors, Flags} from '@oclif/core'
 import {stringify} from 'yaml'
-import {CancelledError, SecretctlError} from '../../src/errors.js'
+import {CancelledError, SecretctlError, UsageError} from '../../src/errors.js'
 import {colourFor} from '../../src/render/colour.js'
 import {translateStateError} from '../../src/state/state-errors.js'
 import type {OutputFormat} from './flags.js'
@@ -19,9 +19,11 @@ export abstract class BaseCommand extends Command {
         'state database: a SQLite path or sqlite:PATH, or postgres://… (default: SECRETCTL_STATE, then `state:` in secretctl.yaml, then DIR/.secretctl/state.db)',
       helpGroup: 'GLOBAL',
     }),
+    // Repeatable only so that `diff --env A --env B` can name two; every other command takes one.
     env: Flags.string({
       description: 'the environment declared in secretctl.yaml to work on (default: SECRETCTL_ENV, then defaultEnvironment)',
       helpGroup: 'GLOBAL',
+      multiple: true,
     }),
   }
 
@@ -30,11 +32,13 @@ export abstract class BaseCommand extends Command {
   }
 
   /** What every engine call needs from the global flags (and `--allow-undecryptable`, where a command has it). */
-  protected where(flags: {dir: string; state?: string; env?: string; 'allow-undecryptable'?: boolean}) {
+  protected where(flags: {dir: string; state?: string; env?: string[]; 'allow-undecryptable'?: boolean}) {
+    if ((flags.env?.length ?? 0) > 1)
+      throw new UsageError(`--env given ${flags.env?.length} times`, 'give one environment (only `secretctl diff` compares two)')
     return {
       dir: flags.dir,
       state: flags.state,
-      environment: flags.env,
+      environment: flags.env?.[0],
       env: process.env,
       allowUndecryptable: flags['allow-undecryptable'] ?? false,
     }
