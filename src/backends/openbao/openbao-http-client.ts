@@ -1,15 +1,12 @@
 /**
  * HTTP to OpenBao's API with no SDK, shared by the driver, token rotation and the bootstrap
- * wizard. undici's request API over a pool of keep-alive connections per server, a bound on
- * requests in flight (p-limit), a timeout per attempt (headers, then body) and retries
- * with exponential backoff (p-retry) for idempotent requests on 429/502/503/504 and on connection
- * failures. A sealed server's 503 is not retried: it is a state, not a blip. Errors carry the
- * backend, method, path, status and the server's error text: never a token, never a value.
+ * wizard, over the kinds' shared transport (../http-transport.ts: keep-alive pool, in-flight
+ * bound, timeouts, backoff honouring Retry-After). Retries idempotent requests on
+ * 429/502/503/504 and on connection failures. A sealed server's 503 is not retried: it is a
+ * state, not a blip. Errors carry the backend, method, path, status and the server's error text:
+ * never a token, never a value.
  */
-import pLimit, {type LimitFunction} from 'p-limit'
-import pRetry from 'p-retry'
-import type {Dispatcher, Pool} from 'undici'
-import {BackendError} from '../../errors.js'
+import {assertHeaderSafe, HttpTransport, retryAfterMs, TransportError} from '../http-transport.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
 
 export type {BaoResponse} from './openbao-errors.js'
@@ -47,40 +44,22 @@ export interface RequestOptions {
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])
 
-/** Characters an HTTP header value can carry; a token outside them is refused before sending (undici would echo it in its error). */
-const HEADER_SAFE = /^[\x21-\x7e]+$/
-
 /**
- * One attempt that got no usable answer: the connection failed or timed out (no `response`), or
- * the server answered a transient status (`response` set). `retryable` says whether another
- * attempt may help; `reason` is safe to show (a code, never a message that could echo a header).
+ * One attempt that got no usable answer (the shared TransportError, its response an OpenBao
+ * answer): kept under this name for the driver, rotation and bootstrap.
  */
-export class OpenBaoTransportError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly retryable: boolean,
-    readonly response?: BaoResponse,
-  ) {
-    super(reason)
-    this.name = 'OpenBaoTransportError'
-  }
-}
+export const OpenBaoTransportError = TransportError
+export type OpenBaoTransportError = TransportError<BaoResponse>
 
 export class OpenBaoClient {
   readonly url: string
   readonly backend: string
-  private readonly limit: LimitFunction
-  private readonly timeoutMs: number
-  /** A url's path (OpenBao behind a reverse proxy under a prefix) goes before `/v1/`. */
-  private readonly basePath: string
-  private pool?: Pool
+  private readonly transport: HttpTransport
 
   constructor(private readonly opts: OpenBaoClientOptions) {
-    this.url = opts.url.replace(/\/+$/, '')
-    this.basePath = basePathOf(this.url)
+    this.transport = new HttpTransport({...opts, url: opts.url})
+    this.url = this.transport.url
     this.backend = opts.backend
-    this.limit = pLimit(opts.concurrency ?? 16)
-    this.timeoutMs = opts.timeoutMs ?? 15_000
   }
 
   /**
@@ -90,60 +69,20 @@ export class OpenBaoClient {
    */
   async attempt(method: string, path: string, opts: RequestOptions = {}): Promise<BaoResponse> {
     const headers = this.headers(opts)
-    return this.limit(async () => {
-      let status: number
-      let text: string
-      try {
-        const res = await (await this.connections()).request({
-          path: `${this.basePath}/v1/${path}`,
-          method: method as Dispatcher.HttpMethod,
-          headers,
-          body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-          // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick
-          // in coarse steps, about a second: a backstop, not the limit.)
-          signal: AbortSignal.timeout(this.timeoutMs),
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
-        })
-        status = res.statusCode
-        // Should the body not arrive after the status line, a write may have landed: the caller says so.
-        text = await res.body.text()
-      } catch (err) {
-        throw transportFailure(err, this.timeoutMs)
-      }
-      const response: BaoResponse = {status, body: parseBody(text)}
-      if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(status) && !isSealed(response)) {
-        throw new OpenBaoTransportError(`answered ${status}`, true, response)
-      }
-      return response
+    const answer = await this.transport.attempt(method, `/v1/${path}`, {
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     })
-  }
-
-  /**
-   * The keep-alive connections to this server, opened on first use: at most `concurrency`, idle
-   * ones not holding the process open. undici's own request API rather than fetch: measured on
-   * the test server, fetch spent about four times the CPU per request (docs/performance.md).
-   */
-  private async connections(): Promise<Pool> {
-    if (!this.pool) {
-      let origin: string
-      try {
-        origin = new URL(this.url).origin
-      } catch {
-        throw new OpenBaoTransportError('the url is not valid', false)
-      }
-      // Loaded on first use: a run that never talks to OpenBao does not pay for loading undici.
-      const {Pool} = await import('undici')
-      this.pool ??= new Pool(origin, {connections: this.opts.concurrency ?? 16, connect: {timeout: this.timeoutMs}})
+    const response: BaoResponse = {status: answer.status, body: parseBody(answer.text)}
+    if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(answer.status) && !isSealed(response)) {
+      throw new TransportError(`answered ${answer.status}`, true, response, retryAfterMs(answer.headers))
     }
-    return this.pool
+    return response
   }
 
   /** Closes the connections (a later request opens new ones). */
-  async close(): Promise<void> {
-    const pool = this.pool
-    this.pool = undefined
-    await pool?.close()
+  close(): Promise<void> {
+    return this.transport.close()
   }
 
   /**
@@ -154,8 +93,8 @@ export class OpenBaoClient {
     try {
       return await this.retrying(() => this.attempt(method, path, opts), opts.idempotent === true)
     } catch (err) {
-      if (err instanceof OpenBaoTransportError) {
-        if (err.response) return err.response
+      if (err instanceof TransportError) {
+        if (err.response) return err.response as BaoResponse
         throw unreachableError(this, err.reason)
       }
       throw err
@@ -164,39 +103,20 @@ export class OpenBaoClient {
 
   /** Runs `fn` with this client's backoff, again while it throws a retryable OpenBaoTransportError. */
   retrying<T>(fn: (attemptNumber: number) => Promise<T>, retry = true): Promise<T> {
-    return pRetry(fn, {
-      retries: retry ? (this.opts.retries ?? 3) : 0,
-      minTimeout: this.opts.minRetryMs ?? 100,
-      maxTimeout: this.opts.maxRetryMs ?? 2_000,
-      factor: 2,
-      randomize: true,
-      shouldRetry: ({error}) => error instanceof OpenBaoTransportError && error.retryable,
-    })
+    return this.transport.retrying(fn, retry)
   }
 
   private headers(opts: RequestOptions): Record<string, string> {
     // Vault's and OpenBao's own clients send X-Vault-Request; a listener may require it.
     const headers: Record<string, string> = {'X-Vault-Request': 'true'}
     if (opts.token !== undefined) {
-      if (!HEADER_SAFE.test(opts.token)) {
-        throw new BackendError(this.backend, 'the token holds characters an HTTP header cannot carry (a space or line break inside it?)', {
-          hint: 'store the token again without them',
-        })
-      }
+      assertHeaderSafe(this.backend, opts.token)
       headers['X-Vault-Token'] = opts.token
     }
     const namespace = opts.namespace ?? (opts.withNamespace === false ? undefined : this.opts.namespace)
     if (namespace) headers['X-Vault-Namespace'] = namespace
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
     return headers
-  }
-}
-
-function basePathOf(url: string): string {
-  try {
-    return new URL(url).pathname.replace(/\/+$/, '')
-  } catch {
-    return '' // reported as an invalid url at the first request
   }
 }
 
@@ -208,41 +128,4 @@ function parseBody(text: string): BaoResponse['body'] {
     // A proxy's HTML page, say: say what it was, not what it said.
     return {errors: [`a non-JSON answer (${text.length} bytes)`]}
   }
-}
-
-/** Connection codes worth another attempt: refused, reset, closed, DNS blips, timeouts. */
-const RETRYABLE_CODES = /^(E[A-Z]+|UND_ERR_(SOCKET|CLOSED|CONNECT_TIMEOUT|HEADERS_TIMEOUT|BODY_TIMEOUT))$/
-
-const CODE_WORDS: Record<string, string> = {
-  UND_ERR_SOCKET: 'connection closed (UND_ERR_SOCKET)',
-  UND_ERR_CLOSED: 'connection closed (UND_ERR_CLOSED)',
-  UND_ERR_CONNECT_TIMEOUT: 'connect timed out',
-}
-
-/**
- * undici's failure as a safe reason: a code (ECONNREFUSED, ECONNRESET, UND_ERR_SOCKET for "other
- * side closed") or a timeout. Never undici's own message text: it can quote a header's value, which
- * could be a token.
- */
-function transportFailure(err: unknown, timeoutMs: number): OpenBaoTransportError {
-  if (err instanceof OpenBaoTransportError) return err
-  const e = err as {name?: string} | undefined
-  if (e?.name === 'TimeoutError') return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  const code = codeOf(err)
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-    return new OpenBaoTransportError(`no answer within ${timeoutMs} ms`, true)
-  if (code === 'ERR_INVALID_URL' || code === 'UND_ERR_INVALID_ARG') return new OpenBaoTransportError('the url is not valid', false)
-  if (code && RETRYABLE_CODES.test(code)) return new OpenBaoTransportError(CODE_WORDS[code] ?? code, true)
-  if (code) return new OpenBaoTransportError(code, false)
-  return new OpenBaoTransportError(`the request failed (${e?.name ?? 'unknown error'})`, false)
-}
-
-/** The first `code` along an error's cause chain. */
-function codeOf(err: unknown): string | undefined {
-  let e = err as {code?: unknown; cause?: unknown} | undefined
-  for (let depth = 0; e && depth < 4; depth++) {
-    if (typeof e.code === 'string') return e.code
-    e = e.cause as typeof e
-  }
-  return undefined
 }
