@@ -11,6 +11,18 @@ export interface SecretMetadata {
   exists: boolean
   /** Current version on the backend, an opaque string (KV v2 version, resourceVersion, item version); null where the kind has none. */
   version: string | null
+  /**
+   * Kinds that mark ownership: false when the object exists but secretctl did not create it (it is
+   * never overwritten or deleted unless the secret says `adopt: true`); absent where not applicable.
+   */
+  owned?: boolean
+  /**
+   * Kinds that keep, on the object, a digest of the per-key fingerprints of what secretctl wrote
+   * (src/state/keys-digest.ts): the digest it holds now, null when it holds none.
+   */
+  fingerprint?: string | null
+  /** Where the object is on the backend (`namespace/name`), for messages; absent where the kind has no such place. */
+  ref?: string
 }
 
 export interface WriteOptions {
@@ -19,6 +31,8 @@ export interface WriteOptions {
    * version the write expects to replace; undefined = no check.
    */
   ifVersion?: string | null
+  /** Take over an existing object that secretctl did not create (kinds that mark ownership refuse otherwise). */
+  adopt?: boolean
 }
 
 export interface WriteResult {

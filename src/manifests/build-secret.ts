@@ -21,6 +21,7 @@ interface SecretDocument {
   description?: string
   data?: Record<string, Record<string, unknown>>
   keepSource?: boolean
+  adopt?: boolean
   [field: string]: unknown
 }
 
@@ -100,6 +101,7 @@ export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promis
     fileSources,
     placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,
     keepSource: v.keepSource ?? false,
+    ...(v.adopt ? {adopt: true} : {}),
     ...(v.description !== undefined ? {description: v.description} : {}),
     at: doc.at,
     fields: fieldPositions(doc),

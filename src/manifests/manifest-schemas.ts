@@ -118,6 +118,12 @@ export function secretSchema(): Record<string, unknown> {
       },
       ...Object.fromEntries(fileLevel.map((s) => [s.field, {description: s.summary, ...s.schema}])),
       keepSource: {description: 'On a move, also leave the copy on the old backend.', type: 'boolean', default: false},
+      adopt: {
+        description:
+          'Take over an existing object that secretctl did not create, on kinds that mark ownership (e.g. a Kubernetes Secret made by hand): without it such an object is never overwritten or deleted.',
+        type: 'boolean',
+        default: false,
+      },
     },
     required: ['kind', 'name'],
     additionalProperties: false,

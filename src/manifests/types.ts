@@ -62,6 +62,8 @@ export interface SecretManifest extends Declared {
   fileSources: FileSource[]
   placementOnly: boolean
   keepSource: boolean
+  /** Take over an existing object that secretctl did not create, on kinds that mark ownership. */
+  adopt?: boolean
   description?: string
 }
 

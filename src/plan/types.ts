@@ -111,6 +111,10 @@ interface SecretWrite extends ChangeBase {
   keys?: Record<string, KeyChange>
   /** Set when the backend's copy changed outside secretctl. */
   drift?: boolean
+  /** The secret says `adopt: true`: apply may take over an object at the destination that secretctl did not create. */
+  adopt?: boolean
+  /** Why apply must fail this change without touching anything (an object secretctl does not own is in the way). */
+  refused?: string
 }
 
 export interface SecretCreate extends SecretWrite {
@@ -145,6 +149,8 @@ export interface SecretDelete extends ChangeBase {
   forgetOnly?: boolean
   /** Backends holding a copy a move left behind (interrupted before deleting its source). */
   copies?: string[]
+  /** Why apply must fail this change without touching anything (the object is not secretctl's). */
+  refused?: string
 }
 
 export interface TokenRotate extends ChangeBase {
