@@ -92,6 +92,8 @@ export interface RenderRequest {
   secret: SecretManifest
   /** The key names the secret has (sorted). */
   keys: string[]
+  /** The process environment, for kinds whose placement depends on it (a kubeconfig's namespace). */
+  env: NodeJS.ProcessEnv
 }
 
 /** The object the kind's apply writes, with its values: for `secretctl render` (never in a plan, a log or an error). */
@@ -103,14 +105,22 @@ export interface ManifestRequest extends RenderRequest {
   plainValues: boolean
 }
 
+/** External Secrets Operator resources for the secrets on one backend. */
+export interface ExternalSecretsRequest {
+  backend: BackendManifest
+  secrets: Array<{secret: SecretManifest; keys: string[]}>
+  /** `external-secrets.io/v1` (ESO 0.16 and later) or `external-secrets.io/v1beta1` (before 0.17). */
+  apiVersion: string
+}
+
 /** A kind's answers to `secretctl render`; each is optional, and generic code never names a kind. */
 export interface RenderHooks {
   /** The object apply writes for the secret, exactly as apply would write it. */
   manifestFor?(req: ManifestRequest): Record<string, unknown>
-  /** How a workload consumes the secret where this kind keeps it (a pod spec fragment), with comments for a human. */
+  /** How a workload consumes the secret where this kind keeps it (a pod spec fragment), with a comment for a human. */
   consumerSnippet?(req: RenderRequest): {comment: string; snippet: Record<string, unknown>}
-  /** External Secrets Operator resources that make a cluster pull the secret from where this kind keeps it: no value. */
-  externalSecretFor?(req: RenderRequest): Record<string, unknown>[]
+  /** The store and ExternalSecret resources that make a cluster pull these secrets from where this kind keeps them: no value. */
+  externalSecretsFor?(req: ExternalSecretsRequest): {comment: string; objects: Record<string, unknown>[]}
 }
 
 export interface BackendKind {
