@@ -7,6 +7,7 @@
  * with mode 0600. Generic: each kind answers through its `render` hooks.
  */
 import {closeSync, fchmodSync, openSync, writeSync} from 'node:fs'
+import path from 'node:path'
 import {backendKinds, kindOf} from '../backends/registry.js'
 import type {RenderHooks} from '../backends/kind.js'
 import {UsageError} from '../errors.js'
@@ -60,6 +61,12 @@ export async function renderManifests(req: RenderManifestsRequest): Promise<Rend
     throw new UsageError(
       'render prints secret values, and stdout is a terminal',
       'pipe it (secretctl render | kubectl apply -f -), write it with --out FILE (mode 0600), or pass --reveal to show it here',
+    )
+  }
+  if (req.out && insideDir(req.out, req.dir)) {
+    throw new UsageError(
+      `--out ${req.out} is inside the manifests directory, where the next run would read it as a manifest`,
+      'write it outside the manifests directory',
     )
   }
   const desired = await loadManifests(req.dir)
@@ -212,4 +219,9 @@ function writePrivateFile(file: string, text: string): void {
   } finally {
     closeSync(fd)
   }
+}
+
+function insideDir(file: string, dir: string): boolean {
+  const rel = path.relative(path.resolve(dir), path.resolve(file))
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel)
 }
