@@ -62,6 +62,8 @@ export interface BackendDriver {
   delete(secretName: string): Promise<void>
   /** Metadata only, no value read: used by plan for drift. */
   metadata(secretName: string): Promise<SecretMetadata>
+  /** The metadata of many secrets at once (one listing instead of a request each), for kinds that can; plan uses it when given. */
+  metadataMany?(secretNames: string[]): Promise<Map<string, SecretMetadata>>
   /** Names of the secrets the backend holds under secretctl's prefix; only `listable` kinds have it. */
   list?(): Promise<string[]>
   /** Release connections held open (keep-alive); the run is over. */

@@ -4,13 +4,13 @@
  * version. Planning reads metadata only, with one exception: a secret that drifted is read (when the
  * token may) so the plan can say which keys changed outside secretctl; its values stay in memory.
  */
-import pLimit from 'p-limit'
+import pLimit, {type LimitFunction} from 'p-limit'
 import type {Workspace} from '../workspace/workspace.js'
 import {computePlan, placementOf, type DesiredKey} from './compute-plan.js'
 import {secretAddress} from './addresses.js'
 import type {Plan} from './types.js'
 import type {BackendManifest} from '../manifests/types.js'
-import type {SecretMetadata} from '../backends/driver.js'
+import type {BackendDriver, SecretMetadata} from '../backends/driver.js'
 import {BackendError} from '../errors.js'
 import {rotateEveryOf} from '../sources/resolve-values.js'
 import {kindOf} from '../backends/registry.js'
@@ -66,33 +66,53 @@ export async function makePlan(ws: Workspace, opts: PlanOptions = {}): Promise<P
   }
   const pruned = (s: SecretRecord) => opts.prune === true && !desiredNames.has(s.name) && marksOwnership(s.backend)
   const destinationMetadata = new Map<string, SecretMetadata>()
+  // Per backend: the current copy of each secret on a versioned backend (drift; and on kinds that
+  // mark ownership, what prune would delete), and what is at the destination of each create or
+  // move onto a kind that marks ownership. A kind that answers many at once (one listing) does.
+  const current = groupBy(
+    secrets.filter((s) => (desiredNames.has(s.name) || pruned(s)) && s.backendVersion !== null),
+    (s) => s.backend,
+  )
+  const destinations = groupBy(destinationChecks(ws, secrets, marksOwnership), (c) => c.backend.name)
   await Promise.all([
-    ...secrets
-      .filter((s) => (desiredNames.has(s.name) || pruned(s)) && s.backendVersion !== null)
-      .map((s) =>
-        limit(async () => {
-          const driver = await ws.drivers.get(s.backend)
-          if (!driver.capabilities.versioned) return
-          const meta = await driver.metadata(s.name)
-          backendMetadata.set(s.name, meta)
-          if (!meta.exists || meta.version === s.backendVersion || !desiredNames.has(s.name)) return
-          const values = await driver.read(s.name).catch((err: unknown) => {
-            // A planner's token may read metadata only: the plan then says the version drifted, not which keys.
-            if (err instanceof BackendError && err.forbidden) return undefined
-            throw err
-          })
-          if (!values) return
-          const fingerprints: Record<string, string> = {}
-          for (const [key, value] of Object.entries(values)) fingerprints[key] = await ws.state.fingerprint(key, value)
-          liveFingerprints.set(s.name, fingerprints)
-        }),
-      ),
-    ...destinationChecks(ws, secrets, marksOwnership).map(({secret, backend}) =>
-      limit(async () => {
-        const driver = await ws.drivers.declared(backend)
-        destinationMetadata.set(secret, await driver.metadata(secret))
-      }),
-    ),
+    ...[...current].map(async ([backend, rows]) => {
+      const driver = await ws.drivers.get(backend)
+      if (!driver.capabilities.versioned) return
+      const found = await metadataOf(
+        driver,
+        rows.map((r) => r.name),
+        limit,
+      )
+      for (const r of rows) backendMetadata.set(r.name, found.get(r.name) as SecretMetadata)
+      const drifted = rows.filter((r) => {
+        const m = found.get(r.name)
+        return desiredNames.has(r.name) && m?.exists && m.version !== r.backendVersion
+      })
+      await Promise.all(
+        drifted.map((r) =>
+          limit(async () => {
+            const values = await driver.read(r.name).catch((err: unknown) => {
+              // A planner's token may read metadata only: the plan then says the version drifted, not which keys.
+              if (err instanceof BackendError && err.forbidden) return undefined
+              throw err
+            })
+            if (!values) return
+            const fingerprints: Record<string, string> = {}
+            for (const [key, value] of Object.entries(values)) fingerprints[key] = await ws.state.fingerprint(key, value)
+            liveFingerprints.set(r.name, fingerprints)
+          }),
+        ),
+      )
+    }),
+    ...[...destinations.values()].map(async (checks) => {
+      const driver = await ws.drivers.declared((checks[0] as {backend: BackendManifest}).backend)
+      const found = await metadataOf(
+        driver,
+        checks.map((c) => c.secret),
+        limit,
+      )
+      for (const c of checks) destinationMetadata.set(c.secret, found.get(c.secret) as SecretMetadata)
+    }),
   ])
   return computePlan({
     desired: ws.desired,
@@ -130,4 +150,21 @@ function destinationChecks(
     checks.push({secret: s.name, backend})
   }
   return checks
+}
+
+/** Metadata of many secrets on one backend: in one listing where the driver can, else one request each within the bound. */
+async function metadataOf(driver: BackendDriver, names: string[], limit: LimitFunction): Promise<Map<string, SecretMetadata>> {
+  if (driver.metadataMany && names.length > 1) return driver.metadataMany(names)
+  const found = await Promise.all(names.map((n) => limit(async () => [n, await driver.metadata(n)] as const)))
+  return new Map(found)
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>()
+  for (const item of items) {
+    const group = out.get(key(item))
+    if (group) group.push(item)
+    else out.set(key(item), [item])
+  }
+  return out
 }

@@ -160,6 +160,27 @@ describe('kubernetes driver: Secrets', () => {
     ])
   })
 
+  it('answers the metadata of many secrets with one listing (metadata only), or a GET each when few', async () => {
+    const d = driver()
+    const names = Array.from({length: 20}, (_, i) => `m${String(i).padStart(2, '0')}`)
+    for (const name of names.slice(0, 10)) await d.write(name, {K: 'v'}, {ifVersion: null})
+    kube.putSecret(ns(d), 'm10', {stringData: {K: 'theirs'}})
+    kube.clearLog()
+    const many = await d.metadataMany(names)
+    expect(kube.log.map((e) => `${e.method} ${e.verb} ${e.returnedSecretData}`)).toEqual(['GET list false'])
+    expect([...many.keys()].sort()).toEqual(names)
+    expect(many.get('m00')).toEqual(await d.metadata('m00'))
+    expect(many.get('m10')).toMatchObject({exists: true, owned: false})
+    expect(many.get('m19')).toEqual({exists: false, version: null, ref: `${ns(d)}/m19`})
+    // What the listing saw is remembered: a write over the foreign m10 at that version is refused.
+    expect((await failure(d.write('m10', {K: 'x'}, {ifVersion: many.get('m10')!.version}))).message).toContain(
+      'secretctl did not create it',
+    )
+    kube.clearLog()
+    await d.metadataMany(['m00', 'm01'])
+    expect(kube.log.map((e) => e.verb)).toEqual(['get', 'get'])
+  })
+
   it('a stale resourceVersion is a check-and-set failure that overwrites nothing; so is a create over an existing Secret', async () => {
     const d = driver()
     const {version} = await d.write('c', {K: 'mine'}, {ifVersion: null})
