@@ -70,19 +70,22 @@ export async function startServerProcess(root, script, name, args = []) {
     pid: child.pid,
     control,
     clearLog: () => control('DELETE', 'log'),
-    /** Summary of the request log since the last clear: count, first/last arrival (ms), by `key(entry)`. */
-    async logSummary(key) {
+    /**
+     * Summary of the request log since the last clear: count, first/last arrival (ms), by
+     * `key(entry)`; with `within`, the count and window of the entries it keeps (`byOp` has them all).
+     */
+    async logSummary(key, within = () => true) {
       const {entries} = await control('GET', 'log')
       const byOp = {}
+      for (const e of entries) byOp[key(e)] = (byOp[key(e)] ?? 0) + 1
+      const kept = entries.filter(within)
       let first = Infinity
       let last = -Infinity
-      for (const e of entries) {
-        const k = key(e)
-        byOp[k] = (byOp[k] ?? 0) + 1
+      for (const e of kept) {
         if (e.timestamp < first) first = e.timestamp
         if (e.timestamp > last) last = e.timestamp
       }
-      return {requests: entries.length, firstMs: entries.length ? first : null, lastMs: entries.length ? last : null, byOp}
+      return {requests: kept.length, firstMs: kept.length ? first : null, lastMs: kept.length ? last : null, all: entries.length, byOp}
     },
     /** The server process's peak RSS so far (VmHWM), KB. */
     peakRssKB() {
