@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest'
 import {ManifestErrors} from '../../../src/errors.js'
 import {loadManifests} from '../../../src/manifests/load-manifests.js'
+import {typeSpellings} from '../../../src/backends/registry.js'
 import {problemsOf, writeTree} from './temp-tree.js'
 
 const BAO = `kind: SecretBackend
@@ -71,7 +72,7 @@ describe('manifest errors: position, field and message', () => {
         field: 'name',
         message: "must be lowercase letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
       },
-      {file: 'b.yaml', line: 3, column: 7, field: 'type', message: 'must be one of plaintext, openbao, vault'},
+      {file: 'b.yaml', line: 3, column: 7, field: 'type', message: `must be one of ${typeSpellings().join(', ')}`},
       {file: 'b.yaml', line: 9, column: 3, field: 'config.tokenSecretRef', message: 'missing required field "tokenSecretRef"'},
       {file: 'b.yaml', line: 9, column: 8, field: 'config.url', message: 'must be an http:// or https:// URL'},
     ])
