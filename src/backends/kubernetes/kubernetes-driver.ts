@@ -56,6 +56,9 @@ export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'
 
+/** A namespace's name (apimachinery's IsDNS1123Label). */
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
 /** From this many secrets on, plan's metadata comes from one listing of the namespace rather than a GET each. */
 const LIST_FROM = 16
 
@@ -95,7 +98,13 @@ export class KubernetesDriver implements BackendDriver {
 
   /** The namespace: the config's, else the kubeconfig context's (or the pod's), else `default`. */
   namespace(): string {
-    return this.config.namespace ?? this.client.connection().namespace ?? 'default'
+    const namespace = this.config.namespace ?? this.client.connection().namespace ?? 'default'
+    if (!DNS1123_LABEL.test(namespace) || namespace.length > 63) {
+      throw new BackendError(this.name, `"${namespace}" is not a valid namespace name (lowercase letters, digits and '-', at most 63)`, {
+        hint: 'set config.namespace to a valid one',
+      })
+    }
+    return namespace
   }
 
   /** The Secret's name for a secret (`nameTemplate`); a name Kubernetes would refuse is an error before any request. */
