@@ -392,7 +392,10 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
       const settled = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
       expect(settled.exitCode, settled.stdout).toBe(0)
       // Nothing left behind: on Kubernetes only the secrets placed there, on OpenBao only those placed there.
-      const left = (await kube.kubectl(['get', 'secrets', '-n', ns, '-o', 'name'])).stdout.trim().split('\n').filter(Boolean)
+      const left = (await kube.kubectl(['get', 'secrets', '-n', ns, '-l', 'app.kubernetes.io/managed-by=secretctl', '-o', 'name'])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
       expect(left.length).toBe(target === 'k8s' ? names.length : 0)
     }
     expect(interrupted).toBeGreaterThanOrEqual(1)
