@@ -10,6 +10,7 @@
  *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:3)
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
+ *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes (default: all)
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
@@ -18,7 +19,8 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {measure, cleanupScratch, RSS_METHOD} from './lib/measure.js'
 import {startBaoServer} from './lib/bao-server.js'
-import {writeManifests, writeValues} from './lib/fixtures.js'
+import {startKubeServer} from './lib/kube-server.js'
+import {writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -40,6 +42,13 @@ const runsFor = Object.fromEntries(
 )
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
+const GROUPS = ['cold', 'openbao', 'kubernetes']
+const only = (process.env.BENCH_ONLY ?? GROUPS.join(','))
+  .split(',')
+  .map((g) => g.trim())
+  .filter(Boolean)
+for (const g of only) if (!GROUPS.includes(g)) throw new Error(`BENCH_ONLY names ${g}; the groups are ${GROUPS.join(', ')}`)
+const runs = (group) => only.includes(group)
 
 if (!existsSync(path.join(ROOT, 'dist/src/workspace/workspace.js'))) {
   process.stderr.write('dist/ is missing: run `npm run bench` (it builds first) or `npm run build`\n')
@@ -50,9 +59,11 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'secretctl-bench-'))
 const measurements = []
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 let server
+let kube
 
 function cleanup() {
   server?.kill()
+  kube?.kill()
   if (!process.env.BENCH_KEEP) rmSync(work, {recursive: true, force: true})
   cleanupScratch()
 }
@@ -199,6 +210,85 @@ async function repetition(n, rep, token) {
   if (!process.env.BENCH_KEEP) for (const d of [dirA, dirB, dirC]) rmSync(d, {recursive: true, force: true})
 }
 
+/** One repetition of the kubernetes scenarios at size N, on the Kubernetes API test server. */
+async function kubeRepetition(n, rep, token) {
+  const tag = `r${rep}-n${n}`
+  const env = cliEnv({KUBE_TOKEN: token})
+  const namespace = async (what) => {
+    const name = `bench-${tag}-${what}`
+    await kube.createNamespace(name)
+    return name
+  }
+
+  // Setup, not measured: N secrets on plaintext, the k8s backend and its token secret.
+  const dirA = path.join(work, `${tag}-kube-move`)
+  const moveNs = await namespace('move')
+  writeValues(dirA, n)
+  writeKubeManifests(dirA, {n, url: kube.url, namespace: moveNs})
+  const setup = await measure(NODE, [CLI, 'apply', '--auto-approve', '-d', dirA], {cwd: dirA, env, timeoutMs: 15 * 60_000})
+  if (setup.exitCode !== 0) throw new Error(`kubernetes setup (N=${n}) exited ${setup.exitCode}: ${setup.stderr.slice(-2000)}`)
+
+  // Move N secrets default → k8s: plan asks each destination what is there (one GET), apply creates (one POST).
+  writeKubeManifests(dirA, {n, url: kube.url, namespace: moveNs, backend: 'k8s'})
+  await kube.clearLog()
+  const move = await run('move.kubernetes', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirA], {cwd: dirA, env})
+  if (Number(/Apply complete: (\d+) applied, 0 failed/.exec(move.stdout)?.[1]) !== n) {
+    throw new Error(`kubernetes move N=${n}: unexpected summary: ${move.stdout.slice(-500)}`)
+  }
+  // The migration is the apply's requests (health check, writes), as for OpenBao, whose move plans
+  // with no request; the plan's listing of the namespace (one request, metadata only) is counted apart.
+  const moveLog = await kube.logSummary(true)
+  const withPlan = await kube.logSummary()
+  Object.assign(measurements.at(-1), {
+    requests: moveLog.requests,
+    serverWindowMs: moveLog.lastMs - moveLog.firstMs,
+    planRequests: withPlan.requests - moveLog.requests,
+    serverWindowWithPlanMs: withPlan.lastMs - withPlan.firstMs,
+    requestMix: moveLog.byOp,
+  })
+
+  // Plan with nothing to do: one metadata GET per secret.
+  await kube.clearLog()
+  await run('plan.kubernetes', n, rep, NODE, [CLI, 'plan', '--detailed-exitcode', '-d', dirA], {cwd: dirA, env})
+  measurements.at(-1).requests = (await kube.logSummary()).requests
+
+  // The server's raw capacity for the move's writes, same concurrency, keep-alive.
+  const rawNs = await namespace('raw')
+  await kube.clearLog()
+  const raw = await run(
+    'baseline.rawKube',
+    n,
+    rep,
+    NODE,
+    [path.join(ROOT, 'bench/baselines/raw-loop.js'), 'kubernetes', kube.url, token, rawNs, String(n), String(CONCURRENCY)],
+    {cwd: ROOT, env: cliEnv()},
+  )
+  const rawOut = JSON.parse(raw.stdout.trim().split('\n').at(-1))
+  Object.assign(measurements.at(-1), {
+    requests: rawOut.requests,
+    loopMs: round(rawOut.ms),
+    requestsPerSecond: round(rawOut.requestsPerSecond),
+  })
+
+  // Apply creating N secrets on k8s, in a fresh state.
+  const dirC = path.join(work, `${tag}-kube-create`)
+  writeValues(dirC, n)
+  writeKubeManifests(dirC, {n, url: kube.url, namespace: await namespace('create'), backend: 'k8s'})
+  await kube.clearLog()
+  await run('apply.kubernetes', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirC], {cwd: dirC, env})
+  const createLog = await kube.logSummary()
+  Object.assign(measurements.at(-1), {
+    requests: createLog.requests,
+    serverWindowMs: createLog.lastMs - createLog.firstMs,
+    requestMix: createLog.byOp,
+  })
+
+  log(
+    `N=${n} run ${rep} kubernetes: create ${ms(find('apply.kubernetes', n, rep))}, plan ${ms(find('plan.kubernetes', n, rep))}, move ${ms(move)} (${moveLog.all} req), raw ${rawOut.requestsPerSecond.toFixed(0)} req/s`,
+  )
+  if (!process.env.BENCH_KEEP) for (const d of [dirA, dirC]) rmSync(d, {recursive: true, force: true})
+}
+
 const find = (scenario, n, rep) => measurements.find((m) => m.scenario === scenario && m.n === n && m.rep === rep)
 const ms = (m) => `${(m.wallMs / 1000).toFixed(2)} s`
 
@@ -221,19 +311,32 @@ function machine() {
 async function main() {
   const startedAt = new Date()
   log(`sizes ${sizes.join(', ')}; runs ${sizes.map((n) => `${n}:${repetitions(n)}`).join(', ')}; work dir ${work}`)
-  server = await startBaoServer(ROOT)
-  log(`OpenBao test server at ${server.url} (pid ${server.pid})`)
-  // The applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix).
-  const {applierPolicy} = await import('../dist/src/backends/openbao/openbao-policy.js')
-  await server.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
-  const token = await server.createToken(['secretctl-bench'])
-
-  await coldStart()
-  for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await repetition(n, rep, token)
-
-  const serverPeakRssKB = server.peakRssKB()
-  await server.stop()
-  server = undefined
+  if (runs('cold')) await coldStart()
+  let serverPeakRssKB = null
+  if (runs('openbao')) {
+    server = await startBaoServer(ROOT)
+    log(`OpenBao test server at ${server.url} (pid ${server.pid})`)
+    // The applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix).
+    const {applierPolicy} = await import('../dist/src/backends/openbao/openbao-policy.js')
+    await server.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
+    const token = await server.createToken(['secretctl-bench'])
+    for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await repetition(n, rep, token)
+    serverPeakRssKB = server.peakRssKB()
+    await server.stop()
+    server = undefined
+  }
+  let kubePeakRssKB = null
+  if (runs('kubernetes')) {
+    kube = await startKubeServer(ROOT)
+    log(`Kubernetes API test server at ${kube.url} (pid ${kube.pid})`)
+    // The applier's verbs of secretctl's own `rbac print`, in every namespace (each run uses its own).
+    const {SECRET_VERBS} = await import('../dist/src/backends/kubernetes/kubernetes-policy.js')
+    const token = await kube.createToken('secretctl-bench', [{verbs: SECRET_VERBS.applier, resources: ['secrets']}])
+    for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await kubeRepetition(n, rep, token)
+    kubePeakRssKB = kube.peakRssKB()
+    await kube.stop()
+    kube = undefined
+  }
 
   const summary = evaluate(measurements, {sizes})
   const result = {
@@ -246,12 +349,15 @@ async function main() {
       cli: 'node bin/run.js … (the built CLI), NO_COLOR=1, stdout piped',
       concurrency: CONCURRENCY,
       openbao: 'test/support/openbao/cli.ts in its own process (node --import tsx), 127.0.0.1',
+      kubernetes: 'test/support/kubernetes/cli.ts in its own process (node --import tsx), plain HTTP on 127.0.0.1',
+      groups: only,
       requestCounts: "the test server's request log (GET /__test/log), cleared before each measured process",
     },
     sizes,
     runs: Object.fromEntries(sizes.map((n) => [n, repetitions(n)])),
     coldRuns,
     serverPeakRssKB,
+    kubePeakRssKB,
     summary,
     measurements,
   }
@@ -268,5 +374,6 @@ try {
   process.exitCode = 1
 } finally {
   if (server) await server.stop().catch(() => server?.kill())
+  if (kube) await kube.stop().catch(() => kube?.kill())
   cleanup()
 }

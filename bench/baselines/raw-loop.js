@@ -1,21 +1,24 @@
 /**
- * Baseline (a): the OpenBao test server's raw capacity for a move's request mix. For each of N
- * secrets, the request secretctl's move sends to OpenBao — `POST secret/data/PREFIX/NAME` with
- * `options.cas = 0` (a new destination; secretctl reads metadata only when that check fails) —
- * from CONCURRENCY workers over keep-alive connections (node:http Agent, maxSockets =
- * CONCURRENCY), the same token and policy as secretctl. No retries: any status other than 200
- * fails it.
+ * Baseline (a): a test server's raw capacity for a move's request mix. For each of N secrets, the
+ * write secretctl's move sends — to OpenBao `POST secret/data/PREFIX/NAME` with `options.cas = 0`
+ * (a new destination; secretctl reads metadata only when that check fails); to the Kubernetes API
+ * `POST /api/v1/namespaces/NAMESPACE/secrets` with the Secret secretctl writes (its labels and
+ * annotations, one 32-character key) — from CONCURRENCY workers over keep-alive connections
+ * (node:http Agent, maxSockets = CONCURRENCY), with the same token as secretctl. No retries: any
+ * status other than 200/201 fails it.
  *
- * usage: node bench/baselines/raw-loop.js URL TOKEN PREFIX N CONCURRENCY
+ * usage: node bench/baselines/raw-loop.js [openbao|kubernetes] URL TOKEN PREFIX|NAMESPACE N CONCURRENCY
  * prints {"requests": N, "ms": …, "requestsPerSecond": …}
  */
 import http from 'node:http'
 
-const [url, token, prefix, nArg, cArg] = process.argv.slice(2)
+const argv = process.argv.slice(2)
+const kind = argv[0] === 'openbao' || argv[0] === 'kubernetes' ? argv.shift() : 'openbao'
+const [url, token, prefix, nArg, cArg] = argv
 const n = Number(nArg)
 const concurrency = Number(cArg)
 if (!url || !token || !prefix || !(n > 0) || !(concurrency > 0)) {
-  process.stderr.write('usage: raw-loop.js URL TOKEN PREFIX N CONCURRENCY\n')
+  process.stderr.write('usage: raw-loop.js [openbao|kubernetes] URL TOKEN PREFIX|NAMESPACE N CONCURRENCY\n')
   process.exit(2)
 }
 const agent = new http.Agent({keepAlive: true, maxSockets: concurrency})
@@ -23,9 +26,9 @@ const agent = new http.Agent({keepAlive: true, maxSockets: concurrency})
 function request(method, path, body) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-    const headers = {'X-Vault-Token': token}
+    const headers = kind === 'kubernetes' ? {Authorization: `Bearer ${token}`} : {'X-Vault-Token': token}
     if (payload) Object.assign(headers, {'Content-Type': 'application/json', 'Content-Length': payload.length})
-    const req = http.request(`${url}/v1/${path}`, {method, agent, headers, timeout: 30_000}, (res) => {
+    const req = http.request(`${url}${path}`, {method, agent, headers, timeout: 30_000}, (res) => {
       const chunks = []
       res.on('data', (c) => chunks.push(c))
       res.on('end', () => {
@@ -44,9 +47,12 @@ let requests = 0
 async function worker() {
   while (next < n) {
     const name = `s-${String(next++).padStart(5, '0')}`
-    const put = await request('POST', `secret/data/${prefix}/${name}`, {options: {cas: 0}, data: {API_KEY: 'x'.repeat(32)}})
+    const put =
+      kind === 'kubernetes'
+        ? await request('POST', `/api/v1/namespaces/${prefix}/secrets`, kubeSecret(name))
+        : await request('POST', `/v1/secret/data/${prefix}/${name}`, {options: {cas: 0}, data: {API_KEY: 'x'.repeat(32)}})
     requests++
-    if (put.status !== 200) throw new Error(`write ${name}: ${put.status}`)
+    if (put.status !== 200 && put.status !== 201) throw new Error(`write ${name}: ${put.status}`)
   }
 }
 
@@ -55,3 +61,19 @@ await Promise.all(Array.from({length: concurrency}, worker))
 const ms = performance.now() - started
 agent.destroy()
 process.stdout.write(`${JSON.stringify({requests, ms, requestsPerSecond: requests / (ms / 1000)})}\n`)
+
+/** The Secret secretctl's kubernetes driver POSTs for a new secret (labels, annotations, one key). */
+function kubeSecret(name) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name,
+      namespace: prefix,
+      labels: {'app.kubernetes.io/managed-by': 'secretctl', 'secretctl.dev/backend': 'k8s', 'secretctl.dev/secret': name},
+      annotations: {'secretctl.dev/address': `secret.${name}`, 'secretctl.dev/fingerprint': `sha256:${'0'.repeat(64)}`},
+    },
+    type: 'Opaque',
+    data: {API_KEY: Buffer.from('x'.repeat(32)).toString('base64')},
+  }
+}

@@ -1,112 +1,13 @@
-/**
- * The OpenBao test server in its own process (so its CPU is not the bench driver's), on
- * 127.0.0.1 and a free port, driven over its `/__test/` control API: policies, tokens, the
- * request log. Stopped with SIGTERM at the end (SIGKILL if it lingers).
- */
-import {spawn} from 'node:child_process'
-import {readFileSync} from 'node:fs'
-import http from 'node:http'
-import path from 'node:path'
+/** The OpenBao test server in its own process (see server-process.js): policies, tokens, the request log. */
+import {startServerProcess} from './server-process.js'
 
 export async function startBaoServer(root) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'test/support/openbao/cli.ts'), '--port', '0', '--json'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-4000)))
-  const info = await new Promise((resolve, reject) => {
-    let buf = ''
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`the OpenBao test server did not start within 30 s: ${stderr}`))
-    }, 30_000)
-    child.stdout.setEncoding('utf8').on('data', (c) => {
-      buf += c
-      const nl = buf.indexOf('\n')
-      if (nl >= 0) {
-        clearTimeout(timer)
-        try {
-          resolve(JSON.parse(buf.slice(0, nl)))
-        } catch (e) {
-          reject(e)
-        }
-      }
-    })
-    child.on('exit', (code) => {
-      clearTimeout(timer)
-      reject(new Error(`the OpenBao test server exited (${code}): ${stderr}`))
-    })
-  })
-  const url = info.address
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`unexpected server address ${url}`)
-  const agent = new http.Agent({keepAlive: true, maxSockets: 2})
-
-  const control = (method, route, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body))
-      const req = http.request(
-        `${url}/__test/${route}`,
-        {method, agent, headers: payload ? {'content-type': 'application/json', 'content-length': payload.length} : {}, timeout: 120_000},
-        (res) => {
-          const chunks = []
-          res.on('data', (c) => chunks.push(c))
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            if (res.statusCode >= 300) return reject(new Error(`test control ${method} ${route}: ${res.statusCode} ${text.slice(0, 300)}`))
-            resolve(text ? JSON.parse(text) : null)
-          })
-        },
-      )
-      req.on('timeout', () => req.destroy(new Error(`test control ${method} ${route} timed out`)))
-      req.on('error', reject)
-      req.end(payload)
-    })
-
+  const s = await startServerProcess(root, 'test/support/openbao/cli.ts', 'OpenBao test server')
   return {
-    url,
-    rootToken: info.rootToken,
-    pid: child.pid,
-    putPolicy: (name, hcl) => control('PUT', `policies/${encodeURIComponent(name)}`, {policy: hcl}),
-    createToken: async (policies, ttl = '24h') => (await control('POST', 'tokens', {policies, ttl})).token,
-    clearLog: () => control('DELETE', 'log'),
-    /** Summary of the request log since the last clear: count, first/last arrival (ms), by operation. */
-    async logSummary() {
-      const {entries} = await control('GET', 'log')
-      const byOp = {}
-      let first = Infinity
-      let last = -Infinity
-      for (const e of entries) {
-        const key = `${e.method} ${e.operation ?? '-'} ${e.status}`
-        byOp[key] = (byOp[key] ?? 0) + 1
-        if (e.timestamp < first) first = e.timestamp
-        if (e.timestamp > last) last = e.timestamp
-      }
-      return {requests: entries.length, firstMs: entries.length ? first : null, lastMs: entries.length ? last : null, byOp}
-    },
-    /** The server process's peak RSS so far (VmHWM), KB. */
-    peakRssKB() {
-      try {
-        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-        return m ? Number(m[1]) : null
-      } catch {
-        return null
-      }
-    },
-    async stop() {
-      agent.destroy()
-      if (child.exitCode !== null || child.signalCode !== null) return
-      const gone = new Promise((resolve) => child.once('exit', resolve))
-      child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000)
-      await gone
-      clearTimeout(timer)
-    },
-    /** Synchronous last resort on an abrupt exit of the driver. */
-    kill() {
-      try {
-        child.kill('SIGKILL')
-      } catch {}
-    },
+    ...s,
+    rootToken: s.info.rootToken,
+    putPolicy: (name, hcl) => s.control('PUT', `policies/${encodeURIComponent(name)}`, {policy: hcl}),
+    createToken: async (policies, ttl = '24h') => (await s.control('POST', 'tokens', {policies, ttl})).token,
+    logSummary: () => s.logSummary((e) => `${e.method} ${e.operation ?? '-'} ${e.status}`),
   }
 }

@@ -2,7 +2,8 @@
  * Manifest directories for N secrets. Each secret has one key read from its own file
  * (`API_KEY: { fromFile: values/s-00042 }`, 32 random hex characters), all in one `secrets.yaml`
  * (N YAML documents), plus an OpenBao backend `bao` whose token is the trust-root secret
- * `bao-creds` on `default` (`fromEnv: BAO_TOKEN`).
+ * `bao-creds` on `default` (`fromEnv: BAO_TOKEN`), or a kubernetes backend `k8s` at the test
+ * server with its token in `kube-creds` (`fromEnv: KUBE_TOKEN`).
  *
  * Files rather than environment variables: 10,000 variables would make the environment itself
  * the subject (every `process.env` lookup scans it; see docs/performance.md).
@@ -32,8 +33,20 @@ config:
 `
 }
 
-function secretsYaml(n, backend) {
-  const docs = ['kind: Secret\nname: bao-creds\ndata:\n  token: { fromEnv: BAO_TOKEN }\n']
+function kubeBackendYaml(url, namespace) {
+  return `kind: SecretBackend
+name: k8s
+type: kubernetes
+description: benchmark Kubernetes API (test server)
+config:
+  server: ${url}
+  tokenSecretRef: { name: kube-creds, key: token }
+  namespace: ${namespace}
+`
+}
+
+function secretsYaml(n, backend, creds = ['bao-creds', 'BAO_TOKEN']) {
+  const docs = [`kind: Secret\nname: ${creds[0]}\ndata:\n  token: { fromEnv: ${creds[1]} }\n`]
   const placement = backend ? `backend: ${backend}\n` : ''
   for (let i = 0; i < n; i++)
     docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
@@ -45,4 +58,11 @@ export function writeManifests(dir, {n, baoUrl, prefix, backend}) {
   mkdirSync(dir, {recursive: true})
   writeFileSync(path.join(dir, 'backends.yaml'), backendYaml(baoUrl, prefix))
   writeFileSync(path.join(dir, 'secrets.yaml'), secretsYaml(n, backend))
+}
+
+/** The same for the kubernetes backend `k8s` (namespace NAMESPACE on the test server at URL): N secrets on `backend`. */
+export function writeKubeManifests(dir, {n, url, namespace, backend}) {
+  mkdirSync(dir, {recursive: true})
+  writeFileSync(path.join(dir, 'backends.yaml'), kubeBackendYaml(url, namespace))
+  writeFileSync(path.join(dir, 'secrets.yaml'), secretsYaml(n, backend, ['kube-creds', 'KUBE_TOKEN']))
 }

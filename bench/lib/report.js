@@ -16,8 +16,23 @@ export const SCENARIOS = [
   ['baseline.readState', 'baseline (c): load manifests + read state'],
   ['baseline.oneAtATime', 'baseline (b): one-at-a-time move loop'],
   ['baseline.rawServer', 'baseline (a): raw server, move request mix'],
+  ['plan.kubernetes', 'plan, nothing to do, kubernetes (test server)'],
+  ['apply.kubernetes', 'apply creating N, kubernetes (test server)'],
+  ['move.kubernetes', 'move N default → kubernetes (apply)'],
+  ['baseline.rawKube', 'baseline (a): raw Kubernetes API server, Secret creates'],
 ]
-const SECRETCTL = ['cold.version', 'cold.help', 'plan.plaintext', 'plan.openbao', 'apply.plaintext', 'apply.openbao', 'move']
+const SECRETCTL = [
+  'cold.version',
+  'cold.help',
+  'plan.plaintext',
+  'plan.openbao',
+  'apply.plaintext',
+  'apply.openbao',
+  'move',
+  'plan.kubernetes',
+  'apply.kubernetes',
+  'move.kubernetes',
+]
 const GROWTH_TARGET = new Set(['plan.plaintext', 'plan.openbao'])
 
 const MiB = 1024 // GNU time reports KiB
@@ -28,6 +43,37 @@ const byRep = (ms, scenario, n) => new Map(sel(ms, scenario, n).map((m) => [m.re
 function paired(ms, n, f) {
   const reps = [...new Set(ms.filter((m) => m.n === n).map((m) => m.rep))]
   return stats(reps.map((rep) => f(rep)).filter((x) => x !== undefined))
+}
+
+/**
+ * The Kubernetes rows' ratios: requests per second that secretctl's create and move got from the
+ * server between the first and the last request of their apply, against the raw loop's capacity
+ * in the same run; as information, secrets per second against the same capacity, and the move
+ * with its plan's one listing of the namespace (metadata only) in the window.
+ */
+function kubeRatios(ms, n) {
+  const raw = byRep(ms, 'baseline.rawKube', n)
+  const windowed = (scenario, per) => {
+    const m = byRep(ms, scenario, n)
+    return paired(ms, n, (rep) =>
+      m.get(rep)?.serverWindowMs > 0 && raw.has(rep)
+        ? per(m.get(rep)) / (m.get(rep).serverWindowMs / 1000) / raw.get(rep).requestsPerSecond
+        : undefined,
+    )
+  }
+  return {
+    kubeRawRequestsPerSecond: paired(ms, n, (rep) => raw.get(rep)?.requestsPerSecond),
+    kubeMoveEfficiencyWindow: windowed('move.kubernetes', (m) => m.requests),
+    kubeCreateEfficiencyWindow: windowed('apply.kubernetes', (m) => m.requests),
+    kubeMoveSecretsEfficiencyWindow: windowed('move.kubernetes', () => n),
+    // The same, the window stretched back to the plan's listing (its requests counted too).
+    kubeMoveEfficiencyWithPlan: paired(ms, n, (rep) => {
+      const m = byRep(ms, 'move.kubernetes', n).get(rep)
+      return m?.serverWindowWithPlanMs > 0 && raw.has(rep)
+        ? (m.requests + m.planRequests) / (m.serverWindowWithPlanMs / 1000) / raw.get(rep).requestsPerSecond
+        : undefined
+    }),
+  }
 }
 
 export function evaluate(ms, {sizes}) {
@@ -76,6 +122,7 @@ export function evaluate(ms, {sizes}) {
       ),
       speedUp: paired(ms, n, (rep) => (move.has(rep) && loop.has(rep) ? loop.get(rep).wallMs / move.get(rep).wallMs : undefined)),
       // The migrations alone, each measured the same way: first to last request the server saw.
+      ...kubeRatios(ms, n),
       speedUpWindow: paired(ms, n, (rep) =>
         move.get(rep)?.serverWindowMs > 0 && loop.get(rep)?.serverWindowMs > 0
           ? loop.get(rep).serverWindowMs / move.get(rep).serverWindowMs
@@ -112,6 +159,22 @@ export function evaluate(ms, {sizes}) {
   // The whole-process ratios are printed with them (docs/performance.md says why they cannot reach these limits).
   for (const n of sizes.filter((x) => x >= 1000))
     judge('move efficiency (migration): secretctl req/s ÷ server req/s', n, ratios.perN[n].moveEfficiencyWindow?.median, 0.5, '>=')
+  for (const n of sizes.filter((x) => x >= 1000)) {
+    judge(
+      'kubernetes move efficiency (migration): secretctl req/s ÷ server req/s',
+      n,
+      ratios.perN[n].kubeMoveEfficiencyWindow?.median,
+      0.5,
+      '>=',
+    )
+    judge(
+      'kubernetes create efficiency (first → last request): secretctl req/s ÷ server req/s',
+      n,
+      ratios.perN[n].kubeCreateEfficiencyWindow?.median,
+      0.5,
+      '>=',
+    )
+  }
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
   const rss10k = sizes.includes(10000)
     ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
@@ -159,6 +222,17 @@ export function renderMarkdown(result) {
     out.push(`| move efficiency, whole process (info) | ${nn(Number(n))} | ${range(r.moveEfficiency, 3)} |`)
     out.push(`| speed-up, migration: one-at-a-time ÷ secretctl (first → last request) | ${nn(Number(n))} | ${range(r.speedUpWindow)} |`)
     out.push(`| speed-up, whole process (info) | ${nn(Number(n))} | ${range(r.speedUp)} |`)
+    out.push(`| kubernetes baseline (a): server requests/s, 16 keep-alive | ${nn(Number(n))} | ${range(r.kubeRawRequestsPerSecond, 0)} |`)
+    out.push(
+      `| kubernetes move efficiency, migration (first → last request) | ${nn(Number(n))} | ${range(r.kubeMoveEfficiencyWindow, 3)} |`,
+    )
+    out.push(
+      `| kubernetes move, secrets/s ÷ server requests/s (info) | ${nn(Number(n))} | ${range(r.kubeMoveSecretsEfficiencyWindow, 3)} |`,
+    )
+    out.push(
+      `| kubernetes move efficiency, from the plan's listing on (info) | ${nn(Number(n))} | ${range(r.kubeMoveEfficiencyWithPlan, 3)} |`,
+    )
+    out.push(`| kubernetes create efficiency (first → last request) | ${nn(Number(n))} | ${range(r.kubeCreateEfficiencyWindow, 3)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]

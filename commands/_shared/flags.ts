@@ -73,3 +73,29 @@ export function bootstrapOptionFlags() {
   }
   return flags
 }
+
+/** Flags of `secretctl render`. */
+export const renderFlags = {
+  backend: Flags.string({description: 'only the secrets on this backend'}),
+  target: Flags.string({description: 'only this secret, e.g. secret.github (repeatable)', multiple: true}),
+  'string-data': Flags.boolean({description: 'values in clear under stringData instead of base64 data'}),
+  out: Flags.string({description: 'write to FILE (mode 0600) instead of stdout'}),
+  reveal: Flags.boolean({description: 'allow printing values to a terminal'}),
+  'consumer-snippet': Flags.boolean({
+    description: 'print the envFrom/secretKeyRef YAML a pod spec needs (no values)',
+    exclusive: ['external-secrets'],
+  }),
+  'external-secrets': Flags.boolean({
+    description: 'print External Secrets Operator SecretStore/ExternalSecret resources for secrets on OpenBao (no values)',
+  }),
+  'external-secrets-api': Flags.string({
+    description: 'apiVersion of those resources (v1beta1 for External Secrets Operator before 0.17)',
+    options: ['external-secrets.io/v1', 'external-secrets.io/v1beta1'],
+    default: 'external-secrets.io/v1',
+  }),
+}
+
+/** What `render` prints, from its flags. */
+export function renderMode(flags: {'consumer-snippet'?: boolean; 'external-secrets'?: boolean}) {
+  return flags['consumer-snippet'] ? 'consumer-snippet' : flags['external-secrets'] ? 'external-secrets' : 'manifests'
+}

@@ -84,6 +84,8 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const run = async (c: Change) => {
     const blocked = touchedBackends(c).find((b) => failedBackends.has(b))
     if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
+    // The plan found an object secretctl does not own in the way: nothing is touched.
+    if (c.kind === 'secret' && c.refused) return record(c, 'failed', c.refused)
     try {
       const warnings = await executeChange(c, ctx, now, live)
       record(c, 'applied', c.reason, warnings)

@@ -152,13 +152,15 @@ async function writeToDestination(c: SecretWriteChange, p: Placement, values: Se
     else if (c.drift) ifVersion = await versionOn(dest, p.name)
     else ifVersion = null // a create or a move: normally nothing is there yet
   }
+  const adopt = c.adopt === true
   try {
-    return await dest.write(p.name, values, {ifVersion})
+    return await dest.write(p.name, values, {ifVersion, adopt})
   } catch (err) {
     // A create or a move found a copy at the destination (an interrupted run's): it is replaced
     // at the version it holds. One request more, only then; the usual first write needs none.
+    // (A kind that marks ownership refuses, in its write, an object it did not create unless adopted.)
     if (!(ifVersion === null && !c.drift && err instanceof BackendError && err.casMismatch)) throw err
-    return dest.write(p.name, values, {ifVersion: await versionOn(dest, p.name)})
+    return dest.write(p.name, values, {ifVersion: await versionOn(dest, p.name), adopt})
   }
 }
 

@@ -7,12 +7,15 @@ import {createDriver} from './registry.js'
 import type {StateStore} from '../state/types.js'
 import {BackendError, StateError} from '../errors.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from './trust-root.js'
+import {canonicalJson} from '../plan/canonical-json.js'
 
 export class DriverPool {
   private readonly drivers = new Map<string, BackendDriver>()
   /** Every driver built, forgotten ones too, so that close() reaches their connections. */
   private readonly built = new Set<BackendDriver>()
   private readonly trustRootCache = new Map<string, Promise<string>>()
+  /** Drivers built from declarations (see `declared`), by name, type and config. */
+  private readonly declaredDrivers = new Map<string, BackendDriver>()
 
   constructor(
     private readonly state: StateStore,
@@ -34,6 +37,40 @@ export class DriverPool {
       readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
     })
     this.drivers.set(backendName, driver)
+    this.built.add(driver)
+    return driver
+  }
+
+  /**
+   * The driver of a backend as the manifests declare it, for plan to look at a backend before
+   * apply creates its record or changes its config: the state's driver when the record matches.
+   */
+  async declared(b: {name: string; type: string; config: Record<string, unknown>}): Promise<BackendDriver> {
+    const record = await this.state.getBackend(b.name)
+    if (record && record.type === b.type && canonicalJson(record.config) === canonicalJson(b.config)) return this.get(b.name)
+    const id = `${b.name}\0${b.type}\0${canonicalJson(b.config)}`
+    const cached = this.declaredDrivers.get(id)
+    if (cached) return cached
+    const now = new Date(0).toISOString()
+    const driver = createDriver({
+      backend: {
+        id: record?.id ?? 0,
+        name: b.name,
+        type: b.type,
+        description: null,
+        isDefault: false,
+        config: b.config,
+        rotation: null,
+        tokenMeta: null,
+        createdAt: now,
+        updatedAt: now,
+      },
+      state: this.state,
+      concurrency: this.concurrency,
+      env: this.env,
+      readTrustRoot: (ref) => this.readTrustRoot(b.name, ref),
+    })
+    this.declaredDrivers.set(id, driver)
     this.built.add(driver)
     return driver
   }

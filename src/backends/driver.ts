@@ -13,6 +13,18 @@ export interface SecretMetadata {
   version: string | null
   /** Where the secret lives, as the state records it, for kinds secretctl only reads (a write reports it in WriteResult instead). */
   externalRef?: string | null
+  /**
+   * Kinds that mark ownership: false when the object exists but secretctl did not create it (it is
+   * never overwritten or deleted unless the secret says `adopt: true`); absent where not applicable.
+   */
+  owned?: boolean
+  /**
+   * Kinds that keep, on the object, a digest of the per-key fingerprints of what secretctl wrote
+   * (src/state/keys-digest.ts): the digest it holds now, null when it holds none.
+   */
+  fingerprint?: string | null
+  /** Where the object is on the backend (`namespace/name`), for messages; absent where the kind has no such place. */
+  ref?: string
 }
 
 /**
@@ -28,6 +40,8 @@ export interface WriteOptions {
    * version the write expects to replace; undefined = no check.
    */
   ifVersion?: string | null
+  /** Take over an existing object that secretctl did not create (kinds that mark ownership refuse otherwise). */
+  adopt?: boolean
 }
 
 export interface WriteResult {
@@ -57,6 +71,8 @@ export interface BackendDriver {
   delete(secretName: string): Promise<void>
   /** Metadata only, no value read (as far as the kind's API allows): used by plan for drift. */
   metadata(secretName: string, refs?: SecretRefs): Promise<SecretMetadata>
+  /** The metadata of many secrets at once (one listing instead of a request each), for kinds that can; plan uses it when given. */
+  metadataMany?(secretNames: string[]): Promise<Map<string, SecretMetadata>>
   /** Names of the secrets the backend holds under secretctl's prefix; only `listable` kinds have it. */
   list?(): Promise<string[]>
   /** Release connections held open (keep-alive); the run is over. */

@@ -4,8 +4,8 @@
  * loader, plan, apply, rotation, bootstrap, `rbac print`) calls through this interface and never
  * names a kind.
  */
-import type {BackendManifest} from '../manifests/types.js'
-import type {BackendRecord, StateStore, TokenMeta} from '../state/types.js'
+import type {BackendManifest, SecretManifest} from '../manifests/types.js'
+import type {BackendRecord, SecretValues, StateStore, TokenMeta} from '../state/types.js'
 import type {BackendDriver, DriverFactory} from './driver.js'
 
 /** What a kind can do; plan and apply enforce these for every kind alike. */
@@ -20,6 +20,12 @@ export interface BackendCapabilities {
   rotatableToken: boolean
   /** The driver can list the secrets under secretctl's prefix (`list()`). */
   listable: boolean
+  /**
+   * Marks the objects it writes as secretctl's and reports objects it did not write
+   * (`SecretMetadata.owned`): plan checks the destination of every create and move, and those
+   * objects are never overwritten or deleted unless the secret says `adopt: true`.
+   */
+  marksOwnership?: boolean
 }
 
 /** The least-privilege roles of `rbac print`. */
@@ -92,6 +98,43 @@ export interface SecretRefsSupport {
   check(ref: string): string | undefined
 }
 
+/** What `secretctl render` asks of a kind about one secret placed on one of its backends. */
+export interface RenderRequest {
+  backend: BackendManifest
+  secret: SecretManifest
+  /** The key names the secret has (sorted). */
+  keys: string[]
+  /** The process environment, for kinds whose placement depends on it (a kubeconfig's namespace). */
+  env: NodeJS.ProcessEnv
+}
+
+/** The object the kind's apply writes, with its values: for `secretctl render` (never in a plan, a log or an error). */
+export interface ManifestRequest extends RenderRequest {
+  values: SecretValues
+  /** Per-key fingerprints with the state's salt, as the state records them. */
+  fingerprints: Record<string, string>
+  /** Values in clear (`stringData`) instead of encoded, where the format has both. */
+  plainValues: boolean
+}
+
+/** External Secrets Operator resources for the secrets on one backend. */
+export interface ExternalSecretsRequest {
+  backend: BackendManifest
+  secrets: Array<{secret: SecretManifest; keys: string[]}>
+  /** `external-secrets.io/v1` (ESO 0.16 and later) or `external-secrets.io/v1beta1` (before 0.17). */
+  apiVersion: string
+}
+
+/** A kind's answers to `secretctl render`; each is optional, and generic code never names a kind. */
+export interface RenderHooks {
+  /** The object apply writes for the secret, exactly as apply would write it. */
+  manifestFor?(req: ManifestRequest): Record<string, unknown>
+  /** How a workload consumes the secret where this kind keeps it (a pod spec fragment), with a comment for a human. */
+  consumerSnippet?(req: RenderRequest): {comment: string; snippet: Record<string, unknown>}
+  /** The store and ExternalSecret resources that make a cluster pull these secrets from where this kind keeps them: no value. */
+  externalSecretsFor?(req: ExternalSecretsRequest): {comment: string; objects: Record<string, unknown>[]}
+}
+
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
@@ -115,4 +158,6 @@ export interface BackendKind {
   secretRefs?: SecretRefsSupport
   /** The backend-side policy a role needs, for `rbac print`. */
   accessPolicy?(role: AccessRole, backend: BackendManifest): AccessPolicy
+  /** What `secretctl render` prints for secrets on this kind's backends. */
+  render?: RenderHooks
 }

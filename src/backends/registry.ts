@@ -9,8 +9,9 @@ import {plaintextKind} from './plaintext/plaintext-kind.js'
 import {openBaoKind} from './openbao/openbao-kind.js'
 import {onePasswordKind} from './onepassword/onepassword-kind.js'
 import {environmentKind} from './environment/environment-kind.js'
+import {kubernetesKind} from './kubernetes/kubernetes-kind.js'
 
-const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind, onePasswordKind, environmentKind]
+const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind, kubernetesKind, onePasswordKind, environmentKind]
 
 const BY_TYPE = new Map(KINDS.map((k) => [k.type, k]))
 const BY_SPELLING = new Map(KINDS.flatMap((k) => [k.type, ...k.aliases].map((spelling) => [spelling, k])))

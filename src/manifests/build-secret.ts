@@ -22,6 +22,7 @@ interface SecretDocument {
   data?: Record<string, Record<string, unknown>>
   refs?: Record<string, string | null>
   keepSource?: boolean
+  adopt?: boolean
   [field: string]: unknown
 }
 
@@ -102,6 +103,7 @@ export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promis
     placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,
     ...(v.refs !== undefined ? {refs: {...v.refs}} : {}),
     keepSource: v.keepSource ?? false,
+    ...(v.adopt ? {adopt: true} : {}),
     ...(v.description !== undefined ? {description: v.description} : {}),
     at: doc.at,
     fields: fieldPositions(doc),

@@ -133,6 +133,12 @@ export function secretSchema(): Record<string, unknown> {
         additionalProperties: {type: ['string', 'null'], minLength: 1},
       },
       keepSource: {description: 'On a move, also leave the copy on the old backend.', type: 'boolean', default: false},
+      adopt: {
+        description:
+          'Take over an existing object that secretctl did not create, on kinds that mark ownership (e.g. a Kubernetes Secret made by hand): without it such an object is never overwritten or deleted.',
+        type: 'boolean',
+        default: false,
+      },
     },
     required: ['kind', 'name'],
     additionalProperties: false,

@@ -65,6 +65,8 @@ export interface SecretManifest extends Declared {
   /** Where each key's value already is on a backend secretctl only reads (null: the kind's convention); such a secret is placement-only. */
   refs?: Record<string, string | null>
   keepSource: boolean
+  /** Take over an existing object that secretctl did not create, on kinds that mark ownership. */
+  adopt?: boolean
   description?: string
 }
 

@@ -17,6 +17,7 @@ import {maskConfig} from './mask-config.js'
 import {fieldChanges} from './field-changes.js'
 import {parseDuration} from '../duration.js'
 import {rotationDue} from '../rotation/token-health.js'
+import {keysDigest} from '../state/keys-digest.js'
 import {backendAddress, matchesTarget, secretAddress, tokenAddress} from './addresses.js'
 import {
   FORMAT_VERSION,
@@ -57,6 +58,8 @@ export interface PlanInput {
   desiredKeys: Map<string, Map<string, DesiredKey>>
   /** secret name → metadata read from its current backend, for versioned backends only. */
   backendMetadata: Map<string, SecretMetadata>
+  /** secret name → metadata at the destination of a create or move, for kinds that mark ownership only. */
+  destinationMetadata?: Map<string, SecretMetadata>
   /** For drifted secrets whose value could be read: key → fingerprint of what the backend holds now. */
   liveFingerprints?: Map<string, Record<string, string>>
   /** Copies left on other backends: by `keepSource` moves, or by a move interrupted before its source delete. */
@@ -113,6 +116,22 @@ interface Drift {
   gone: boolean
   /** key → fingerprint of what it holds now, when that could be read. */
   live?: Record<string, string>
+}
+
+/** What is to be done about an object at a secret's place that secretctl does not own. */
+interface Ownership {
+  /** Apply fails the change, touching nothing. */
+  refused?: string
+  /** Said in the reason: the secret adopts the object. */
+  note?: string
+}
+
+/** An object secretctl did not create, where a secret is to be written: refused, or adopted when the secret says `adopt: true`. */
+function ownershipAt(meta: SecretMetadata | undefined, s: SecretManifest, backend: string): Ownership {
+  if (!meta?.exists || meta.owned !== false) return {}
+  const what = `${backend} holds ${meta.ref ? `${meta.ref}, ` : ''}an object secretctl did not create`
+  if (s.adopt) return {note: `adopts what ${what} (adopt: true)`}
+  return {refused: `refused: ${what}; it is never overwritten (set adopt: true on the secret to take it over)`}
 }
 
 function keyChanges(
@@ -304,23 +323,29 @@ export function computePlan(input: PlanInput): Plan {
       }
       const keys = want && !recordOnly ? keyChanges(want, undefined, undefined, options.rotate, options.now).keys : undefined
       const names = Object.keys(keys ?? s.refs ?? {}).sort()
+      const owner = ownershipAt(input.destinationMetadata?.get(s.name), s, to)
+      const created = recordOnly
+        ? `records the secret ${to} holds (read-only: read at apply, nothing written)`
+        : `new secret on ${to} (${names.length} key${names.length === 1 ? '' : 's'})`
+      if (owner.refused) warnings.push(`${address}: ${owner.refused}`)
       changes.push({
         address,
         kind: 'secret',
         name: s.name,
         action: 'create',
         phase,
-        reason: recordOnly
-          ? `records the secret ${to} holds (read-only: read at apply, nothing written)`
-          : `new secret on ${to} (${names.length} key${names.length === 1 ? '' : 's'})`,
+        reason: [owner.refused, created, owner.note].filter(Boolean).join('; '),
         before: null,
         after: {backend: to, keys: names},
         ...(recordOnly ? {recordOnly} : {keys}),
+        ...(s.adopt ? {adopt: true} : {}),
+        ...(owner.refused ? {refused: owner.refused} : {}),
       })
       continue
     }
     const before: SecretView = {backend: live.backend, keys: Object.keys(live.keys).sort()}
-    const drift = driftOf(live, input.backendMetadata.get(s.name), input.liveFingerprints?.get(s.name))
+    const currentMeta = input.backendMetadata.get(s.name)
+    const drift = driftOf(live, currentMeta, input.liveFingerprints?.get(s.name))
     const computed = want ? keyChanges(want, live, drift, options.rotate, options.now) : undefined
     const keys = computed?.keys
     const afterKeys = keys
@@ -337,8 +362,19 @@ export function computePlan(input: PlanInput): Plan {
           `it has no value sources: restore it with \`secretctl secret set ${s.name} KEY\`, or forget it with \`secretctl state rm ${address}\``,
         )
       else if (drift.gone) reasons.push('written again from its sources')
+      else if (drift.live && Object.values(computed?.keys ?? {}).every((k) => k === 'unchanged'))
+        reasons.push('its values are as secretctl wrote them: written again')
     }
-    const extras = drift ? {keys, drift: true} : {keys}
+    const owner = ownershipAt(live.backend === to ? currentMeta : input.destinationMetadata?.get(s.name), s, to)
+    if (owner.note) reasons.push(owner.note)
+    if (owner.refused) warnings.push(`${address}: ${owner.refused}`)
+    const reason = () => [owner.refused, ...reasons].filter(Boolean).join('; ')
+    const extras = {
+      keys,
+      ...(drift ? {drift: true} : {}),
+      ...(s.adopt ? {adopt: true} : {}),
+      ...(owner.refused ? {refused: owner.refused} : {}),
+    }
     if (live.backend === to && !want && capabilities(to).readOnly) {
       const record = recordChange(s, live, before, drift, input.liveFingerprints?.get(s.name), warnings)
       if (record) changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, ...record})
@@ -349,17 +385,19 @@ export function computePlan(input: PlanInput): Plan {
         readOnlyErrors.push(`${where}: secret ${s.name} would move onto ${to}, which is read-only`)
         continue
       }
-      // A read-only source is never deleted: the move copies.
-      const keepSource = s.keepSource || capabilities(live.backend).readOnly
-      const keeping = keepSource ? ` (keeping the copy on ${live.backend}${s.keepSource ? '' : ': read-only'})` : ''
-      reasons.unshift(`backend ${live.backend} → ${to}${keeping}`)
+      // A read-only source is never deleted: the move copies. Nor is an object secretctl does not own.
+      const foreignSource = currentMeta?.exists === true && currentMeta.owned === false
+      const keepSource = s.keepSource || capabilities(live.backend).readOnly || foreignSource
+      const why = s.keepSource ? '' : capabilities(live.backend).readOnly ? ': read-only' : ': secretctl did not create it'
+      const keeping = keepSource ? ` (keeping the copy on ${live.backend}${why})` : ''
+      reasons.unshift(`backend ${live.backend} → ${to}${owner.refused ? '' : keeping}`)
       changes.push({
         address,
         kind: 'secret',
         name: s.name,
         action: 'move',
         phase,
-        reason: reasons.join('; '),
+        reason: reason(),
         before,
         after,
         from: live.backend,
@@ -367,16 +405,16 @@ export function computePlan(input: PlanInput): Plan {
         keepSource,
         ...extras,
       })
-    } else if (!reasons.length && computed?.reencrypted.length) {
+    } else if (!reasons.length && !owner.refused && computed?.reencrypted.length) {
       const n = computed.reencrypted.length
       const reason = `${computed.reencrypted.join(', ')} re-encrypted with ${n > 1 ? 'their values' : 'its value'} unchanged: the state records the new ciphertext digest${n > 1 ? 's' : ''} (nothing is written to ${to})`
       changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason, before, after, keys, recordOnly: true})
-    } else if (reasons.length) {
+    } else if (reasons.length || owner.refused) {
       if (capabilities(to).readOnly && keys && Object.values(keys).some((k) => k !== 'unchanged')) {
         readOnlyErrors.push(`${where}: secret ${s.name} on ${to} would change, but ${to} is read-only`)
         continue
       }
-      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason: reasons.join('; '), before, after, ...extras})
+      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason: reason(), before, after, ...extras})
     }
   }
   if (placementErrors.length) {
@@ -412,9 +450,17 @@ export function computePlan(input: PlanInput): Plan {
     if (desiredSecretNames.has(live.name)) continue
     if (options.prune) {
       const forgetOnly = capabilities(live.backend).readOnly
-      const reason = forgetOnly
-        ? `not in the manifests (--prune); forgets the record, the value stays on ${live.backend} (read-only)`
-        : `not in the manifests (--prune); deletes the value on ${live.backend}`
+      const meta = input.backendMetadata.get(live.name)
+      const refused =
+        meta?.exists && meta.owned === false
+          ? `refused: ${live.backend} holds ${meta.ref ? `${meta.ref}, ` : ''}an object secretctl did not create (or no longer marks as its own); it is never deleted (forget the record with \`secretctl state rm ${secretAddress(live.name)}\`)`
+          : undefined
+      if (refused) warnings.push(`${secretAddress(live.name)}: ${refused}`)
+      const reason = refused
+        ? `${refused}; not in the manifests (--prune)`
+        : forgetOnly
+          ? `not in the manifests (--prune); forgets the record, the value stays on ${live.backend} (read-only)`
+          : `not in the manifests (--prune); deletes the value on ${live.backend}`
       const before = {backend: live.backend, keys: Object.keys(live.keys).sort()}
       changes.push({
         address: secretAddress(live.name),
@@ -426,6 +472,7 @@ export function computePlan(input: PlanInput): Plan {
         before,
         after: null,
         ...(forgetOnly ? {forgetOnly} : {}),
+        ...(refused ? {refused} : {}),
       })
     } else warnings.push(`secret ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
   }
@@ -546,10 +593,20 @@ function driftOf(
   }
   if (meta.version === live.backendVersion) return undefined
   return {
-    reason: `drift: ${live.backend} holds version ${meta.version}, state recorded ${live.backendVersion}`,
+    reason: `drift: ${live.backend} holds version ${meta.version}, state recorded ${live.backendVersion}${fingerprintNote(live, meta)}`,
     gone: false,
     ...(fingerprints ? {live: fingerprints} : {}),
   }
+}
+
+/** What the fingerprint a kind keeps on the object says, when it is not the state's. */
+function fingerprintNote(live: SecretRecord, meta: SecretMetadata): string {
+  if (meta.fingerprint === undefined) return ''
+  if (meta.fingerprint === null) return ' (it no longer carries the fingerprint secretctl wrote)'
+  const recorded = keysDigest(Object.fromEntries(Object.entries(live.keys).map(([k, r]) => [k, r.fingerprint])))
+  return meta.fingerprint === recorded
+    ? ''
+    : " (its fingerprint of the data is not the state's: another secretctl state wrote it, or it was edited)"
 }
 
 /** A plan of one token rotation, asked for by name (`rotate backend`), whatever the token's age. */

@@ -130,6 +130,10 @@ interface SecretWrite extends ChangeBase {
   drift?: boolean
   /** Only record what a read-only backend holds (its version, the keys' fingerprints): nothing is written. */
   recordOnly?: boolean
+  /** The secret says `adopt: true`: apply may take over an object at the destination that secretctl did not create. */
+  adopt?: boolean
+  /** Why apply must fail this change without touching anything (an object secretctl does not own is in the way). */
+  refused?: string
 }
 
 export interface SecretCreate extends SecretWrite {
@@ -169,6 +173,8 @@ export interface SecretDelete extends ChangeBase {
   forgetOnly?: boolean
   /** Backends holding a copy a move left behind (interrupted before deleting its source). */
   copies?: string[]
+  /** Why apply must fail this change without touching anything (the object is not secretctl's). */
+  refused?: string
 }
 
 export interface TokenRotate extends ChangeBase {

@@ -1,16 +1,13 @@
 /**
- * HTTP to a 1Password Connect server's REST API with no SDK: keep-alive connections
- * (http-connections.ts, as the OpenBao driver has), a bound on requests in flight, a timeout
- * per attempt and retries with backoff for the GETs a read-only kind makes, on 429/502/503/504 and
- * connection failures. The official SDK (@1password/connect) was measured and not used: it loads
+ * HTTP to a 1Password Connect server's REST API with no SDK, over the kinds' shared transport
+ * (../http-transport.ts: keep-alive connections, a bound on requests in flight, a timeout per
+ * attempt, backoff honouring Retry-After): the GETs a read-only kind makes are retried on
+ * 429/502/503/504 and connection failures. The official SDK (@1password/connect) was measured and not used: it loads
  * axios (about 110 ms against undici's 80 ms, and undici is loaded anyway), and axios errors carry
  * the request's headers, i.e. the token. Errors here never quote a token or a field value.
  */
-import pLimit, {type LimitFunction} from 'p-limit'
-import pRetry from 'p-retry'
 import {BackendError} from '../../errors.js'
-import {HEADER_SAFE, transportReason} from '../http-failure.js'
-import {HttpConnections} from '../http-connections.js'
+import {assertHeaderSafe, HttpTransport, retryAfterMs, TransportError} from '../http-transport.js'
 
 /** One answer: the status and the parsed JSON body (null when there was none). */
 export interface ConnectResponse {
@@ -37,90 +34,42 @@ export interface ConnectClientOptions {
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])
 
-/** An attempt that got no usable answer; `response` set for a transient status. */
-class ConnectTransportError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly retryable: boolean,
-    readonly response?: ConnectResponse,
-  ) {
-    super(reason)
-  }
-}
-
 export class ConnectClient {
   readonly url: string
-  private readonly limit: LimitFunction
-  private readonly timeoutMs: number
-  /** A url's path (Connect behind a reverse proxy under a prefix) goes before `/v1/`. */
-  private readonly basePath: string
-  private readonly http: HttpConnections
+  private readonly transport: HttpTransport
 
   constructor(private readonly opts: ConnectClientOptions) {
-    this.url = opts.url.replace(/\/+$/, '')
-    this.limit = pLimit(opts.concurrency ?? 16)
-    this.timeoutMs = opts.timeoutMs ?? 15_000
-    let basePath = ''
-    try {
-      basePath = new URL(this.url).pathname.replace(/\/+$/, '')
-    } catch {
-      // reported as an invalid url at the first request
-    }
-    this.basePath = basePath
-    this.http = new HttpConnections(this.url, opts.concurrency ?? 16, this.timeoutMs)
+    this.transport = new HttpTransport(opts)
+    this.url = this.transport.url
   }
 
   /** GET `path` (after the server's root, e.g. `v1/vaults`), retried; any HTTP answer comes back, no answer at all throws. */
   async get(path: string, token?: string): Promise<ConnectResponse> {
     const headers: Record<string, string> = {Accept: 'application/json'}
     if (token !== undefined) {
-      if (!HEADER_SAFE.test(token)) {
-        throw new BackendError(
-          this.opts.backend,
-          'the token holds characters an HTTP header cannot carry (a space or line break inside it?)',
-          {
-            hint: 'store the token again without them',
-          },
-        )
-      }
+      assertHeaderSafe(this.opts.backend, token)
       headers.Authorization = `Bearer ${token}`
     }
     try {
-      return await pRetry(() => this.attempt(path, headers), {
-        retries: this.opts.retries ?? 3,
-        minTimeout: this.opts.minRetryMs ?? 100,
-        maxTimeout: this.opts.maxRetryMs ?? 2_000,
-        factor: 2,
-        randomize: true,
-        shouldRetry: ({error}) => error instanceof ConnectTransportError && error.retryable,
+      return await this.transport.retrying(async () => {
+        const answer = await this.transport.attempt('GET', `/${path}`, {headers})
+        const response: ConnectResponse = {status: answer.status, body: parseBody(answer.text)}
+        if (TRANSIENT_STATUSES.has(answer.status))
+          throw new TransportError(`answered ${answer.status}`, true, response, retryAfterMs(answer.headers))
+        return response
       })
     } catch (err) {
-      if (!(err instanceof ConnectTransportError)) throw err
-      if (err.response) return err.response
+      if (!(err instanceof TransportError)) throw err
+      if (err.response) return err.response as ConnectResponse
       throw new BackendError(this.opts.backend, `cannot reach 1Password Connect at ${this.url}: ${err.reason}`, {
         hint: 'check the url in the backend manifest and that the Connect server is up',
       })
     }
   }
 
-  private attempt(path: string, headers: Record<string, string>): Promise<ConnectResponse> {
-    return this.limit(async () => {
-      let answer: {status: number; text: string}
-      try {
-        answer = await this.http.send({path: `${this.basePath}/${path}`, method: 'GET', headers})
-      } catch (err) {
-        const {reason, retryable} = transportReason(err, this.timeoutMs)
-        throw new ConnectTransportError(reason, retryable)
-      }
-      const response: ConnectResponse = {status: answer.status, body: parseBody(answer.text)}
-      if (TRANSIENT_STATUSES.has(answer.status)) throw new ConnectTransportError(`answered ${answer.status}`, true, response)
-      return response
-    })
-  }
-
   /** Closes the connections (a later request opens new ones). */
   close(): Promise<void> {
-    return this.http.close()
+    return this.transport.close()
   }
 }
 

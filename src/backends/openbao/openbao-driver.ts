@@ -21,7 +21,7 @@ import {
 } from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
 import type {BackendCapabilities} from '../kind.js'
-import {NEVER_SENT} from '../http-failure.js'
+import {NEVER_SENT} from '../http-transport.js'
 
 /** Timings of the driver's HTTP client; the defaults suit production, tests shorten them. */
 export type OpenBaoDriverOptions = Pick<OpenBaoClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>

@@ -1,17 +1,13 @@
 /**
  * HTTP to OpenBao's API with no SDK, shared by the driver, token rotation and the bootstrap
- * wizard. undici's request API over a pool of keep-alive connections per server, a bound on
- * requests in flight (p-limit), a timeout per attempt (headers, then body) and retries
- * with exponential backoff (p-retry) for idempotent requests on 429/502/503/504 and on connection
- * failures. A sealed server's 503 is not retried: it is a state, not a blip. Errors carry the
- * backend, method, path, status and the server's error text: never a token, never a value.
+ * wizard, over the kinds' shared transport (../http-transport.ts: keep-alive pool, in-flight
+ * bound, timeouts, backoff honouring Retry-After). Retries idempotent requests on
+ * 429/502/503/504 and on connection failures. A sealed server's 503 is not retried: it is a
+ * state, not a blip. Errors carry the backend, method, path, status and the server's error text:
+ * never a token, never a value.
  */
-import pLimit, {type LimitFunction} from 'p-limit'
-import pRetry from 'p-retry'
-import {BackendError} from '../../errors.js'
+import {assertHeaderSafe, HttpTransport, retryAfterMs, TransportError} from '../http-transport.js'
 import {isSealed, unreachableError, type BaoResponse} from './openbao-errors.js'
-import {HEADER_SAFE, transportReason} from '../http-failure.js'
-import {HttpConnections} from '../http-connections.js'
 
 export type {BaoResponse} from './openbao-errors.js'
 
@@ -49,37 +45,21 @@ export interface RequestOptions {
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])
 
 /**
- * One attempt that got no usable answer: the connection failed or timed out (no `response`), or
- * the server answered a transient status (`response` set). `retryable` says whether another
- * attempt may help; `reason` is safe to show (a code, never a message that could echo a header).
+ * One attempt that got no usable answer (the shared TransportError, its response an OpenBao
+ * answer): kept under this name for the driver, rotation and bootstrap.
  */
-export class OpenBaoTransportError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly retryable: boolean,
-    readonly response?: BaoResponse,
-  ) {
-    super(reason)
-    this.name = 'OpenBaoTransportError'
-  }
-}
+export const OpenBaoTransportError = TransportError
+export type OpenBaoTransportError = TransportError<BaoResponse>
 
 export class OpenBaoClient {
   readonly url: string
   readonly backend: string
-  private readonly limit: LimitFunction
-  private readonly timeoutMs: number
-  /** A url's path (OpenBao behind a reverse proxy under a prefix) goes before `/v1/`. */
-  private readonly basePath: string
-  private readonly http: HttpConnections
+  private readonly transport: HttpTransport
 
   constructor(private readonly opts: OpenBaoClientOptions) {
-    this.url = opts.url.replace(/\/+$/, '')
-    this.basePath = basePathOf(this.url)
+    this.transport = new HttpTransport({...opts, url: opts.url})
+    this.url = this.transport.url
     this.backend = opts.backend
-    this.limit = pLimit(opts.concurrency ?? 16)
-    this.timeoutMs = opts.timeoutMs ?? 15_000
-    this.http = new HttpConnections(this.url, opts.concurrency ?? 16, this.timeoutMs)
   }
 
   /**
@@ -89,28 +69,22 @@ export class OpenBaoClient {
    */
   async attempt(method: string, path: string, opts: RequestOptions = {}): Promise<BaoResponse> {
     const headers = this.headers(opts)
-    return this.limit(async () => {
-      let answer: {status: number; text: string}
-      try {
-        const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-        answer = await this.http.send({path: `${this.basePath}/v1/${path}`, method, headers, body})
-      } catch (err) {
-        throw transportFailure(err, this.timeoutMs)
-      }
-      const status = answer.status
-      const response: BaoResponse = {status, body: parseBody(answer.text)}
-      // A server (or a proxy) that echoes what it was sent must not carry a token or a value into a message.
-      if (status >= 400) scrubEchoes(response, [opts.token, ...stringsIn(opts.body)])
-      if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(status) && !isSealed(response)) {
-        throw new OpenBaoTransportError(`answered ${status}`, true, response)
-      }
-      return response
+    const answer = await this.transport.attempt(method, `/v1/${path}`, {
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     })
+    const response: BaoResponse = {status: answer.status, body: parseBody(answer.text)}
+    // A server (or a proxy) that echoes what it was sent must not carry a token or a value into a message.
+    if (answer.status >= 400) scrubEchoes(response, [opts.token, ...stringsIn(opts.body)])
+    if (opts.transientStatuses !== false && TRANSIENT_STATUSES.has(answer.status) && !isSealed(response)) {
+      throw new TransportError(`answered ${answer.status}`, true, response, retryAfterMs(answer.headers))
+    }
+    return response
   }
 
   /** Closes the connections (a later request opens new ones). */
   close(): Promise<void> {
-    return this.http.close()
+    return this.transport.close()
   }
 
   /**
@@ -126,8 +100,8 @@ export class OpenBaoClient {
         return this.attempt(method, path, opts)
       }, opts.idempotent === true)
     } catch (err) {
-      if (err instanceof OpenBaoTransportError) {
-        if (err.response) return err.response
+      if (err instanceof TransportError) {
+        if (err.response) return err.response as BaoResponse
         // How long the user waited for a server that never answered, not only the last attempt's limit.
         const spent =
           attempts > 1 && /^no answer/.test(err.reason) ? ` (${attempts} attempts over ${Math.round((Date.now() - started) / 1000)} s)` : ''
@@ -139,39 +113,20 @@ export class OpenBaoClient {
 
   /** Runs `fn` with this client's backoff, again while it throws a retryable OpenBaoTransportError. */
   retrying<T>(fn: (attemptNumber: number) => Promise<T>, retry = true): Promise<T> {
-    return pRetry(fn, {
-      retries: retry ? (this.opts.retries ?? 3) : 0,
-      minTimeout: this.opts.minRetryMs ?? 100,
-      maxTimeout: this.opts.maxRetryMs ?? 2_000,
-      factor: 2,
-      randomize: true,
-      shouldRetry: ({error}) => error instanceof OpenBaoTransportError && error.retryable,
-    })
+    return this.transport.retrying(fn, retry)
   }
 
   private headers(opts: RequestOptions): Record<string, string> {
     // Vault's and OpenBao's own clients send X-Vault-Request; a listener may require it.
     const headers: Record<string, string> = {'X-Vault-Request': 'true'}
     if (opts.token !== undefined) {
-      if (!HEADER_SAFE.test(opts.token)) {
-        throw new BackendError(this.backend, 'the token holds characters an HTTP header cannot carry (a space or line break inside it?)', {
-          hint: 'store the token again without them',
-        })
-      }
+      assertHeaderSafe(this.backend, opts.token)
       headers['X-Vault-Token'] = opts.token
     }
     const namespace = opts.namespace ?? (opts.withNamespace === false ? undefined : this.opts.namespace)
     if (namespace) headers['X-Vault-Namespace'] = namespace
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json'
     return headers
-  }
-}
-
-function basePathOf(url: string): string {
-  try {
-    return new URL(url).pathname.replace(/\/+$/, '')
-  } catch {
-    return '' // reported as an invalid url at the first request
   }
 }
 
@@ -198,11 +153,4 @@ function scrubEchoes(response: BaoResponse, sent: Array<string | undefined>): vo
   const secrets = sent.filter((s): s is string => typeof s === 'string' && s.length >= 4).sort((a, b) => b.length - a.length)
   if (!Array.isArray(errors) || !secrets.length) return
   response.body.errors = errors.map((e: unknown) => (typeof e === 'string' ? secrets.reduce((text, s) => text.split(s).join('***'), e) : e))
-}
-
-/** undici's failure as an OpenBaoTransportError with a safe reason (http-failure.ts). */
-function transportFailure(err: unknown, timeoutMs: number): OpenBaoTransportError {
-  if (err instanceof OpenBaoTransportError) return err
-  const {reason, retryable} = transportReason(err, timeoutMs)
-  return new OpenBaoTransportError(reason, retryable)
 }

@@ -9,6 +9,7 @@ import {createOpenBaoDriver, OPENBAO_CAPABILITIES} from './openbao-driver.js'
 import {openBaoBootstrap} from './openbao-bootstrap.js'
 import {openBaoAccessPolicy} from './openbao-policy.js'
 import {openBaoTokenRotation} from './openbao-token-rotation.js'
+import {openBaoRender} from './openbao-external-secrets.js'
 import schema from './openbao-schema.json' with {type: 'json'}
 
 export const openBaoKind: BackendKind = {
@@ -24,4 +25,5 @@ export const openBaoKind: BackendKind = {
   tokenRotation: openBaoTokenRotation,
   bootstrap: openBaoBootstrap,
   accessPolicy: openBaoAccessPolicy,
+  render: openBaoRender,
 }

@@ -116,9 +116,15 @@ interface Negotiated {
   format: Format
   /** `meta.k8s.io/v1` or `v1beta1` when the client asked for a Table. */
   table?: string
+  /**
+   * `meta.k8s.io/v1` or `v1beta1` when the client asked for metadata only (`as=PartialObjectMetadata`
+   * on a get, `as=PartialObjectMetadataList` on a list), as the apiserver's response transform serves
+   * it (controller-runtime's metadata client, `kubectl get --output-watch-events` ask for it).
+   */
+  partial?: string
 }
 
-function negotiate(req: ApiRequest, allowTable: boolean): Negotiated {
+function negotiate(req: ApiRequest, allowTable: boolean, partialAs?: 'PartialObjectMetadata' | 'PartialObjectMetadataList'): Negotiated {
   const ranges = parseAccept(header(req, 'accept'))
   for (const r of ranges) {
     const fmt: Format | undefined =
@@ -133,6 +139,14 @@ function negotiate(req: ApiRequest, allowTable: boolean): Negotiated {
         return {format: fmt, table: `meta.k8s.io/${r.params.v}`}
       continue
     }
+    if (
+      r.params.as &&
+      partialAs &&
+      r.params.as === partialAs &&
+      r.params.g === 'meta.k8s.io' &&
+      (r.params.v === 'v1' || r.params.v === 'v1beta1')
+    )
+      return {format: fmt, partial: `meta.k8s.io/${r.params.v}`}
     if (r.params.as) continue
     return {format: fmt}
   }
@@ -371,12 +385,18 @@ export class KubeApi {
   }
 
   private get(req: ApiRequest, kind: KindSpec, ns: string, name: string, info: RouteInfo): ApiReply {
-    const neg = negotiate(req, true)
+    const neg = negotiate(req, true, 'PartialObjectMetadata')
     const obj = this.store.get(kind.resource, ns, name)
     if (!obj) throw notFound({group: '', resource: kind.resource}, name)
-    if (kind.holdsSecretData) info.returnedSecretData = !neg.table || req.query.get('includeObject') === 'Object'
+    if (kind.holdsSecretData) info.returnedSecretData = !neg.partial && (!neg.table || req.query.get('includeObject') === 'Object')
+    if (neg.partial) return reply(200, this.partial(obj, kind, neg.partial), neg.format)
     if (neg.table) return reply(200, this.table(req, kind, [obj], this.store.resourceVersion, neg.table), neg.format)
     return reply(200, this.output(obj, kind), neg.format)
+  }
+
+  /** Metadata only, as the apiserver's `asPartialObjectMetadata` transform gives it. */
+  private partial(obj: KubeObject, kind: KindSpec, apiVersion: string): KubeObject {
+    return {kind: 'PartialObjectMetadata', apiVersion, metadata: this.output(obj, kind).metadata}
   }
 
   private table(
@@ -428,7 +448,7 @@ export class KubeApi {
   }
 
   private list(req: ApiRequest, kind: KindSpec, ns: string, info: RouteInfo): ApiReply {
-    const neg = negotiate(req, true)
+    const neg = negotiate(req, true, 'PartialObjectMetadataList')
     const labels = parseLabelSelector(req.query.get('labelSelector'))
     const fields = parseFieldSelector(req.query.get('fieldSelector'), kind.fieldSelectors)
     const cont = req.query.get('continue')
@@ -454,8 +474,17 @@ export class KubeApi {
       listMeta.continue = encodeContinue(rv, `${keyOf(page[page.length - 1]!)}\u0000`)
       if (labels.empty && !req.query.get('fieldSelector')) listMeta.remainingItemCount = matching.length - limit
     }
-    if (kind.holdsSecretData && page.length > 0) info.returnedSecretData = !neg.table || req.query.get('includeObject') === 'Object'
+    if (kind.holdsSecretData && page.length > 0)
+      info.returnedSecretData = !neg.partial && (!neg.table || req.query.get('includeObject') === 'Object')
     if (neg.table) return reply(200, this.table(req, kind, page, rv, neg.table, listMeta), neg.format)
+    if (neg.partial) {
+      const items = page.map((o) => this.partial(o, kind, neg.partial as string))
+      return reply(
+        200,
+        {kind: 'PartialObjectMetadataList', apiVersion: neg.partial, metadata: {resourceVersion: String(rv), ...listMeta}, items},
+        neg.format,
+      )
+    }
     const items = page.map((o) => {
       const {kind: _k, apiVersion: _a, ...rest} = this.output(o, kind)
       return rest

@@ -275,6 +275,32 @@ describe('Kubernetes test server: API', () => {
     expect(row.object.data).toBeUndefined()
   })
 
+  it('serves metadata only (PartialObjectMetadata, PartialObjectMetadataList) and logs that no value was returned', async () => {
+    kube.putSecret('app', 'pm-a', {stringData: {K: 'v'}, labels: {pm: 'yes'}})
+    kube.clearLog()
+    const one = await api(kube, 'GET', `${NS}/pm-a`, {
+      accept: 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json',
+    })
+    expect(one.body).toMatchObject({
+      kind: 'PartialObjectMetadata',
+      apiVersion: 'meta.k8s.io/v1',
+      metadata: {name: 'pm-a', labels: {pm: 'yes'}},
+    })
+    expect(one.body.data).toBeUndefined()
+    expect(one.body.metadata.resourceVersion).toMatch(/^\d+$/)
+    const list = await api(kube, 'GET', `${NS}?labelSelector=pm%3Dyes`, {
+      accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+    })
+    expect(list.body.kind).toBe('PartialObjectMetadataList')
+    expect(list.body.items.map((i: any) => [i.kind, i.metadata.name, i.data])).toEqual([['PartialObjectMetadata', 'pm-a', undefined]])
+    expect(kube.log.map((e) => e.returnedSecretData)).toEqual([false, false])
+    // A list type on a get is not served: the next media range (the full object) is.
+    const full = await api(kube, 'GET', `${NS}/pm-a`, {
+      accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+    })
+    expect(full.body.kind).toBe('Secret')
+  })
+
   it('applies merge, strategic merge ($patch, null) and JSON patches; a patched resourceVersion is a precondition', async () => {
     kube.putSecret('app', 'p', {stringData: {a: '1', b: '2'}, labels: {x: '1'}})
     const url = `${NS}/p`

@@ -1,0 +1,14 @@
+/**
+ * One digest of a secret's per-key fingerprints (each an HMAC with the state's salt, see
+ * StateStore.fingerprint): what a kind that marks its objects writes on them as "the data
+ * secretctl wrote", and what the plan compares it with. Salted like the fingerprints it is made
+ * of, so it says nothing about a value to whoever reads it without the state.
+ */
+import {createHash} from 'node:crypto'
+
+/** `sha256:<hex>` over the sorted `key NUL fingerprint` lines. */
+export function keysDigest(fingerprints: Record<string, string>): string {
+  const hash = createHash('sha256')
+  for (const key of Object.keys(fingerprints).sort()) hash.update(`${key}\0${fingerprints[key]}\n`)
+  return `sha256:${hash.digest('hex')}`
+}
