@@ -9,6 +9,7 @@ import {CancelledError, SecretctlError} from '../../src/errors.js'
 import {colourFor} from '../../src/render/colour.js'
 import {translateStateError} from '../../src/state/state-errors.js'
 import type {OutputFormat} from './flags.js'
+import {hiddenPrompt} from './read-secret-input.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -24,9 +25,9 @@ export abstract class BaseCommand extends Command {
     return colourFor(process.stdout)
   }
 
-  /** What every engine call needs from the global flags. */
+  /** What every engine call needs from the global flags, and the hidden prompt a backend may ask its password with. */
   protected where(flags: {dir: string; state?: string}) {
-    return {dir: flags.dir, state: flags.state, env: process.env}
+    return {dir: flags.dir, state: flags.state, env: process.env, prompt: hiddenPrompt}
   }
 
   /** Writes text as is (renderers end their output with a newline). */

@@ -5,6 +5,7 @@
  */
 import type {StateStore, SecretValues} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 import {UsageError, BackendError} from '../errors.js'
 
 export class SecretResolver {
@@ -14,8 +15,9 @@ export class SecretResolver {
     private readonly state: StateStore,
     env: NodeJS.ProcessEnv = {},
     concurrency = 16,
+    run: {dir?: string; prompt?: CredentialPrompt} = {},
   ) {
-    this.drivers = new DriverPool(state, concurrency, env)
+    this.drivers = new DriverPool(state, concurrency, env, run)
   }
 
   async resolve(name: string): Promise<SecretValues> {

@@ -10,6 +10,7 @@ import {openState, resolveStateUrl} from '../state/open-state.js'
 import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {readProjectConfig} from '../manifests/project-config.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 
 export interface WorkspaceOptions {
   dir: string
@@ -20,6 +21,8 @@ export interface WorkspaceOptions {
   concurrency?: number
   /** Open the state read-only-ish: do not create it when missing. */
   createState?: boolean
+  /** A hidden prompt at the terminal, from the command layer (a kind asks for a password with it). */
+  prompt?: CredentialPrompt
 }
 
 export interface Workspace {
@@ -44,7 +47,7 @@ export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedM
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env}))
   const state = await openStateFor(desired.config.state, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  const drivers = new DriverPool(state, concurrency, opts.env)
+  const drivers = new DriverPool(state, concurrency, opts.env, {dir: opts.dir, prompt: opts.prompt})
   const close = async () => {
     await drivers.close()
     await state.close()

@@ -7,6 +7,7 @@ import type {Knex} from 'knex'
 import * as initial from './001-initial.js'
 import * as opaqueVersions from './002-opaque-versions.js'
 import * as pendingCopyDeletes from './003-pending-copy-deletes.js'
+import * as kindState from './004-kind-state.js'
 
 interface NamedMigration {
   name: string
@@ -18,6 +19,7 @@ const MIGRATIONS: readonly NamedMigration[] = [
   {name: '001-initial', migration: initial},
   {name: '002-opaque-versions', migration: opaqueVersions},
   {name: '003-pending-copy-deletes', migration: pendingCopyDeletes},
+  {name: '004-kind-state', migration: kindState},
 ]
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {
