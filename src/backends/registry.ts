@@ -7,8 +7,9 @@ import type {BackendKind} from './kind.js'
 import {BackendError} from '../errors.js'
 import {plaintextKind} from './plaintext/plaintext-kind.js'
 import {openBaoKind} from './openbao/openbao-kind.js'
+import {encryptedKind} from './encrypted/encrypted-kind.js'
 
-const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind]
+const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind, encryptedKind]
 
 const BY_TYPE = new Map(KINDS.map((k) => [k.type, k]))
 const BY_SPELLING = new Map(KINDS.flatMap((k) => [k.type, ...k.aliases].map((spelling) => [spelling, k])))
