@@ -177,7 +177,7 @@ async function plan(ws: Workspace, source: ImportSource, backend: string, outDir
     const row = live.get(name)
     const recorded = row !== undefined && sameImport(row, backend, fingerprints)
     const manifest = declared.get(name)
-    const declaredHere = manifest !== undefined && manifest.placementOnly && placementOf(manifest, ws.desired) === backend
+    const declaredHere = manifest?.placementOnly === true && placementOf(manifest, ws.desired) === backend
     const from = `${source.kind} ${JSON.stringify(item.sourceName)} → ${name}`
     if (row && !recorded)
       conflicts.push(`${from}: secret ${name} is already in the state, on backend ${row.backend}, with other keys or values`)
