@@ -111,9 +111,11 @@ function sqliteKnex(file: string): Knex {
       min: 1,
       max: 1,
       // Per connection, changes nothing in the file. The default rollback journal is kept (no WAL),
-      // so a read-only run leaves the database file's bytes as they were.
+      // so a read-only run leaves the database file's bytes as they were. secure_delete zeroes what
+      // a write frees: a value moved off a plaintext row (to an encrypted backend, say) does not
+      // linger in the file's free space.
       afterCreate(conn: {exec(sql: string, cb: (err: Error | null) => void): void}, done: (err: Error | null, conn: unknown) => void) {
-        conn.exec(`PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS};`, (err) => done(err, conn))
+        conn.exec(`PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA secure_delete = ON;`, (err) => done(err, conn))
       },
     },
   })
