@@ -115,7 +115,9 @@ function sqliteKnex(file: string): Knex {
       // a write frees: a value moved off a plaintext row (to an encrypted backend, say) does not
       // linger in the file's free space.
       afterCreate(conn: {exec(sql: string, cb: (err: Error | null) => void): void}, done: (err: Error | null, conn: unknown) => void) {
-        conn.exec(`PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA secure_delete = ON;`, (err) => done(err, conn))
+        conn.exec(`PRAGMA foreign_keys = ON; PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}; PRAGMA secure_delete = ON;`, (err) =>
+          done(err, conn),
+        )
       },
     },
   })

@@ -217,7 +217,8 @@ describe('moves: plaintext → encrypted → OpenBao → encrypted file → plai
       const r = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
       expect(r.exitCode, r.stderr).toBe(0)
       expect(await secretBackend(dir, 'app')).toBe(hop)
-      expect((await consumerSees(dir, 'app', 'KEY', env)).stdout).toBe(sha(env.V))
+      const seen = await consumerSees(dir, 'app', 'KEY', env)
+      expect(seen.stdout, `after the move to ${hop}: ${seen.stderr}`).toBe(sha(env.V))
       expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})).exitCode).toBe(0)
       if (hop === 'vault') expect((await rowData(dir, 'app'))!.KEY).toMatch(/^v1:/)
       if (hop === 'bao') expect(await bao.readSecret('app')).toEqual({KEY: env.V})
@@ -267,9 +268,8 @@ describe('backend rekey', () => {
         's.yaml': docs(...names.map((n) => envSecret(n, {KEY: `V_${n}`}, {backend: 'vault'}))),
       })
       let current = PASSWORD
-      expect(
-        (await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...values, SECRETCTL_ENCRYPTION_PASSWORD: current}})).exitCode,
-      ).toBe(0)
+      const created = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...values, SECRETCTL_ENCRYPTION_PASSWORD: current}})
+      expect(created.exitCode, created.stdout + created.stderr).toBe(0)
 
       const rekey = (from: string, to: string) =>
         execa('node', [CLI, 'backend', 'rekey', 'vault', '--new-password-stdin'], {

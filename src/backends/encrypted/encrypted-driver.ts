@@ -46,6 +46,8 @@ export class EncryptedStateDriver implements BackendDriver {
   private readonly unlocker: StoreUnlocker
   /** The header as read this run; refreshed when a value does not open under it (a rekey committed meanwhile). */
   private header?: Promise<StoreHeader | undefined>
+  /** One cipher for the writes of a run: concurrent first writes make one new store, not one each. */
+  private writeCipher?: Promise<ValueCipher>
 
   constructor(ctx: DriverContext, unlocker: StoreUnlocker) {
     if (!hasKindState(ctx.state)) throw new StateError(`backend ${ctx.backend.name}: this state store cannot keep an encrypted store`)
@@ -126,7 +128,15 @@ export class EncryptedStateDriver implements BackendDriver {
   }
 
   /** The cipher to write with: the store's, or a new store's whose header is claimed in the state (the first writer's wins). */
-  private async cipherForWrite(): Promise<ValueCipher> {
+  private cipherForWrite(): Promise<ValueCipher> {
+    if (!this.writeCipher) {
+      this.writeCipher = this.openOrCreate()
+      this.writeCipher.catch(() => (this.writeCipher = undefined))
+    }
+    return this.writeCipher
+  }
+
+  private async openOrCreate(): Promise<ValueCipher> {
     const header = await this.readHeader()
     if (header) return this.unlocker.unlock(header)
     const created = await this.unlocker.create()

@@ -209,6 +209,15 @@ describe('encrypted backend in the state database', () => {
     expect(err.message).toContain('the store header (backends.kind_state) is missing')
   })
 
+  it('concurrent first writes of one run make one store and derive one key', async () => {
+    const cache = new DerivedKeyCache()
+    const d = await driver('enc', {}, {...QUIET, cache})
+    const written = await Promise.all(Array.from({length: 20}, (_, i) => d.write(`s${i}`, {K: `v${i}`})))
+    expect(cache.derivations).toBe(1)
+    await state.putSecret({name: 's7', backend: 'enc', externalRef: null, rowData: written[7]!.rowData, keys: {}, backendVersion: null})
+    expect(await (await driver('enc')).read('s7')).toEqual({K: 'v7'})
+  })
+
   it('two runs creating the store at once agree on one header', async () => {
     const [one, two] = [await driver('enc'), await driver('enc')]
     const [w1, w2] = await Promise.all([one.write('a', {K: '1'}), two.write('b', {K: '2'})])
