@@ -27,6 +27,7 @@ import {
   writeFiles,
 } from './support/cli.js'
 import {docs, envSecret} from './support/manifests.js'
+import {createRole, freshDatabase, sql} from './support/postgres-roles.js'
 
 const PASSWORD = canary('enc-password')
 /** Cheap Argon2id for the many processes here; the default cost is measured by the benchmark. */
@@ -119,6 +120,40 @@ describe('encrypted backend in the state database', () => {
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     expect((await consumerSees(dir, 'app', 'KEY', env)).stdout).toBe(sha(env.W))
     await assertAuditClean(dir)
+  })
+})
+
+describe.runIf(process.env.SECRETCTL_E2E_STATE !== 'postgres')('encrypted backend and the Postgres roles', () => {
+  it('the planner plans without the password and cannot read the envelopes; the applier rekeys', async () => {
+    const {db, url} = await freshDatabase()
+    const env = {SECRETCTL_ENCRYPTION_PASSWORD: PASSWORD, V: canary('pg-enc'), W: canary('pg-enc-2')}
+    const dir = tempProject({'b.yaml': encryptedBackend('vault'), 's.yaml': envSecret('app', {KEY: 'V'}, {backend: 'vault'})})
+    expect((await secretctl(['apply', '--auto-approve', '--state', url], {cwd: dir, env})).exitCode).toBe(0)
+    const planner = await createRole(db, 'planner', dir)
+    const applier = await createRole(db, 'applier', dir)
+    await expect(sql(planner, 'select data from secrets')).rejects.toThrow(/permission denied/)
+    // The header is readable, and holds nothing secret.
+    expect((await sql<{kind_state: string}>(planner, "select kind_state from backends where name = 'vault'"))[0]!.kind_state).toContain(
+      'argon2id',
+    )
+
+    writeFiles(dir, {'s.yaml': docs(envSecret('app', {KEY: 'W'}, {backend: 'vault'}))})
+    const plan = await secretctl(['plan', '--detailed-exitcode', '--state', planner], {cwd: dir, env: {V: env.V, W: env.W}})
+    expect(plan.exitCode, plan.stderr).toBe(2)
+    expect(plan.stdout).toContain('value of KEY changed')
+
+    const next = canary('pg-enc-new-password')
+    const rekey = await secretctl(['backend', 'rekey', 'vault', '--new-password-stdin', '--state', applier], {cwd: dir, env, input: next})
+    expect(rekey.exitCode, rekey.stderr).toBe(0)
+    const seen = await secretctl(['exec', '--state', applier, '--secret', 'app', '--', 'true'], {
+      cwd: dir,
+      env: {SECRETCTL_ENCRYPTION_PASSWORD: next},
+    })
+    expect(seen.exitCode, seen.stderr).toBe(0)
+    assertNoCanary(
+      JSON.stringify(await sql(url, 'select * from secrets')) + JSON.stringify(await sql(url, 'select * from audit')),
+      'the Postgres state',
+    )
   })
 })
 
