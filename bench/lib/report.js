@@ -193,7 +193,7 @@ export function renderMarkdown(result) {
     out.push(
       `| encrypted: exec of all N − exec of 1, ms (N−1 more values, no more derivations) | ${nn(Number(n))} | ${range(r.execAllOverOneMs, 0)} |`,
     )
-    out.push(`| encrypted: apply creating N ÷ plaintext (needs the core group) | ${nn(Number(n))} | ${range(r.applyOverPlaintext)} |`)
+    out.push(`| encrypted: apply creating N ÷ apply creating N on plaintext | ${nn(Number(n))} | ${range(r.applyOverPlaintext)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]
