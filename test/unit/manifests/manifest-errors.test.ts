@@ -71,7 +71,7 @@ describe('manifest errors: position, field and message', () => {
         field: 'name',
         message: "must be lowercase letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
       },
-      {file: 'b.yaml', line: 3, column: 7, field: 'type', message: 'must be one of plaintext, openbao, vault'},
+      {file: 'b.yaml', line: 3, column: 7, field: 'type', message: 'must be one of plaintext, openbao, vault, encrypted'},
       {file: 'b.yaml', line: 9, column: 3, field: 'config.tokenSecretRef', message: 'missing required field "tokenSecretRef"'},
       {file: 'b.yaml', line: 9, column: 8, field: 'config.url', message: 'must be an http:// or https:// URL'},
     ])

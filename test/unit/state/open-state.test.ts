@@ -106,6 +106,7 @@ describe('openState on SQLite', () => {
         {name: '001-initial', batch: 1},
         {name: '002-opaque-versions', batch: 1},
         {name: '003-pending-copy-deletes', batch: 1},
+        {name: '004-kind-state', batch: 1},
       ])
       const journal = await db.raw('PRAGMA journal_mode')
       expect(journal[0].journal_mode).toBe('delete')
