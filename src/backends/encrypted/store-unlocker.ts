@@ -39,15 +39,16 @@ export class StoreUnlocker {
   }
 
   /** The password, resolved once per run. `isNew`: the store does not exist yet, so a prompt asks twice. */
-  password(isNew = false): Promise<PasswordFound> {
+  password(isNew = false, retry = false): Promise<PasswordFound> {
     if (!this.#password) {
+      const prompt = this.#opts.prompt
       this.#password = resolvePassword({
         backend: this.backend,
         passwordEnv: this.#config.passwordEnv,
         env: this.#opts.env,
         keyring: this.#config.keyring === false ? false : this.#opts.keyring,
         keyringEntry: this.#config.keyring === false ? undefined : this.#config.keyring,
-        prompt: this.#opts.prompt,
+        prompt: prompt && retry ? (question) => prompt(`That password does not open it; try again. ${question}`) : prompt,
         interactive: this.#opts.interactive,
         confirm: isNew,
       })
@@ -69,7 +70,7 @@ export class StoreUnlocker {
 
   async #unlock(header: StoreHeader): Promise<ValueCipher> {
     for (let attempt = 1; ; attempt++) {
-      const found = await this.password()
+      const found = await this.password(false, attempt > 1)
       try {
         return await unlockStore(header, found.password, this.backend, this.#opts.cache ?? runKeyCache)
       } catch (err) {

@@ -183,7 +183,17 @@ describe('encrypted backend in the state database', () => {
     }
     const d = await driver('enc', {env: {}, prompt}, {keyring: false, interactive: true})
     expect(await d.read('a')).toEqual({K: 'v'})
-    expect(questions).toEqual(['Password for encrypted backend enc: ', 'Password for encrypted backend enc: '])
+    expect(questions).toEqual([
+      'Password for encrypted backend enc: ',
+      'That password does not open it; try again. Password for encrypted backend enc: ',
+    ])
+
+    let typed = 0
+    const typo = await driver('enc', {env: {}, prompt: async () => `typo${++typed}`}, {keyring: false, interactive: true})
+    const err = await caught(() => typo.read('a'))
+    expect(err).toBeInstanceOf(WrongPasswordError)
+    expect((err as WrongPasswordError).hint).toBe('3 passwords typed, none opens it')
+    expect(typed).toBe(3)
 
     await declare('fresh')
     const asked: string[] = []
