@@ -353,7 +353,7 @@ describe('backend rekey', () => {
         }
       }
       console.info(`rekey (${_label}): ${interrupted} of ${kills} runs killed before they finished`)
-    expect(interrupted).toBeGreaterThanOrEqual(1)
+      expect(interrupted).toBeGreaterThanOrEqual(1)
       const history = await secretctl(['history', '--json'], {cwd: dir})
       expect(JSON.parse(history.stdout).some((run: {changes: {action: string}[]}) => run.changes[0]?.action === 'rekey')).toBe(true)
       expectCiphertextOnly(stateBytes(dir), 'the state database')
