@@ -10,7 +10,8 @@
  *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:3)
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
- *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes (default: all)
+ *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted (default: all);
+ *                               `core` means cold and openbao (BENCH_GROUPS is read the same way)
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
@@ -20,7 +21,7 @@ import {fileURLToPath} from 'node:url'
 import {measure, cleanupScratch, RSS_METHOD} from './lib/measure.js'
 import {startBaoServer} from './lib/bao-server.js'
 import {startKubeServer} from './lib/kube-server.js'
-import {writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
+import {secretName, writeEncryptedManifests, writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -42,11 +43,12 @@ const runsFor = Object.fromEntries(
 )
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
-const GROUPS = ['cold', 'openbao', 'kubernetes']
-const only = (process.env.BENCH_ONLY ?? GROUPS.join(','))
+const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted']
+const only = (process.env.BENCH_ONLY ?? process.env.BENCH_GROUPS ?? GROUPS.join(','))
   .split(',')
   .map((g) => g.trim())
   .filter(Boolean)
+  .flatMap((g) => (g === 'core' ? ['cold', 'openbao'] : [g]))
 for (const g of only) if (!GROUPS.includes(g)) throw new Error(`BENCH_ONLY names ${g}; the groups are ${GROUPS.join(', ')}`)
 const runs = (group) => only.includes(group)
 
@@ -292,6 +294,43 @@ async function kubeRepetition(n, rep, token) {
 const find = (scenario, n, rep) => measurements.find((m) => m.scenario === scenario && m.n === n && m.rep === rep)
 const ms = (m) => `${(m.wallMs / 1000).toFixed(2)} s`
 
+/**
+ * One repetition of the encrypted backend's scenarios at size N, with the default Argon2id cost
+ * (t=3, m=64 MiB, p=4): apply creating N on the state-database variant and on the file variant,
+ * plan with nothing to do, exec of one secret and of all N, and the same exec on plaintext as the
+ * baseline; plus one key derivation alone in a fresh process, the cost each run pays once.
+ */
+async function encryptedRepetition(n, rep) {
+  const tag = `r${rep}-n${n}`
+  const env = cliEnv({SECRETCTL_ENCRYPTION_PASSWORD: 'bench-password', CI: '1'})
+  const dirs = {}
+  for (const store of ['plaintext', 'state', 'file']) {
+    dirs[store] = path.join(work, `${tag}-enc-${store}`)
+    writeValues(dirs[store], n)
+    writeEncryptedManifests(dirs[store], {n, store})
+  }
+  // The plaintext baseline's state: measured as apply.plaintext when the core group (which has it) does not run.
+  if (runs('openbao')) {
+    const setup = await measure(NODE, [CLI, 'apply', '--auto-approve', '-d', dirs.plaintext], {cwd: dirs.plaintext, env})
+    if (setup.exitCode !== 0) throw new Error(`plaintext setup N=${n}: ${setup.stderr.slice(-2000)}`)
+  } else await run('apply.plaintext', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirs.plaintext], {cwd: dirs.plaintext, env})
+  await run('apply.encrypted', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirs.state], {cwd: dirs.state, env})
+  await run('apply.encrypted-file', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirs.file], {cwd: dirs.file, env})
+  await run('plan.encrypted', n, rep, NODE, [CLI, 'plan', '--detailed-exitcode', '-d', dirs.state], {cwd: dirs.state, env})
+  const one = ['--secret', secretName(n - 1), '--', 'true']
+  const all = [...Array.from({length: n}, (_, i) => ['--secret', secretName(i)]).flat(), '--', 'true']
+  await run('exec.plaintext', n, rep, NODE, [CLI, 'exec', '-d', dirs.plaintext, ...one], {cwd: dirs.plaintext, env})
+  await run('exec.encrypted', n, rep, NODE, [CLI, 'exec', '-d', dirs.state, ...one], {cwd: dirs.state, env})
+  await run('exec.encrypted.all', n, rep, NODE, [CLI, 'exec', '-d', dirs.state, ...all], {cwd: dirs.state, env})
+  await run('exec.encrypted-file', n, rep, NODE, [CLI, 'exec', '-d', dirs.file, ...one], {cwd: dirs.file, env})
+  const kdf = await run('kdf.default', n, rep, NODE, [path.join(ROOT, 'bench/baselines/derive-key.js')], {cwd: ROOT, env})
+  measurements.at(-1).kdfMs = round(JSON.parse(kdf.stdout.trim().split('\n').at(-1)).ms)
+  log(
+    `N=${n} run ${rep} (encrypted): apply ${ms(find('apply.encrypted', n, rep))}, file ${ms(find('apply.encrypted-file', n, rep))}, exec ${ms(find('exec.encrypted', n, rep))} (plaintext ${ms(find('exec.plaintext', n, rep))}), exec all ${ms(find('exec.encrypted.all', n, rep))}, Argon2id ${measurements.at(-1).kdfMs.toFixed(0)} ms`,
+  )
+  if (!process.env.BENCH_KEEP) for (const d of Object.values(dirs)) rmSync(d, {recursive: true, force: true})
+}
+
 function machine() {
   const cpus = os.cpus()
   let commit = null
@@ -337,6 +376,7 @@ async function main() {
     await kube.stop()
     kube = undefined
   }
+  if (runs('encrypted')) for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await encryptedRepetition(n, rep)
 
   const summary = evaluate(measurements, {sizes})
   const result = {

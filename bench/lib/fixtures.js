@@ -66,3 +66,19 @@ export function writeKubeManifests(dir, {n, url, namespace, backend}) {
   writeFileSync(path.join(dir, 'backends.yaml'), kubeBackendYaml(url, namespace))
   writeFileSync(path.join(dir, 'secrets.yaml'), secretsYaml(n, backend, ['kube-creds', 'KUBE_TOKEN']))
 }
+
+/**
+ * Manifests for the encrypted backend's scenarios: N secrets (values from files, as above) on an
+ * encrypted backend `vault` with the default Argon2id cost, in the state database (`store: 'state'`)
+ * or in a file (`store: 'file'`), or on the plaintext `default` (`store: 'plaintext'`, the baseline).
+ */
+export function writeEncryptedManifests(dir, {n, store}) {
+  mkdirSync(dir, {recursive: true})
+  const config = store === 'file' ? 'config:\n  path: store/vault.enc.json\n' : ''
+  writeFileSync(path.join(dir, 'backends.yaml'), `kind: SecretBackend\nname: vault\ntype: encrypted\n${config}`)
+  const placement = store === 'plaintext' ? '' : 'backend: vault\n'
+  const docs = []
+  for (let i = 0; i < n; i++)
+    docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
+  writeFileSync(path.join(dir, 'secrets.yaml'), docs.join('---\n'))
+}

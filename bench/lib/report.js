@@ -20,6 +20,14 @@ export const SCENARIOS = [
   ['apply.kubernetes', 'apply creating N, kubernetes (test server)'],
   ['move.kubernetes', 'move N default → kubernetes (apply)'],
   ['baseline.rawKube', 'baseline (a): raw Kubernetes API server, Secret creates'],
+  ['apply.encrypted', 'apply creating N, encrypted in the state (SQLite)'],
+  ['apply.encrypted-file', 'apply creating N, encrypted file'],
+  ['plan.encrypted', 'plan, nothing to do, encrypted in the state'],
+  ['exec.plaintext', 'exec of 1 secret, plaintext (baseline)'],
+  ['exec.encrypted', 'exec of 1 secret, encrypted in the state'],
+  ['exec.encrypted.all', 'exec of all N secrets, encrypted in the state'],
+  ['exec.encrypted-file', 'exec of 1 secret, encrypted file'],
+  ['kdf.default', 'one Argon2id derivation t=3 m=64 MiB p=4, fresh process'],
 ]
 const SECRETCTL = [
   'cold.version',
@@ -130,6 +138,24 @@ export function evaluate(ms, {sizes}) {
       ),
     }
   }
+  // The encrypted backend: what the key costs a run, against one derivation measured alone.
+  ratios.encrypted = {}
+  for (const n of sizes) {
+    const kdf = byRep(ms, 'kdf.default', n)
+    if (!kdf.size) continue
+    const diff = (a, b) => (rep) =>
+      byRep(ms, a, n).has(rep) && byRep(ms, b, n).has(rep) ? byRep(ms, a, n).get(rep).wallMs - byRep(ms, b, n).get(rep).wallMs : undefined
+    ratios.encrypted[n] = {
+      argon2idMs: paired(ms, n, (rep) => kdf.get(rep)?.kdfMs),
+      execOverPlaintextMs: paired(ms, n, diff('exec.encrypted', 'exec.plaintext')),
+      execAllOverOneMs: paired(ms, n, diff('exec.encrypted.all', 'exec.encrypted')),
+      applyOverPlaintext: paired(ms, n, (rep) => {
+        const enc = byRep(ms, 'apply.encrypted', n).get(rep)
+        const plain = byRep(ms, 'apply.plaintext', n).get(rep)
+        return enc && plain ? enc.wallMs / plain.wallMs : undefined
+      }),
+    }
+  }
   ratios.growth = {}
   if (sizes.includes(1000) && sizes.includes(10000)) {
     for (const [scenario] of SCENARIOS) {
@@ -214,6 +240,7 @@ export function renderMarkdown(result) {
   out.push('')
   out.push('| ratio | N | median (min–max) |', '| --- | ---: | ---: |')
   for (const [n, r] of Object.entries(summary.ratios.perN)) {
+    if (!r.planOverhead && !r.moveRequestsPerSecond && !r.rawRequestsPerSecond) continue // the core group did not run
     out.push(`| plan overhead: plan plaintext ÷ baseline (c) | ${nn(Number(n))} | ${range(r.planOverhead)} |`)
     out.push(`| plan openbao ÷ baseline (c) (info) | ${nn(Number(n))} | ${range(r.planOverheadOpenbao)} |`)
     out.push(`| move: secretctl requests/s (whole process) | ${nn(Number(n))} | ${range(r.moveRequestsPerSecond, 0)} |`)
@@ -233,6 +260,14 @@ export function renderMarkdown(result) {
       `| kubernetes move efficiency, from the plan's listing on (info) | ${nn(Number(n))} | ${range(r.kubeMoveEfficiencyWithPlan, 3)} |`,
     )
     out.push(`| kubernetes create efficiency (first → last request) | ${nn(Number(n))} | ${range(r.kubeCreateEfficiencyWindow, 3)} |`)
+  }
+  for (const [n, r] of Object.entries(summary.ratios.encrypted ?? {})) {
+    out.push(`| encrypted: one Argon2id derivation alone, ms (paid once per run) | ${nn(Number(n))} | ${range(r.argon2idMs, 0)} |`)
+    out.push(`| encrypted: exec of 1 secret − exec on plaintext, ms | ${nn(Number(n))} | ${range(r.execOverPlaintextMs, 0)} |`)
+    out.push(
+      `| encrypted: exec of all N − exec of 1, ms (N−1 more values, no more derivations) | ${nn(Number(n))} | ${range(r.execAllOverOneMs, 0)} |`,
+    )
+    out.push(`| encrypted: apply creating N ÷ apply creating N on plaintext | ${nn(Number(n))} | ${range(r.applyOverPlaintext)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]

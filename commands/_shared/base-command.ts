@@ -10,6 +10,7 @@ import {colourFor} from '../../src/render/colour.js'
 import {translateStateError} from '../../src/state/state-errors.js'
 import type {OutputFormat} from './flags.js'
 import {describeTakeover, type LockInfo} from '../../src/state/state-lock.js'
+import {hiddenPrompt} from './read-secret-input.js'
 
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
@@ -31,7 +32,7 @@ export abstract class BaseCommand extends Command {
     return colourFor(process.stdout)
   }
 
-  /** What every engine call needs from the global flags (and `--allow-undecryptable`, where a command has it). */
+  /** What every engine call needs from the global flags (and `--allow-undecryptable`, where a command has it), and the hidden prompt a backend may ask its password with. */
   protected where(flags: {dir: string; state?: string; env?: string[]; 'allow-undecryptable'?: boolean}) {
     if ((flags.env?.length ?? 0) > 1)
       throw new UsageError(`--env given ${flags.env?.length} times`, 'give one environment (only `secretctl diff` compares two)')
@@ -41,6 +42,7 @@ export abstract class BaseCommand extends Command {
       environment: flags.env?.[0],
       env: process.env,
       allowUndecryptable: flags['allow-undecryptable'] ?? false,
+      prompt: hiddenPrompt,
     }
   }
 

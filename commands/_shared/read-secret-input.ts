@@ -34,6 +34,20 @@ export async function hiddenPrompt(question: string): Promise<string> {
   }
 }
 
+/** A new password: stdin when asked (one trailing newline dropped), else typed twice at a hidden prompt; never argv. */
+export async function readNewPassword(fromStdin: boolean, subject: string): Promise<string> {
+  if (fromStdin) return readStdin()
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw new UsageError(`no new password for ${subject}: not at a terminal`, 'pipe it with --new-password-stdin')
+  }
+  const first = await hiddenPrompt(`New password for ${subject}: `)
+  if (!first) throw new UsageError(`empty new password for ${subject}`, 'type a password of at least one character')
+  if ((await hiddenPrompt(`Repeat the new password for ${subject}: `)) !== first) {
+    throw new UsageError(`the two new passwords typed for ${subject} differ; nothing changed`, 'run the command again')
+  }
+  return first
+}
+
 /** A bootstrap wizard's admin token: stdin when asked, else the kind's variable, else a hidden prompt at a terminal. */
 export async function readAdminToken(type: string, fromStdin: boolean): Promise<string> {
   if (fromStdin) return readStdin()

@@ -38,7 +38,7 @@ export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: 
   const {values, keys} = await assembleValues(c, p, current, ctx, now().toISOString(), warnings)
   const written = await writeToDestination(c, p, values)
   const move = c.action === 'move' ? c : undefined
-  await flipRow(p, written, keys, current, move, ctx)
+  await flipRow(p, written, keys, move, ctx)
   if (move) warnings.push(...(await deleteSource(p, move, ctx)))
   return warnings
 }
@@ -173,7 +173,6 @@ async function flipRow(
   p: Placement,
   written: WriteResult,
   keys: Record<string, KeyRecord>,
-  current: SecretValues | undefined,
   move: SecretMove | undefined,
   ctx: ApplyContext,
 ): Promise<void> {
@@ -184,7 +183,8 @@ async function flipRow(
       ? {
           backend: from.live.backend,
           externalRef: from.live.externalRef,
-          rowData: inState ? (current ?? null) : null,
+          // The row's data as stored (a kind may keep it encrypted), not the values read through the driver.
+          rowData: inState ? await ctx.state.readRowData(p.name, from.live.backend) : null,
           pending: !move?.keepSource,
         }
       : undefined

@@ -2,7 +2,7 @@
  * One driver per backend for the length of a run, built from the state's backend records, and the
  * trust-root reader drivers use to get their token (read once per run, then cached).
  */
-import type {BackendDriver} from './driver.js'
+import type {BackendDriver, CredentialPrompt} from './driver.js'
 import {createDriver} from './registry.js'
 import type {StateStore} from '../state/types.js'
 import {BackendError, StateError} from '../errors.js'
@@ -21,6 +21,8 @@ export class DriverPool {
     private readonly state: StateStore,
     private readonly concurrency: number,
     private readonly env: NodeJS.ProcessEnv = {},
+    /** The manifests directory and the terminal prompt, for kinds that use them. */
+    private readonly run: {dir?: string; prompt?: CredentialPrompt} = {},
   ) {}
 
   /** The driver of a backend as the state records it now (call after the backend's row exists). */
@@ -34,6 +36,7 @@ export class DriverPool {
       state: this.state,
       concurrency: this.concurrency,
       env: this.env,
+      ...this.run,
       readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
     })
     this.drivers.set(backendName, driver)
@@ -90,7 +93,10 @@ export class DriverPool {
     if (!pending) {
       pending = (async () => {
         // No row, or a row without values in the state (not on the trust root's kind): null either way.
-        const data = await this.state.readRowData(ref.name)
+        // A row on another kind that keeps data in the state (encrypted envelopes) is not a token.
+        const row = await this.state.getSecret(ref.name)
+        const onTrustRoot = row && (await this.state.getBackend(row.backend))?.type === TRUST_ROOT_TYPE
+        const data = onTrustRoot ? await this.state.readRowData(ref.name, row.backend) : null
         if (!data) {
           throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a ${TRUST_ROOT_TYPE} backend`, {
             hint: `create secret ${ref.name} on the ${TRUST_ROOT_TYPE} backend ${DEFAULT_BACKEND} first (it is applied before the backend is used)`,

@@ -89,6 +89,13 @@ export interface DriverContext {
   concurrency: number
   /** The process environment, for kinds that read it (never read implicitly elsewhere). */
   env: NodeJS.ProcessEnv
+  /** The manifests directory: a relative path in a backend's config is relative to it. */
+  dir?: string
+  /** Asks the person at the terminal for a credential, without echo; given by the command layer, absent where no one can answer. */
+  prompt?: CredentialPrompt
 }
+
+/** A hidden prompt: resolves with what was typed. */
+export type CredentialPrompt = (question: string) => Promise<string>
 
 export type DriverFactory = (ctx: DriverContext) => BackendDriver

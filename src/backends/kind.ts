@@ -6,7 +6,7 @@
  */
 import type {BackendManifest, SecretManifest} from '../manifests/types.js'
 import type {BackendRecord, SecretValues, StateStore, TokenMeta} from '../state/types.js'
-import type {BackendDriver, DriverFactory} from './driver.js'
+import type {BackendDriver, CredentialPrompt, DriverFactory} from './driver.js'
 
 /** What a kind can do; plan and apply enforce these for every kind alike. */
 export interface BackendCapabilities {
@@ -135,6 +135,36 @@ export interface RenderHooks {
   externalSecretsFor?(req: ExternalSecretsRequest): {comment: string; objects: Record<string, unknown>[]}
 }
 
+export interface RekeyRequest {
+  backend: BackendRecord
+  state: StateStore
+  env: NodeJS.ProcessEnv
+  /** The manifests directory (relative paths in the config). */
+  dir?: string
+  /** For the current password, where the kind asks for one. */
+  prompt?: CredentialPrompt
+  /** The new password; asked only once the current one has opened the store. */
+  newPassword(): Promise<string>
+}
+
+export interface RekeyOutcome {
+  /** How many values were encrypted anew. */
+  values: number
+  /** One line for the output and the audit table: what was done, the new cost. Never a value or a password. */
+  detail: string
+  /** What the user must know now (where the new password must be set, the keyring entry). */
+  notes: string[]
+}
+
+/**
+ * `secretctl backend rekey NAME`: every value of the backend encrypted again under a key from a
+ * new password, in one step that either happens whole or not at all (the old password keeps
+ * working until it has).
+ */
+export interface BackendRekey {
+  rekey(req: RekeyRequest): Promise<RekeyOutcome>
+}
+
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
@@ -160,4 +190,6 @@ export interface BackendKind {
   accessPolicy?(role: AccessRole, backend: BackendManifest): AccessPolicy
   /** What `secretctl render` prints for secrets on this kind's backends. */
   render?: RenderHooks
+  /** A new encryption password for the backend's values (`backend rekey`), for kinds that encrypt. */
+  rekey?: BackendRekey
 }

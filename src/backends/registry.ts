@@ -10,8 +10,9 @@ import {openBaoKind} from './openbao/openbao-kind.js'
 import {onePasswordKind} from './onepassword/onepassword-kind.js'
 import {environmentKind} from './environment/environment-kind.js'
 import {kubernetesKind} from './kubernetes/kubernetes-kind.js'
+import {encryptedKind} from './encrypted/encrypted-kind.js'
 
-const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind, kubernetesKind, onePasswordKind, environmentKind]
+const KINDS: readonly BackendKind[] = [plaintextKind, openBaoKind, kubernetesKind, encryptedKind, onePasswordKind, environmentKind]
 
 const BY_TYPE = new Map(KINDS.map((k) => [k.type, k]))
 const BY_SPELLING = new Map(KINDS.flatMap((k) => [k.type, ...k.aliases].map((spelling) => [spelling, k])))

@@ -13,6 +13,7 @@ import {DriverPool} from '../backends/driver-pool.js'
 import {readRecorded} from '../backends/secret-refs.js'
 import {environmentVariable} from '../backends/environment/environment-driver.js'
 import {environmentChoice, openStateFor} from '../workspace/workspace.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 import {selectEnvironment} from '../environments/environment.js'
 import {loadManifests} from '../manifests/load-manifests.js'
 import {MissingStateError, UsageError} from '../errors.js'
@@ -29,6 +30,8 @@ export interface ChainOptions {
   environment?: string
   env: NodeJS.ProcessEnv
   config: ProjectConfig
+  /** A hidden prompt at the terminal, for a backend's password. */
+  prompt?: CredentialPrompt
 }
 
 /** A secret as the winning link has it: its values, and the keys it is known to have that the link lacks. */
@@ -76,7 +79,7 @@ export class ChainResolver {
     if (!state) return {notFound: 'no state database'}
     const row = await state.getSecret(m.name)
     if (!row) return {notFound: `no secret named ${m.name} in the state`}
-    this.drivers ??= new DriverPool(state, 16, this.opts.env)
+    this.drivers ??= new DriverPool(state, 16, this.opts.env, {dir: this.opts.dir, prompt: this.opts.prompt})
     const values = await readRecorded(await this.drivers.get(row.backend), row)
     if (!values) return {notFound: `${row.backend} holds no value for it although the state says it should (run secretctl plan)`}
     if (m.key !== undefined && !(m.key in values)) return {notFound: `it has no key ${m.key} on ${row.backend}`}

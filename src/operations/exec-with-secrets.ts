@@ -11,6 +11,7 @@ import {environmentFor, parseSecretMapping} from '../exec/env-mapping.js'
 import {runChild, type ChildOutput} from '../exec/run-child.js'
 import {UsageError} from '../errors.js'
 import {refuseChildProcessDebug} from '../exec/child-process-debug.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 
 export interface ExecRequest {
   dir: string
@@ -18,6 +19,8 @@ export interface ExecRequest {
   /** `--env`. */
   environment?: string
   env: NodeJS.ProcessEnv
+  /** A hidden prompt at the terminal, for a backend's password. */
+  prompt?: CredentialPrompt
   /** `NAME[,key=KEY][,target=ENV]` each. */
   secrets: string[]
   argv: string[]

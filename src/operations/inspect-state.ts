@@ -7,6 +7,7 @@ import {maskConfig} from '../plan/mask-config.js'
 import {tokenSecretRef} from '../backends/trust-root.js'
 import {UsageError} from '../errors.js'
 import {withExistingState} from '../workspace/workspace.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 import {tokenHealth, type TokenHealthWord} from '../rotation/token-health.js'
 import type {BackendRecord} from '../state/types.js'
 
@@ -118,6 +119,8 @@ export interface StateRequest {
   /** `--env`. */
   environment?: string
   env: NodeJS.ProcessEnv
+  /** A hidden prompt at the terminal, for a backend's password. */
+  prompt?: CredentialPrompt
 }
 
 export type ListedResources = {resource: 'backends'; rows: BackendSummary[]} | {resource: 'secrets'; rows: SecretSummary[]}

@@ -59,7 +59,7 @@ export async function setSecretValue(req: SetSecretRequest): Promise<SetSecretRe
   const declaredType = desired.backends.find((b) => b.name === placement)?.type
   if (declaredType) refuseReadOnly(placement, declaredType)
   const state = await openStateFor(desired.config, desired.environment, {...req, stateAccess: 'create'})
-  const drivers = new DriverPool(state, 1, req.env)
+  const drivers = new DriverPool(state, 1, req.env, {dir: req.dir, prompt: req.prompt})
   try {
     return await withStateLock(state, {command: `secret set ${req.name} ${req.key}`, timeoutMs: req.lockTimeoutMs, env: req.env}, () =>
       writeOneKey(state, drivers, req, placement),
@@ -149,7 +149,7 @@ export async function revealSecretValue(req: GetSecretRequest): Promise<string> 
     if (!row) throw new UsageError(`no secret named ${req.name} in the state`, 'list them with `secretctl secret list`')
     if (!(req.key in row.keys))
       throw new UsageError(`secret ${req.name} has no key ${req.key}`, `its keys: ${Object.keys(row.keys).sort().join(', ')}`)
-    const drivers = new DriverPool(state, 1, req.env)
+    const drivers = new DriverPool(state, 1, req.env, {dir: req.dir, prompt: req.prompt})
     let value: string | undefined
     try {
       value = (await readRecorded(await drivers.get(row.backend), row))?.[req.key]

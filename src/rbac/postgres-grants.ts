@@ -2,7 +2,9 @@
  * The Postgres side of secretctl's least-privilege roles, as GRANT statements on the state schema.
  * mcpctl gated backends behind RBAC verbs; secretctl has no server, so the database enforces them:
  * - planner: reads everything it needs to plan, but not the columns holding plaintext values
- *   (`secrets.data`, `retained_copies.data`), through column privileges;
+ *   (`secrets.data`, `retained_copies.data`), through column privileges; it may read
+ *   `backends.kind_state` (an encrypted backend's header: salt, Argon2id parameters, key check,
+ *   nothing secret) and needs no encryption password, since a plan reads no value;
  * - applier: reads and writes the whole state;
  * - rotator: what token rotation needs: read backends and the trust-root rows, update a token
  *   secret's row and the backend's token metadata, record audit rows, take the lock.

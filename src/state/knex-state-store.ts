@@ -8,6 +8,7 @@ import {createHmac} from 'node:crypto'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
+import type {BackendStoredData, KindStateStore} from './kind-state-store.js'
 import DataLoader from 'dataloader'
 import {GroupCommit, type BatchWriter} from './group-commit.js'
 import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
@@ -49,6 +50,8 @@ interface BackendRow {
   config: string
   rotation: string | null
   token_meta: string | null
+  /** Since migration 004; absent in rows read before it ran. */
+  kind_state?: string | null
   created_at: string
   updated_at: string
 }
@@ -84,7 +87,7 @@ export interface KnexStateStoreOptions {
   now?: () => Date
 }
 
-export class KnexStateStore implements StateStore, RetainedCopyStore {
+export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateStore {
   readonly location: string
   readonly dialect: 'sqlite' | 'postgres'
   readonly exists = true
@@ -298,6 +301,66 @@ export class KnexStateStore implements StateStore, RetainedCopyStore {
 
   deleteRetainedCopy(secretName: string, backend: string): Promise<void> {
     return this.writes.write(this.deleteRetained, {secretName, backend})
+  }
+
+  // ---- a kind's own state (kind-state-store.ts) ----
+
+  async readKindState(backend: string): Promise<Record<string, unknown> | null> {
+    const row: {kind_state: string | null} | undefined = await this.db('backends').where({name: backend}).first('kind_state')
+    return row ? parseJson<Record<string, unknown>>(row.kind_state) : null
+  }
+
+  async claimKindState(backend: string, value: Record<string, unknown>): Promise<Record<string, unknown>> {
+    // One conditional UPDATE: of two runs claiming at once, exactly one sets it; both read the winner.
+    const count = await this.db('backends')
+      .where({name: backend})
+      .whereNull('kind_state')
+      .update({kind_state: JSON.stringify(value), updated_at: this.timestamp()})
+    const stored = await this.readKindState(backend)
+    if (!stored) throw new StateError(`backend ${backend} does not exist in the state`)
+    return count > 0 ? value : stored
+  }
+
+  async rewriteBackendData(
+    backend: string,
+    rewrite: (current: BackendStoredData) => BackendStoredData | Promise<BackendStoredData>,
+  ): Promise<number> {
+    return this.db.transaction(async (trx) => {
+      const b: BackendRow | undefined = await trx('backends').where({name: backend}).first()
+      if (!b) throw new StateError(`backend ${backend} does not exist in the state`)
+      const rows: {name: string; data: string}[] = await trx('secrets')
+        .where({backend_id: b.id})
+        .whereNotNull('data')
+        .select('name', 'data')
+      const copies: {secret_name: string; data: string}[] = await trx('retained_copies')
+        .where({backend_id: b.id})
+        .whereNotNull('data')
+        .select('secret_name', 'data')
+      const current: BackendStoredData = {
+        kindState: parseJson<Record<string, unknown>>(b.kind_state ?? null),
+        rows: Object.fromEntries(rows.map((r) => [r.name, parseJson<SecretValues>(r.data) ?? {}])),
+        retained: Object.fromEntries(copies.map((c) => [c.secret_name, parseJson<SecretValues>(c.data) ?? {}])),
+      }
+      const next = await rewrite(current)
+      const at = this.timestamp()
+      await trx('backends')
+        .where({id: b.id})
+        .update({kind_state: toJson(next.kindState), updated_at: at})
+      let updated = 0
+      for (const [name, data] of Object.entries(next.rows)) {
+        if (!Object.hasOwn(current.rows, name)) continue
+        updated += await trx('secrets')
+          .where({name, backend_id: b.id})
+          .update({data: JSON.stringify(data), updated_at: at})
+      }
+      for (const [name, data] of Object.entries(next.retained)) {
+        if (!Object.hasOwn(current.retained, name)) continue
+        updated += await trx('retained_copies')
+          .where({secret_name: name, backend_id: b.id})
+          .update({data: JSON.stringify(data)})
+      }
+      return updated
+    })
   }
 
   // ---- serial and audit ----

@@ -13,6 +13,7 @@ import {readProjectConfig} from '../manifests/project-config.js'
 import path from 'node:path'
 import {selectEnvironment, type Environment, type EnvironmentChoice} from '../environments/environment.js'
 import type {ProjectConfig} from '../manifests/types.js'
+import type {CredentialPrompt} from '../backends/driver.js'
 
 export interface WorkspaceOptions {
   dir: string
@@ -27,6 +28,8 @@ export interface WorkspaceOptions {
   stateAccess?: StateAccess
   /** Keep encrypted values this machine cannot decrypt as unknown (`plan --allow-undecryptable`) instead of failing. */
   allowUndecryptable?: boolean
+  /** A hidden prompt at the terminal, from the command layer (a kind asks for a password with it). */
+  prompt?: CredentialPrompt
 }
 
 export interface Workspace {
@@ -51,7 +54,7 @@ export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedM
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
   const state = await openStateFor(desired.config, desired.environment, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
-  const drivers = new DriverPool(state, concurrency, opts.env)
+  const drivers = new DriverPool(state, concurrency, opts.env, {dir: opts.dir, prompt: opts.prompt})
   const close = async () => {
     await drivers.close()
     await state.close()

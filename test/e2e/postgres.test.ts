@@ -5,54 +5,13 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest'
 import {execa} from 'execa'
-import {randomBytes} from 'node:crypto'
-import pg from 'pg'
 import {secretctl, tempProject, writeFiles, canary, CLI, assertNoCanary} from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 import {startBao, type BaoTarget} from './support/bao.js'
+import {createRole, freshDatabase, sql, withDb} from './support/postgres-roles.js'
 
 const adminUrl = process.env.SECRETCTL_TEST_PG
 if (!adminUrl) throw new Error('SECRETCTL_TEST_PG is not set: the vitest globalSetup (test/support/global-postgres.ts) starts a server')
-
-async function sql<T = any>(url: string, text: string, params: unknown[] = []): Promise<T[]> {
-  const c = new pg.Client({connectionString: url})
-  await c.connect()
-  try {
-    return (await c.query(text, params)).rows as T[]
-  } finally {
-    await c.end()
-  }
-}
-
-function withDb(url: string, db: string, user?: {name: string; password: string}): string {
-  const u = new URL(url)
-  u.pathname = `/${db}`
-  if (user) {
-    u.username = user.name
-    u.password = user.password
-  }
-  return u.toString()
-}
-
-async function freshDatabase(): Promise<{db: string; url: string}> {
-  const db = `secretctl_e2e_${randomBytes(5).toString('hex')}`
-  await sql(adminUrl!, `CREATE DATABASE ${db}`)
-  return {db, url: withDb(adminUrl!, db)}
-}
-
-async function createRole(db: string, role: 'planner' | 'applier' | 'rotator', dir: string): Promise<string> {
-  const name = `secretctl_${role}_${randomBytes(4).toString('hex')}`
-  const password = randomBytes(12).toString('hex')
-  await sql(adminUrl!, `CREATE ROLE ${name} LOGIN PASSWORD '${password}'`)
-  const grants = await secretctl(['rbac', 'print', '--role', role, '--db-role', name], {cwd: dir})
-  expect(grants.exitCode, grants.stderr).toBe(0)
-  const sqlText = grants.stdout
-    .split('\n')
-    .filter((l) => !l.startsWith('#') && !/^path |^\s|^}/.test(l))
-    .join('\n')
-  await sql(withDb(adminUrl!, db), sqlText)
-  return withDb(adminUrl!, db, {name, password})
-}
 
 // This file is about Postgres already; the Postgres pass of the e2e suite does not run it twice.
 const ONCE = process.env.SECRETCTL_E2E_STATE !== 'postgres'

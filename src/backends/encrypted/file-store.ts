@@ -125,7 +125,12 @@ export function serialiseStoreDocument(doc: StoreDocument): string {
         ]
       }),
   )
-  const ordered = {format: doc.format, version: doc.version, kdf: doc.kdf, keyCheck: doc.keyCheck, secrets}
+  const versions = Object.fromEntries(
+    Object.keys(doc.versions)
+      .sort()
+      .map((name) => [name, doc.versions[name]!]),
+  )
+  const ordered = {format: doc.format, version: doc.version, kdf: doc.kdf, keyCheck: doc.keyCheck, secrets, versions}
   return `${JSON.stringify(ordered, null, 2)}\n`
 }
 

@@ -93,12 +93,11 @@ export async function resolvePassword(req: PasswordRequest): Promise<PasswordFou
     notes.push(interactive ? 'no prompt available' : 'not at a terminal (or CI), so no prompt')
     throw new PasswordUnavailableError(req.backend, envName, notes, subject)
   }
-  const password = await req.prompt(`Password for encrypted backend ${req.backend}: `)
-  if (!password) throw new UsageError(`empty password for encrypted backend ${req.backend}`, 'type the password, or set it another way')
+  const password = await req.prompt(`${req.confirm ? 'New password' : 'Password'} for ${subject}: `)
+  if (!password) throw new UsageError(`empty password for ${subject}`, 'type the password, or set it another way')
   if (req.confirm) {
-    const again = await req.prompt(`Repeat the password for encrypted backend ${req.backend}: `)
-    if (again !== password)
-      throw new UsageError(`the two passwords typed for encrypted backend ${req.backend} differ`, 'run the command again')
+    const again = await req.prompt(`Repeat the password for ${subject}: `)
+    if (again !== password) throw new UsageError(`the two passwords typed for ${subject} differ`, 'run the command again')
   }
   return {password, source: 'prompt', notes}
 }

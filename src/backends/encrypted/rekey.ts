@@ -31,5 +31,7 @@ export function rekeyDocument(doc: StoreDocument, from: ValueCipher, next: {head
     kdf: next.header.kdf,
     keyCheck: next.header.keyCheck,
     secrets: reencryptEnvelopes(doc.secrets, from, next.cipher),
+    // The values are the same: their write counters stay, so a rekey is no drift.
+    versions: doc.versions,
   }
 }

@@ -35,6 +35,12 @@ export interface StoreDocument extends StoreHeader {
   format: typeof STORE_FORMAT
   version: typeof STORE_VERSION
   secrets: EnvelopeMap
+  /**
+   * secret name → how many times it was written (1 after the first write): the version the file
+   * variant reports for drift. Not authenticated: it tells secretctl's own writers apart (another
+   * state writing the same file, a restored backup), not an attacker (docs/providers.md).
+   */
+  versions: Record<string, number>
 }
 
 export interface HeaderOptions {
@@ -72,7 +78,7 @@ export async function unlockStore(
 
 /** A store with no secrets yet. */
 export function emptyStoreDocument(header: StoreHeader): StoreDocument {
-  return {format: STORE_FORMAT, version: STORE_VERSION, kdf: header.kdf, keyCheck: header.keyCheck, secrets: {}}
+  return {format: STORE_FORMAT, version: STORE_VERSION, kdf: header.kdf, keyCheck: header.keyCheck, secrets: {}, versions: {}}
 }
 
 /** The header of a document (or of a state row), checked. `where` prefixes messages, e.g. `store file F: `. */
@@ -110,19 +116,48 @@ export function parseStoreDocument(value: unknown, backend: string, where = ''):
       return [name, {...(keys as Record<string, string>)}]
     }),
   )
-  return {format: STORE_FORMAT, version: STORE_VERSION, ...header, secrets}
+  return {
+    format: STORE_FORMAT,
+    version: STORE_VERSION,
+    ...header,
+    secrets,
+    versions: parseVersions(value.versions, secrets, backend, where),
+  }
 }
 
-/** The document with one secret's values sealed in (replacing all its keys). */
+/** `versions` (optional in the file): a positive integer per secret; entries of secrets not in the store are dropped. */
+function parseVersions(value: unknown, secrets: EnvelopeMap, backend: string, where: string): Record<string, number> {
+  if (value === undefined) return {}
+  if (!isObject(value)) throw new CorruptStoreError(backend, `${where}versions is not an object`)
+  const out: Record<string, number> = {}
+  for (const [name, n] of Object.entries(value)) {
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 1)
+      throw new CorruptStoreError(backend, `${where}versions.${name} is not a positive integer`)
+    if (Object.hasOwn(secrets, name)) Object.assign(out, Object.fromEntries([[name, n]]))
+  }
+  return out
+}
+
+/** The write counter of a secret in the store: 0 when it has none (it is not there, or a file written without counters). */
+export function secretVersion(doc: StoreDocument, secret: string): number {
+  return Object.hasOwn(doc.versions, secret) ? doc.versions[secret]! : 0
+}
+
+/** The document with one secret's values sealed in (replacing all its keys), its write counter one up. */
 export function putSecret(doc: StoreDocument, cipher: ValueCipher, secret: string, values: SecretValues): StoreDocument {
   // Spread and fromEntries define properties: a secret called `__proto__` stays an ordinary entry.
-  return {...doc, secrets: {...doc.secrets, ...Object.fromEntries([[secret, cipher.sealSecret(secret, values)]])}}
+  return {
+    ...doc,
+    secrets: {...doc.secrets, ...Object.fromEntries([[secret, cipher.sealSecret(secret, values)]])},
+    versions: {...doc.versions, ...Object.fromEntries([[secret, secretVersion(doc, secret) + 1]])},
+  }
 }
 
 /** The document without one secret (unchanged when it has none). */
 export function removeSecret(doc: StoreDocument, secret: string): StoreDocument {
   if (!Object.hasOwn(doc.secrets, secret)) return doc
-  return {...doc, secrets: Object.fromEntries(Object.entries(doc.secrets).filter(([name]) => name !== secret))}
+  const others = <T>(map: Record<string, T>) => Object.fromEntries(Object.entries(map).filter(([name]) => name !== secret))
+  return {...doc, secrets: others(doc.secrets), versions: others(doc.versions)}
 }
 
 /** One secret's values, or undefined when the store has no such secret; an altered envelope throws CorruptValueError. */

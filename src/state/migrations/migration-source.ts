@@ -13,6 +13,7 @@ import * as lockHolderProcess from './002-lock-holder-process.js'
 import * as eraseFreedPages from './003-erase-freed-pages.js'
 import * as opaqueVersions from './004-opaque-versions.js'
 import * as pendingCopyDeletes from './005-pending-copy-deletes.js'
+import * as kindState from './006-kind-state.js'
 
 export interface NamedMigration {
   name: string
@@ -29,6 +30,8 @@ export const MIGRATIONS: readonly NamedMigration[] = [
   {name: '004-opaque-versions', migration: opaqueVersions, neededToRead: false},
   // A reading open of an older state reads every retained copy as not pending (knex-state-store.ts).
   {name: '005-pending-copy-deletes', migration: pendingCopyDeletes, neededToRead: false},
+  // Read only for encrypted backends, which exist only in a state a writing command has migrated.
+  {name: '006-kind-state', migration: kindState, neededToRead: false},
 ]
 
 export const migrationSource: Knex.MigrationSource<NamedMigration> = {

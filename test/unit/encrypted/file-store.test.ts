@@ -64,7 +64,8 @@ describe('encrypted store file', () => {
     const text = serialiseStoreDocument(a)
     expect(Object.keys(JSON.parse(text).secrets)).toEqual(['a', 'db', 'github', 'z'])
     expect(Object.keys(JSON.parse(text).secrets.z)).toEqual(['A', 'B'])
-    expect(Object.keys(JSON.parse(text))).toEqual(['format', 'version', 'kdf', 'keyCheck', 'secrets'])
+    expect(Object.keys(JSON.parse(text))).toEqual(['format', 'version', 'kdf', 'keyCheck', 'secrets', 'versions'])
+    expect(JSON.parse(text).versions).toEqual({a: 1, db: 1, github: 1, z: 1})
   })
 
   it('a missing file is an error naming it, unless the caller is creating the store', async () => {

@@ -1,6 +1,7 @@
 /** Shared by the encrypted backend's unit tests: a cheap Argon2id cost, canaries, and a message collector. */
 import {expect} from 'vitest'
 import type {Argon2idParams} from '../../../src/backends/encrypted/key-derivation.js'
+import type {Keyring, KeyringEntryName, KeyringLoad} from '../../../src/backends/encrypted/os-keyring.js'
 import {SecretctlError} from '../../../src/errors.js'
 
 /** Far below any real setting: only so the tests do not pay 64 MiB per derivation. */
@@ -31,3 +32,30 @@ export async function caught(fn: () => unknown): Promise<Error> {
 export function expectNoCanary(text: string, canaries: string[] = [CANARY_VALUE, CANARY_PASSWORD, CANARY_NEW_PASSWORD]): void {
   for (const canary of canaries) expect(text).not.toContain(canary)
 }
+
+/** An in-memory keyring; `fail` makes every call reject the way a locked or absent store does. */
+export function fakeKeyring(entries: Record<string, string> = {}, fail?: string): Keyring & {entries: Record<string, string>} {
+  const id = (e: KeyringEntryName) => `${e.service}/${e.account}`
+  const check = () => {
+    if (fail) throw new Error(fail)
+  }
+  return {
+    entries,
+    async get(e) {
+      check()
+      return entries[id(e)] ?? null
+    },
+    async set(e, password) {
+      check()
+      entries[id(e)] = password
+    },
+    async delete(e) {
+      check()
+      const had = id(e) in entries
+      delete entries[id(e)]
+      return had
+    },
+  }
+}
+
+export const withKeyring = (keyring: Keyring) => async (): Promise<KeyringLoad> => ({ok: true, keyring})

@@ -1,7 +1,7 @@
 import {randomBytes} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 import {PasswordUnavailableError} from '../../../src/backends/encrypted/encrypted-errors.js'
-import {type Keyring, type KeyringEntryName, type KeyringLoad, loadOsKeyring} from '../../../src/backends/encrypted/os-keyring.js'
+import {type KeyringLoad, loadOsKeyring} from '../../../src/backends/encrypted/os-keyring.js'
 import {
   canPrompt,
   defaultKeyringEntry,
@@ -11,34 +11,8 @@ import {
   storePasswordInKeyring,
 } from '../../../src/backends/encrypted/password-source.js'
 import {UsageError} from '../../../src/errors.js'
-import {CANARY_NEW_PASSWORD, CANARY_PASSWORD, caught, errorText, expectNoCanary} from './helpers.js'
+import {CANARY_NEW_PASSWORD, CANARY_PASSWORD, caught, errorText, expectNoCanary, fakeKeyring, withKeyring} from './helpers.js'
 
-/** An in-memory keyring; `fail` makes every call reject the way a locked or absent store does. */
-function fakeKeyring(entries: Record<string, string> = {}, fail?: string): Keyring & {entries: Record<string, string>} {
-  const id = (e: KeyringEntryName) => `${e.service}/${e.account}`
-  const check = () => {
-    if (fail) throw new Error(fail)
-  }
-  return {
-    entries,
-    async get(e) {
-      check()
-      return entries[id(e)] ?? null
-    },
-    async set(e, password) {
-      check()
-      entries[id(e)] = password
-    },
-    async delete(e) {
-      check()
-      const had = id(e) in entries
-      delete entries[id(e)]
-      return had
-    },
-  }
-}
-
-const withKeyring = (keyring: Keyring) => async (): Promise<KeyringLoad> => ({ok: true, keyring})
 const noKeyring = (note: string) => async (): Promise<KeyringLoad> => ({ok: false, note})
 
 function request(overrides: Partial<PasswordRequest> = {}): PasswordRequest {

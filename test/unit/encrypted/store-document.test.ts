@@ -9,6 +9,7 @@ import {
   putSecret,
   readSecret,
   removeSecret,
+  secretVersion,
   type StoreDocument,
   unlockStore,
 } from '../../../src/backends/encrypted/store-document.js'
@@ -65,6 +66,18 @@ describe('store document', () => {
     expectNoCanary(JSON.stringify(next))
   })
 
+  it('counts the writes of each secret: the version the file variant reports', async () => {
+    const {doc, cipher} = await storeWith({a: {K: 'x'}})
+    expect(secretVersion(doc, 'a')).toBe(1)
+    const twice = putSecret(putSecret(doc, cipher, 'a', {K: 'y'}), cipher, 'b', {K: 'z'})
+    expect(twice.versions).toEqual({a: 2, b: 1})
+    expect(secretVersion(removeSecret(twice, 'a'), 'a')).toBe(0)
+    // A file without counters (or with stray ones) still parses.
+    const {versions: _, ...without} = JSON.parse(JSON.stringify(twice))
+    expect(parseStoreDocument(without, 'enc').versions).toEqual({})
+    expect(parseStoreDocument({...without, versions: {a: 2, gone: 4}}, 'enc').versions).toEqual({a: 2})
+  })
+
   it('a secret called __proto__ is an ordinary secret', async () => {
     const {doc, cipher} = await storeWith({['__proto__']: {K: 'v'}})
     const reparsed = parseStoreDocument(JSON.parse(JSON.stringify(doc)), 'enc')
@@ -90,6 +103,8 @@ describe('store document', () => {
     ['a secret not an object', {secrets: {a: 'x'}}, 'secrets.a is not an object'],
     ['an envelope not a string', {secrets: {a: {K: 1}}}, 'secrets.a.K is not a string'],
     ['a bad KDF', {kdf: {algorithm: 'argon2id', version: 19}}, 'kdf.timeCost'],
+    ['versions not an object', {versions: 3}, 'versions is not an object'],
+    ['a version not a positive integer', {versions: {a: 0}}, 'versions.a is not a positive integer'],
   ])('parsing a document with %s is a CorruptStoreError', async (_, change, text) => {
     const {doc} = await storeWith({})
     const value = Array.isArray(change) ? change : {...JSON.parse(JSON.stringify(doc)), ...change}
@@ -113,6 +128,7 @@ describe('rekey', () => {
     expect(rekeyed.kdf.salt).not.toBe(doc.kdf.salt)
     expect(rekeyed.kdf.timeCost).toBe(2)
     expect(rekeyed.keyCheck).not.toBe(doc.keyCheck)
+    expect(rekeyed.versions).toEqual(doc.versions)
     for (const name of ['github', 'db']) {
       for (const key of Object.keys(doc.secrets[name]!)) expect(rekeyed.secrets[name]![key]).not.toBe(doc.secrets[name]![key])
     }

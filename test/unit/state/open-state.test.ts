@@ -107,6 +107,7 @@ describe('openState on SQLite', () => {
         {name: '003-erase-freed-pages', batch: 1},
         {name: '004-opaque-versions', batch: 1},
         {name: '005-pending-copy-deletes', batch: 1},
+        {name: '006-kind-state', batch: 1},
       ])
       const journal = await db.raw('PRAGMA journal_mode')
       expect(journal[0].journal_mode).toBe('delete')
