@@ -37,6 +37,16 @@ export async function loadManifests(dir: string, choice: EnvironmentChoice = {})
 
   const problems: ManifestProblem[] = []
   const found = await discoverFiles(root)
+  for (const {file, reason} of found.refused) {
+    problems.push({
+      file,
+      line: 1,
+      column: 1,
+      field: '',
+      message: `${reason}: not read`,
+      hint: 'keep manifests inside the manifests directory (a link inside it is followed)',
+    })
+  }
   const contents = new Map<string, Buffer>()
   for (const file of [...found.configs, ...found.manifests]) {
     try {

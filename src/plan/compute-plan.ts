@@ -445,6 +445,7 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   // Secrets in the state that the manifests no longer name.
+  const orphans = {secrets: [] as string[], backends: [] as string[]}
   const desiredSecretNames = new Set(desired.secrets.map((s) => s.name))
   for (const live of input.secrets) {
     if (desiredSecretNames.has(live.name)) continue
@@ -474,7 +475,10 @@ export function computePlan(input: PlanInput): Plan {
         ...(forgetOnly ? {forgetOnly} : {}),
         ...(refused ? {refused} : {}),
       })
-    } else warnings.push(`secret ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
+    } else {
+      orphans.secrets.push(live.name)
+      warnings.push(`secret ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
+    }
   }
   for (const live of input.backends) {
     if (desiredBackendNames.has(live.name)) continue
@@ -498,7 +502,10 @@ export function computePlan(input: PlanInput): Plan {
         after: null,
         ...(copies.length ? {retainedCopies: copies} : {}),
       })
-    } else warnings.push(`backend ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
+    } else {
+      orphans.backends.push(live.name)
+      warnings.push(`backend ${live.name} is in the state but not in the manifests; apply with --prune to delete it`)
+    }
   }
 
   const undecryptable = undecryptableFiles(input.desiredKeys)
@@ -515,6 +522,9 @@ export function computePlan(input: PlanInput): Plan {
     changes: selected,
     summary: summarise(selected),
     warnings: [...warnings, ...undecryptable.map(undecryptableWarning)].sort(),
+    ...(orphans.secrets.length || orphans.backends.length
+      ? {orphans: {secrets: orphans.secrets.sort(), backends: orphans.backends.sort()}}
+      : {}),
     ...(undecryptable.length ? {undecryptable} : {}),
   }
 }

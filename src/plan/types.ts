@@ -218,6 +218,8 @@ export interface Plan {
   summary: PlanSummary
   /** Notes that are not changes (e.g. secrets in the state that the manifests no longer name, without --prune). */
   warnings: string[]
+  /** What the state holds that the manifests no longer name, kept because the plan was made without --prune. */
+  orphans?: {secrets: string[]; backends: string[]}
   /** Value files that could not be decrypted (only with `--allow-undecryptable`); absent when every value was read. */
   undecryptable?: UndecryptableFile[]
 }

@@ -5,7 +5,7 @@
  * summary. No values: the plan has none. Same plan in, same bytes out.
  */
 import {ACTIONS, type Change, type Plan} from '../plan/types.js'
-import {summaryLine} from './plan-text.js'
+import {orphanSentence, summaryLine} from './plan-text.js'
 
 export const COMMENT_LIMIT = 65_535
 /** Parts are kept this far below the cap to leave room for the part header. */
@@ -75,7 +75,14 @@ export function renderPlanMarkdown(plan: Plan): string[] {
     '',
     `State lineage \`${plan.lineage}\`, serial ${plan.serial}.`,
   ]
-  if (!plan.changes.length) header.push('', 'No changes. The store matches the manifests.')
+  if (!plan.changes.length) {
+    header.push(
+      '',
+      plan.orphans
+        ? `No changes to make; ${orphanSentence(plan.orphans)} (kept; --prune deletes them).`
+        : 'No changes. The store matches the manifests.',
+    )
+  }
   for (const w of plan.warnings) header.push('', `> ⚠️ ${escapeMarkdown(w)}`)
 
   const groups = new Map<string, Change[]>()

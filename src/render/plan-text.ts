@@ -49,7 +49,9 @@ export function renderPlanHeader(context: PlanContext, colour: ChalkInstance = p
 export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, context?: PlanContext): string {
   const lines: string[] = []
   if (context) lines.push(renderPlanHeader(context, colour).trimEnd(), '')
-  if (!plan.changes.length) {
+  if (!plan.changes.length && plan.orphans) {
+    lines.push(`${colour.green('No changes to make;')} ${orphanSentence(plan.orphans)} (kept; --prune deletes them).`)
+  } else if (!plan.changes.length) {
     lines.push(`${colour.green('No changes.')} The store matches the manifests.`)
   } else {
     lines.push('secretctl will perform these actions, in this order:', '')
@@ -80,4 +82,15 @@ export function renderSavedPlanNote(file: string, where: {dir: string; state?: s
 
 function shellWord(word: string): string {
   return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** `2 secrets and 1 backend in the state are no longer in the manifests`. */
+export function orphanSentence(o: {secrets: string[]; backends: string[]}): string {
+  const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`
+  const parts = [
+    ...(o.secrets.length ? [count(o.secrets.length, 'secret')] : []),
+    ...(o.backends.length ? [count(o.backends.length, 'backend')] : []),
+  ]
+  const n = o.secrets.length + o.backends.length
+  return `${parts.join(' and ')} in the state ${n === 1 ? 'is' : 'are'} no longer in the manifests`
 }

@@ -41,13 +41,16 @@ export function readValueFile(absPath: string, roots: FileRoots): FileRead {
 
 /** The file's bytes under the same rules (for binary formats such as an age file), or why it cannot be used. */
 export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
+  // As written first (whether a file outside exists is not the manifests' business), then where a link leads.
+  const written = outsideRoots(path.resolve(absPath), roots, false)
+  if (written) return written
   let real: string
   try {
     real = realpathSync(absPath)
   } catch (error) {
     return {ok: false, problem: fsReason(error)}
   }
-  const refused = outsideRoots(real, roots)
+  const refused = outsideRoots(real, roots, true)
   if (refused) return refused
   let fd: number
   try {
@@ -87,15 +90,15 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
 }
 
 /** Refuses a resolved path outside the allowed roots, or inside the state directory. */
-function outsideRoots(real: string, roots: FileRoots): FileRefusal | undefined {
-  const dir = realOrSelf(roots.dir)
+function outsideRoots(real: string, roots: FileRoots, resolved: boolean): FileRefusal | undefined {
+  const dir = resolved ? realOrSelf(roots.dir) : path.resolve(roots.dir)
   if (within(real, path.join(dir, '.secretctl'))) {
     return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}
   }
-  if (within(real, dir) || roots.allowed.some((root) => within(real, realOrSelf(root)))) return undefined
+  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root) : path.resolve(root)))) return undefined
   return {
     ok: false,
-    problem: `is outside the manifests directory (resolved to ${real})`,
+    problem: resolved ? `is outside the manifests directory (resolved to ${real})` : 'is outside the manifests directory',
     hint: 'keep value files inside the manifests directory, or allow their directory in secretctl.yaml: allowedFileRoots: [DIR]',
   }
 }

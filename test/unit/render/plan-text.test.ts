@@ -1,0 +1,47 @@
+/** The text plan: a header naming what was compared, and a "no changes" that does not contradict its warnings. */
+import {describe, expect, it} from 'vitest'
+import {computePlan} from '../../../src/plan/compute-plan.js'
+import {renderPlanText} from '../../../src/render/plan-text.js'
+import {backendRecord, desiredModel, keyRecord, secretRecord} from '../plan/model-builders.js'
+
+const now = new Date('2026-06-01T00:00:00Z')
+
+describe('renderPlanText', () => {
+  it('no changes but secrets and a backend the manifests no longer name: says both, without claiming the store matches', () => {
+    const plan = computePlan({
+      desired: desiredModel([], []),
+      meta: {lineage: 'L', serial: 1},
+      backends: [backendRecord('default'), backendRecord('old')],
+      secrets: [secretRecord('a', 'default', {K: keyRecord('f')}), secretRecord('b', 'default', {K: keyRecord('g')})],
+      desiredKeys: new Map(),
+      backendMetadata: new Map(),
+      options: {prune: false, rotate: false, targets: [], now},
+    })
+    const text = renderPlanText(plan)
+    expect(text).toMatch(
+      /^No changes to make; 2 secrets and 1 backend in the state are no longer in the manifests \(kept; --prune deletes them\)\.$/m,
+    )
+    expect(text).not.toContain('The store matches the manifests')
+    expect(text).toContain('Warning: secret a is in the state but not in the manifests')
+  })
+
+  it('starts with the state and the manifests directory it compared, password masked', () => {
+    const plan = computePlan({
+      desired: desiredModel([], []),
+      meta: {lineage: 'L', serial: 1},
+      backends: [backendRecord('default')],
+      secrets: [],
+      desiredKeys: new Map(),
+      backendMetadata: new Map(),
+      options: {prune: false, rotate: false, targets: [], now},
+    })
+    const text = renderPlanText(plan, undefined, {
+      dir: '/srv/infra',
+      environment: 'staging',
+      state: 'postgres://app:***@db/secretctl',
+      stateExists: true,
+    })
+    expect(text.split('\n').slice(0, 2)).toEqual(['State: postgres://app:***@db/secretctl', 'Manifests: /srv/infra (environment staging)'])
+    expect(text).toContain('No changes. The store matches the manifests.')
+  })
+})
