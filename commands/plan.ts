@@ -32,7 +32,9 @@ export default class Plan extends BaseCommand {
     const {flags} = await this.parse(Plan)
     const {plan, context} = await planManifests({...flags, ...this.where(flags), targets: flags.target ?? []})
     this.emit(outputFormat(flags), plan, {
-      text: () => renderPlanText(plan, this.colour, context) + (flags.out ? renderSavedPlanNote(flags.out, flags) : ''),
+      text: () =>
+        renderPlanText(plan, this.colour, context) +
+        (flags.out ? renderSavedPlanNote(flags.out, {...flags, environment: context.environment}) : ''),
       markdown: () => renderPlanMarkdown(plan).join(PART_SEPARATOR),
     })
     if (flags['detailed-exitcode'] && plan.changes.length) this.exit(2)

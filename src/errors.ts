@@ -84,7 +84,12 @@ export class BackendError extends SecretctlError {
   }
 }
 
-/** The user said no, or pressed Ctrl-C, at a question: nothing changed. Exits 130, as a shell does for SIGINT. */
+/** The user pressed Ctrl-C (exit 130, as a shell does for SIGINT) or said no (exit 1, as Terraform does) at a question: nothing changed. */
 export class CancelledError extends SecretctlError {
-  override readonly exitCode: number = 130
+  override readonly exitCode: number
+
+  constructor(message: string, how: 'interrupted' | 'declined' = 'interrupted') {
+    super(message)
+    this.exitCode = how === 'interrupted' ? 130 : 1
+  }
 }

@@ -31,7 +31,7 @@ export function approval(opts: {autoApprove: boolean; saved: boolean; json: bool
         'review the plan, then re-run with --auto-approve, or apply a saved plan file',
       )
     }
-    if (!(await confirm('Apply these changes? Only "yes" is accepted: '))) throw new CancelledError(CANCELLED)
+    if (!(await confirm('Apply these changes? Only "yes" is accepted: '))) throw new CancelledError(CANCELLED, 'declined')
     return true
   }
 }

@@ -72,10 +72,11 @@ export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, contex
 }
 
 /** Where a saved plan went and the command that applies it exactly, with the same directory and state. */
-export function renderSavedPlanNote(file: string, where: {dir: string; state?: string}): string {
+export function renderSavedPlanNote(file: string, where: {dir: string; state?: string; environment?: string | null}): string {
   const parts = ['secretctl apply', shellWord(file)]
   if (where.dir !== '.') parts.push('-d', shellWord(where.dir))
   if (where.state) parts.push('--state', shellWord(redactUrl(where.state)))
+  if (where.environment) parts.push('--env', shellWord(where.environment))
   const masked = where.state && redactUrl(where.state) !== where.state ? ' (the state password is masked: give it as you did here)' : ''
   return `\nSaved the plan to ${file}; apply it exactly with:\n  ${parts.join(' ')}${masked}\n`
 }
