@@ -1,6 +1,6 @@
-import {Args, Flags} from '@oclif/core'
+import {Args} from '@oclif/core'
 import {BaseCommand} from './_shared/base-command.js'
-import {bootstrapOptionFlags, lockFlags, lockTimeoutMs} from './_shared/flags.js'
+import {bootstrapFlags, lockTimeoutMs} from './_shared/flags.js'
 import {readAdminToken} from './_shared/read-secret-input.js'
 import {bootstrapBackend, bootstrapKinds} from '../src/operations/bootstrap-backend.js'
 import {renderBootstrap} from '../src/render/bootstrap-text.js'
@@ -19,27 +19,22 @@ The admin token is used in memory only and persisted nowhere. Types with a wizar
     type: Args.string({description: 'backend type', required: true, options: bootstrapKinds()}),
     name: Args.string({description: 'name of the new backend', required: true}),
   }
-  static override flags = {
-    ...lockFlags,
-    ...bootstrapOptionFlags(),
-    'no-default': Flags.boolean({description: 'do not make the new backend the default'}),
-    'admin-token-stdin': Flags.boolean({description: 'read the admin token from stdin'}),
-  }
+  static override flags = bootstrapFlags()
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Bootstrap)
     const adminToken = await readAdminToken(args.type, flags['admin-token-stdin'])
-    const {dir, lock} = {dir: flags.dir, lock: lockTimeoutMs(flags['lock-timeout'])}
+    const makeDefault = !flags['no-default']
     const result = await bootstrapBackend({
       ...this.where(flags),
+      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onTakeover: this.sayTakeover,
       type: args.type,
       name: args.name,
       options: {...flags, env: undefined},
       adminToken,
-      makeDefault: !flags['no-default'],
-      lockTimeoutMs: lock,
-      onTakeover: this.sayTakeover,
+      makeDefault,
     })
-    this.print(renderBootstrap(result, {name: args.name, dir, isDefault: !flags['no-default']}, this.colour))
+    this.print(renderBootstrap(result, {name: args.name, dir: flags.dir, isDefault: makeDefault}, this.colour))
   }
 }

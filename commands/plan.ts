@@ -1,6 +1,5 @@
-import {Flags} from '@oclif/core'
 import {BaseCommand} from './_shared/base-command.js'
-import {allowUndecryptableFlag, outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {allowUndecryptableFlag, outputFlags, outputFormat, planCommandFlags, planFlags} from './_shared/flags.js'
 import {planManifests} from '../src/operations/plan-manifests.js'
 import {renderPlanText, renderSavedPlanNote} from '../src/render/plan-text.js'
 import {PART_SEPARATOR, renderPlanMarkdown} from '../src/render/plan-markdown.js'
@@ -19,12 +18,7 @@ export default class Plan extends BaseCommand {
   static override flags = {
     ...planFlags,
     ...outputFlags(['text', 'json', 'yaml', 'markdown']),
-    markdown: Flags.boolean({
-      description: 'shorthand for -o markdown: a pull-request comment, in parts when longer than a comment allows',
-      exclusive: ['json'],
-    }),
-    out: Flags.string({description: 'also save the plan to FILE (JSON, mode 0600) for `secretctl apply FILE`'}),
-    'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
+    ...planCommandFlags,
     'allow-undecryptable': allowUndecryptableFlag,
   }
 

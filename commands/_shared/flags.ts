@@ -99,3 +99,23 @@ export const renderFlags = {
 export function renderMode(flags: {'consumer-snippet'?: boolean; 'external-secrets'?: boolean}) {
   return flags['consumer-snippet'] ? 'consumer-snippet' : flags['external-secrets'] ? 'external-secrets' : 'manifests'
 }
+
+/** `plan`'s own flags: Markdown for a pull request, a saved plan, the CI exit code. */
+export const planCommandFlags = {
+  markdown: Flags.boolean({
+    description: 'shorthand for -o markdown: a pull-request comment, in parts when longer than a comment allows',
+    exclusive: ['json'],
+  }),
+  out: Flags.string({description: 'also save the plan to FILE (JSON, mode 0600) for `secretctl apply FILE`'}),
+  'detailed-exitcode': Flags.boolean({description: 'exit 0 when there are no changes, 2 when there are, 1 on error'}),
+}
+
+/** `bootstrap`'s flags: every wizard's options, and how the admin token and the default are given. */
+export function bootstrapFlags() {
+  return {
+    ...lockFlags,
+    ...bootstrapOptionFlags(),
+    'no-default': Flags.boolean({description: 'do not make the new backend the default'}),
+    'admin-token-stdin': Flags.boolean({description: 'read the admin token from stdin'}),
+  }
+}

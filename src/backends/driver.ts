@@ -83,7 +83,7 @@ export interface BackendDriver {
 export interface DriverContext {
   backend: BackendRecord
   state: StateStore
-  /** Reads one key of a secret on a plaintext (trust-root) backend, cached per run. */
+  /** Reads one key of a secret on the trust root, cached per run. */
   readTrustRoot(ref: {name: string; key: string}): Promise<string>
   /** Bound on requests in flight to one backend. */
   concurrency: number

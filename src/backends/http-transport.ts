@@ -1,5 +1,5 @@
 /**
- * HTTP for the kinds that talk to a server (OpenBao, Kubernetes), with no SDK: undici's request
+ * HTTP for the kinds that talk to a server (the kinds that talk HTTP), with no SDK: undici's request
  * API over a pool of keep-alive connections per server, with the server's TLS settings (CA,
  * client certificate, server name), a bound on requests in flight (p-limit), a timeout per
  * attempt (headers, then body), and retries with exponential backoff (p-retry) that wait at least
@@ -156,7 +156,7 @@ export class HttpTransport {
   /**
    * The keep-alive connections to this server, opened on first use: at most `concurrency`, idle
    * ones not holding the process open. undici's own request API rather than fetch: measured on
-   * the OpenBao test server, fetch spent about four times the CPU per request (docs/performance.md).
+   * a test server, fetch spent about four times the CPU per request (docs/performance.md).
    */
   private async connections(): Promise<Pool> {
     if (!this.pool) {

@@ -168,7 +168,7 @@ export interface BackendRekey {
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
-  /** Other spellings folded into `type` (`vault` for `openbao`). */
+  /** Other spellings folded into `type` . */
   aliases: readonly string[]
   /** One line for help texts and the schema's description. */
   summary: string

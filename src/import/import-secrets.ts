@@ -1,6 +1,6 @@
 /**
  * `secretctl import <source>`: what every import shares, whatever system the values come from
- * (ToolHive's encrypted file today; OpenBao, Kubernetes and dotenv files next). A source hands over
+ * (a ToolHive file, a backend's listing, a dotenv file). A source hands over
  * items (its name for each secret, and the values); this module
  *   - maps the names to valid secretctl names (import-names.ts), the mapping part of the result;
  *   - refuses, changing nothing, a name that is already a different secret in the manifests or the

@@ -11,7 +11,7 @@ import {schemaComment} from '../manifests/manifest-schemas.js'
 export interface ImportedManifest {
   name: string
   backend: string
-  /** `toolhive`, `openbao`, …. */
+  /** `toolhive`, …. */
   source: string
   sourceName: string
   origin: string

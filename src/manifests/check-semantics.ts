@@ -1,7 +1,7 @@
 /**
  * Checks across documents that no schema can express: unique names per kind, at most one
- * default backend, `default` stays plaintext, every `backend:` and `tokenSecretRef` resolves,
- * backend tokens live on a plaintext (trust-root) backend, and a secret's `refs` suit its backend's
+ * default backend, `default` stays the trust root's kind, every `backend:` and `tokenSecretRef`
+ * resolves, backend tokens live on a trust-root backend, and a secret's `refs` suit its backend's
  * kind. Works on declarations, so a
  * document with a schema error still takes part by name and does not cause dangling references.
  */

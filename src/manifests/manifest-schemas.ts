@@ -7,6 +7,7 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {backendKinds, typeSpellings} from '../backends/registry.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import {keySources, secretSources} from '../sources/registry.js'
 
 const NAME = {
@@ -50,7 +51,7 @@ export function secretBackendSchema(): Record<string, unknown> {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://secretctl.dev/schemas/secret-backend.schema.json',
     title: 'secretctl SecretBackend',
-    description: 'A secret backend: where secret values are stored. The plaintext backend `default` always exists.',
+    description: `A secret backend: where secret values are stored. The ${TRUST_ROOT_TYPE} backend \`${DEFAULT_BACKEND}\` always exists.`,
     type: 'object',
     properties: {
       kind: KIND_FIELD('secretbackend', 'SecretBackend'),

@@ -17,7 +17,7 @@ export interface SecretRef {
   key: string
 }
 
-/** `rotation:` as written: the planner reads `period`; the other fields belong to the kind (OpenBao: tokenRole, policy, ttl). */
+/** `rotation:` as written: the planner reads `period`; the other fields belong to the kind (a token role, a policy, a TTL). */
 export interface RotationSpec {
   /** Rotate when the token is older than this Go-style duration (`24h`); parsed by src/duration.ts. */
   period?: string

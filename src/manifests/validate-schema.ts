@@ -1,7 +1,7 @@
 /**
  * Validates a document against its kind's JSON Schema (ajv, all errors) and turns ajv's errors
  * into ManifestProblems a human reads: positioned on the offending node, phrased as
- * `unknown field "foo"` or `must be one of plaintext, openbao, vault`, one problem per field.
+ * `unknown field "foo"` or `must be one of A, B, C`, one problem per field.
  * No message repeats the document's values, only field names and what the schema allows.
  */
 import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
@@ -140,7 +140,7 @@ function describe(error: ErrorObject, parent: Record<string, unknown>): string {
   }
 }
 
-/** A schema description read as a hint: `A plaintext backend takes no configuration.` → `a plaintext …`. */
+/** A schema description read as a hint: `A backend of this kind takes no configuration.` → `a backend …`. */
 function asHint(description: string): string {
   return (description.charAt(0).toLowerCase() + description.slice(1)).replace(/\.$/, '')
 }

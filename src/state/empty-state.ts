@@ -1,6 +1,6 @@
 /**
  * What `plan` reads when no state exists yet: an empty state, in memory, as a new one would be
- * seeded (the plaintext trust root `default`, no secrets, serial 0), so that everything in the
+ * seeded (the trust root `default`, no secrets, serial 0), so that everything in the
  * manifests plans as new. Nothing is created: a plan never writes, and the first `apply` creates
  * the state. Its fingerprint salt is random and thrown away, which is why a plan made from it
  * cannot be saved (`plan --out` needs a real state's salt to be checked later).
@@ -8,7 +8,7 @@
 import {createHmac, randomBytes} from 'node:crypto'
 import {StateError} from '../errors.js'
 import {TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
-import {DEFAULT_BACKEND} from '../backends/trust-root.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {LockInfo, StateLockHandle} from './state-lock.js'
 import type {AuditRow, BackendRecord, RetainedCopy, SecretRecord, SecretValues, StateMeta, StateStore} from './types.js'
@@ -118,7 +118,7 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
     return {
       id: 0,
       name: DEFAULT_BACKEND,
-      type: 'plaintext',
+      type: TRUST_ROOT_TYPE,
       description: TRUST_ROOT_DESCRIPTION,
       isDefault: true,
       config: {},

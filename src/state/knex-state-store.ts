@@ -28,10 +28,10 @@ import type {
   TokenMeta,
 } from './types.js'
 
-import {DEFAULT_BACKEND} from '../backends/trust-root.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 
 /** The description of the built-in trust root, as a new state is seeded with it. */
-export const TRUST_ROOT_DESCRIPTION = 'built-in plaintext trust root'
+export const TRUST_ROOT_DESCRIPTION = `built-in ${TRUST_ROOT_TYPE} trust root`
 
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
@@ -165,7 +165,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   async deleteBackend(name: string): Promise<void> {
     if (name === DEFAULT_BACKEND) {
-      throw new StateError('the plaintext backend default is the trust root and cannot be deleted')
+      throw new StateError(`the ${TRUST_ROOT_TYPE} backend ${DEFAULT_BACKEND} is the trust root and cannot be deleted`)
     }
     await this.db.transaction(async (trx) => {
       const backend: BackendRow | undefined = await trx('backends').where({name}).first()
@@ -219,7 +219,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     await this.db.transaction(async (trx) => {
       const row: {data: string | null; keys: string} | undefined = await trx('secrets').where({name: p.secret}).first('data', 'keys')
       const data = row ? parseJson<SecretValues>(row.data) : null
-      if (!row || !data) throw new StateError(`token secret ${p.secret} is not a plaintext row in the state`)
+      if (!row || !data) throw new StateError(`token secret ${p.secret} is not a row holding its values in the state (on the trust root)`)
       const keys = parseJson<Record<string, KeyRecord>>(row.keys) ?? {}
       data[p.key] = p.value
       keys[p.key] = {fingerprint: p.fingerprint, source: keys[p.key]?.source ?? 'external', writtenAt: at}

@@ -249,7 +249,7 @@ async function listTables(db: Knex): Promise<string[]> {
   return rows.map((r) => r.name).sort()
 }
 
-/** A new state: its lineage, serial 0, a random fingerprint salt and the plaintext trust root. */
+/** A new state: its lineage, serial 0, a random fingerprint salt and the trust root `default`. */
 async function seed(db: Knex): Promise<void> {
   const at = new Date().toISOString()
   try {

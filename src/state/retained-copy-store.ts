@@ -1,6 +1,6 @@
 /**
  * Access to the values of retained copies (copies a `keepSource` move left on a backend that
- * stores values in the state). Only the plaintext driver needs it, so it is a narrow extension of
+ * stores values in the state). Only the drivers of kinds that keep values in the state need it, so it is a narrow extension of
  * `StateStore` rather than part of the contract every stage sees.
  */
 import type {SecretValues, StateStore} from './types.js'

@@ -2,7 +2,7 @@
  * What the Kubernetes API server's answers mean, in the user's terms: a 401 is the credential
  * (and which one), a 403 names the verb, the resource and the namespace and is never "missing", a
  * 404 on a create is the namespace, a 422 says which field, a conflict is a check-and-set
- * failure reported like OpenBao's. The server's own Status text is kept (it names users, objects
+ * failure reported like every kind's. The server's own Status text is kept (it names users, objects
  * and fields, never a value); whatever it says is scrubbed of the values of the write anyway.
  */
 import {BackendError} from '../../errors.js'
