@@ -10,8 +10,12 @@
  *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:3)
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
- *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted (default: all);
- *                               `core` means cold and openbao (BENCH_GROUPS is read the same way)
+ *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted, fixed, scale,
+ *                               pgstate, progress (default: all); `core` means cold and openbao (BENCH_GROUPS is
+ *                               read the same way). Each group runs alone (it sets up what it needs).
+ *   BENCH_FIXED_RUNS=15         repetitions of the fixed group
+ *   BENCH_BEFORE=/tmp/old       the root of another built secretctl: the fixed group runs it too (`.before` rows)
+ *   BENCH_CLI=/tmp/old/bin/run.js  run every scenario with this CLI instead of this tree's
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
@@ -23,9 +27,10 @@ import {startBaoServer} from './lib/bao-server.js'
 import {startKubeServer} from './lib/kube-server.js'
 import {secretName, writeEncryptedManifests, writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
+import {fixedGroup} from './groups/fixed.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const CLI = path.join(ROOT, 'bin/run.js')
+const CLI = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(ROOT, 'bin/run.js')
 const NODE = process.execPath
 const CONCURRENCY = 16 // secretctl's default --concurrency
 const DEFAULT_RUNS = {100: 5, 1000: 3, 10000: 3}
@@ -43,7 +48,7 @@ const runsFor = Object.fromEntries(
 )
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
-const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted']
+const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted', 'fixed', 'scale', 'pgstate', 'progress']
 const only = (process.env.BENCH_ONLY ?? process.env.BENCH_GROUPS ?? GROUPS.join(','))
   .split(',')
   .map((g) => g.trim())
@@ -377,6 +382,8 @@ async function main() {
     kube = undefined
   }
   if (runs('encrypted')) for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await encryptedRepetition(n, rep)
+  const ctx = {run, measure, log, work, cliEnv, CLI, NODE, ROOT, CONCURRENCY}
+  if (runs('fixed')) await fixedGroup(ctx)
 
   const summary = evaluate(measurements, {sizes})
   const result = {
@@ -391,6 +398,7 @@ async function main() {
       openbao: 'test/support/openbao/cli.ts in its own process (node --import tsx), 127.0.0.1',
       kubernetes: 'test/support/kubernetes/cli.ts in its own process (node --import tsx), plain HTTP on 127.0.0.1',
       groups: only,
+      cliUnderTest: CLI,
       requestCounts: "the test server's request log (GET /__test/log), cleared before each measured process",
     },
     sizes,

@@ -82,3 +82,11 @@ export function writeEncryptedManifests(dir, {n, store}) {
     docs.push(`kind: Secret\nname: ${secretName(i)}\n${placement}data:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
   writeFileSync(path.join(dir, 'secrets.yaml'), docs.join('---\n'))
 }
+
+/** A project of N secrets on the default (plaintext) backend and nothing else: `secrets.yaml` only. */
+export function writePlaintextManifests(dir, {n}) {
+  mkdirSync(dir, {recursive: true})
+  const docs = []
+  for (let i = 0; i < n; i++) docs.push(`kind: Secret\nname: ${secretName(i)}\ndata:\n  API_KEY: { fromFile: values/${secretName(i)} }\n`)
+  writeFileSync(path.join(dir, 'secrets.yaml'), docs.join('---\n'))
+}

@@ -28,6 +28,12 @@ export const SCENARIOS = [
   ['exec.encrypted.all', 'exec of all N secrets, encrypted in the state'],
   ['exec.encrypted-file', 'exec of 1 secret, encrypted file'],
   ['kdf.default', 'one Argon2id derivation t=3 m=64 MiB p=4, fresh process'],
+  ['fixed.plan', 'fixed cost: plan, nothing to do, plaintext (SQLite)'],
+  ['baseline.minimalPlan', 'baseline (d): minimal plan script (yaml, sqlite3, node:crypto)'],
+  ['fixed.plan.before', 'fixed cost: plan, nothing to do — BENCH_BEFORE build'],
+  ['fixed.exec', 'fixed cost: `exec --secret NAME -- true`'],
+  ['baseline.nodeChild', 'baseline (e): `node -e` spawning `true`'],
+  ['fixed.exec.before', 'fixed cost: `exec --secret NAME -- true` — BENCH_BEFORE build'],
 ]
 const SECRETCTL = [
   'cold.version',
@@ -40,6 +46,8 @@ const SECRETCTL = [
   'plan.kubernetes',
   'apply.kubernetes',
   'move.kubernetes',
+  'fixed.plan',
+  'fixed.exec',
 ]
 const GROWTH_TARGET = new Set(['plan.plaintext', 'plan.openbao'])
 
@@ -84,10 +92,29 @@ function kubeRatios(ms, n) {
   }
 }
 
+/** The fixed group's ratios, paired per repetition (N = 100): plan and exec against their baselines, and against a BENCH_BEFORE build. */
+function fixedRatios(ms) {
+  const n = 100
+  const over = (a, b) => {
+    const x = byRep(ms, a, n)
+    const y = byRep(ms, b, n)
+    return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
+  }
+  return {
+    plan: over('fixed.plan', 'baseline.minimalPlan'),
+    exec: over('fixed.exec', 'baseline.nodeChild'),
+    planBefore: over('fixed.plan.before', 'baseline.minimalPlan'),
+    execBefore: over('fixed.exec.before', 'baseline.nodeChild'),
+    planAfterOverBefore: over('fixed.plan', 'fixed.plan.before'),
+    execAfterOverBefore: over('fixed.exec', 'fixed.exec.before'),
+  }
+}
+
 export function evaluate(ms, {sizes}) {
   const rows = []
   for (const [scenario] of SCENARIOS) {
-    const ns = scenario.startsWith('cold.') ? [null] : sizes
+    // Every N the scenario was measured at (the groups beyond the core one have sizes of their own).
+    const ns = [...new Set(ms.filter((m) => m.scenario === scenario).map((m) => m.n))].sort((a, b) => a - b)
     for (const n of ns) {
       const list = sel(ms, scenario, n)
       if (!list.length) continue
@@ -156,6 +183,7 @@ export function evaluate(ms, {sizes}) {
       }),
     }
   }
+  ratios.fixed = fixedRatios(ms)
   ratios.growth = {}
   if (sizes.includes(1000) && sizes.includes(10000)) {
     for (const [scenario] of SCENARIOS) {
@@ -201,6 +229,8 @@ export function evaluate(ms, {sizes}) {
       '>=',
     )
   }
+  judge('fixed cost: plan of 100 ÷ minimal script', 100, ratios.fixed.plan?.median ?? null, 1.5, '<=')
+  judge('fixed cost: `exec --secret X -- true` ÷ (`node -e` + child)', 100, ratios.fixed.exec?.median ?? null, 2, '<=')
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
   const rss10k = sizes.includes(10000)
     ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
@@ -268,6 +298,17 @@ export function renderMarkdown(result) {
       `| encrypted: exec of all N − exec of 1, ms (N−1 more values, no more derivations) | ${nn(Number(n))} | ${range(r.execAllOverOneMs, 0)} |`,
     )
     out.push(`| encrypted: apply creating N ÷ apply creating N on plaintext | ${nn(Number(n))} | ${range(r.applyOverPlaintext)} |`)
+  }
+  const f = summary.ratios.fixed ?? {}
+  if (f.plan) {
+    out.push(`| fixed cost: plan of 100 ÷ minimal script | 100 | ${range(f.plan)} |`)
+    out.push(`| fixed cost: exec ÷ (node -e + child) | 100 | ${range(f.exec)} |`)
+  }
+  if (f.planBefore) {
+    out.push(`| fixed cost: plan of 100 ÷ minimal script, BENCH_BEFORE build | 100 | ${range(f.planBefore)} |`)
+    out.push(`| fixed cost: exec ÷ (node -e + child), BENCH_BEFORE build | 100 | ${range(f.execBefore)} |`)
+    out.push(`| fixed cost: plan, this build ÷ BENCH_BEFORE build | 100 | ${range(f.planAfterOverBefore)} |`)
+    out.push(`| fixed cost: exec, this build ÷ BENCH_BEFORE build | 100 | ${range(f.execAfterOverBefore)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]
