@@ -90,7 +90,7 @@ async function run(scenario, n, rep, cmd, args, {cwd, env, expectExit = 0, extra
       `${scenario} (N=${n}, run ${rep}) exited ${r.timedOut ? 'on timeout' : r.exitCode} (expected ${expectExit})\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-2000)}`,
     )
   }
-  const m = {scenario, n, rep, wallMs: round(r.wallMs), maxRssKB: r.maxRssKB, ...extra}
+  const m = {scenario, n, rep, wallMs: round(r.wallMs), maxRssKB: r.maxRssKB, cpuMs: r.cpuMs, ...extra}
   measurements.push(m)
   return {...m, stdout: r.stdout}
 }

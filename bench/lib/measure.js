@@ -12,7 +12,7 @@ import path from 'node:path'
 const GNU_TIME = '/usr/bin/time'
 export const HAVE_GNU_TIME = existsSync(GNU_TIME)
 export const RSS_METHOD = HAVE_GNU_TIME
-  ? 'GNU time -f %M (ru_maxrss of the child from wait4, KB)'
+  ? 'GNU time -f "%M %U %S" (ru_maxrss of the child from wait4, KB; its user and system CPU seconds)'
   : 'unavailable (/usr/bin/time missing): peak RSS not measured'
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'secretctl-bench-rss-'))
@@ -36,11 +36,11 @@ function tail(max) {
  * @param {string} cmd
  * @param {string[]} args
  * @param {{cwd?: string, env?: NodeJS.ProcessEnv, timeoutMs?: number, keep?: number}} opts
- * @returns {Promise<{wallMs: number, maxRssKB: number | null, exitCode: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean}>}
+ * @returns {Promise<{wallMs: number, maxRssKB: number | null, cpuMs: number | null, exitCode: number | null, signal: string | null, stdout: string, stderr: string, timedOut: boolean}>}
  */
 export function measure(cmd, args, opts = {}) {
   const rssFile = path.join(scratch, `rss-${++seq}`)
-  const argv = HAVE_GNU_TIME ? ['-f', '%M', '-o', rssFile, cmd, ...args] : args
+  const argv = HAVE_GNU_TIME ? ['-f', '%M %U %S', '-o', rssFile, cmd, ...args] : args
   const exe = HAVE_GNU_TIME ? GNU_TIME : cmd
   const out = tail(opts.keep ?? 64 * 1024)
   const err = tail(16 * 1024)
@@ -67,14 +67,17 @@ export function measure(cmd, args, opts = {}) {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6
       clearTimeout(timer)
       let maxRssKB = null
+      let cpuMs = null
       if (HAVE_GNU_TIME && existsSync(rssFile)) {
-        // GNU time writes "Command exited with non-zero status N" before the value when the child fails.
+        // GNU time writes "Command exited with non-zero status N" before the values when the child fails.
         const lines = readFileSync(rssFile, 'utf8').trim().split('\n')
-        const v = Number(lines.at(-1))
-        if (Number.isFinite(v)) maxRssKB = v
+        const [rss, user, sys] = lines.at(-1).split(' ').map(Number)
+        if (Number.isFinite(rss)) maxRssKB = rss
+        // CPU time drifts less than wall time on a busy machine: a second view of the same change.
+        if (Number.isFinite(user) && Number.isFinite(sys)) cpuMs = Math.round((user + sys) * 1000)
         rmSync(rssFile, {force: true})
       }
-      resolve({wallMs, maxRssKB, exitCode: code, signal, stdout: out.value, stderr: err.value, timedOut})
+      resolve({wallMs, maxRssKB, cpuMs, exitCode: code, signal, stdout: out.value, stderr: err.value, timedOut})
     })
   })
 }

@@ -95,14 +95,16 @@ function kubeRatios(ms, n) {
 /** The fixed group's ratios, paired per repetition (N = 100): plan and exec against their baselines, and against a BENCH_BEFORE build. */
 function fixedRatios(ms) {
   const n = 100
-  const over = (a, b) => {
+  const over = (a, b, field = 'wallMs') => {
     const x = byRep(ms, a, n)
     const y = byRep(ms, b, n)
-    return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
+    return paired(ms, n, (rep) => (x.get(rep)?.[field] && y.get(rep)?.[field] ? x.get(rep)[field] / y.get(rep)[field] : undefined))
   }
   return {
     plan: over('fixed.plan', 'baseline.minimalPlan'),
     exec: over('fixed.exec', 'baseline.nodeChild'),
+    planCpu: over('fixed.plan', 'baseline.minimalPlan', 'cpuMs'),
+    execCpu: over('fixed.exec', 'baseline.nodeChild', 'cpuMs'),
     planBefore: over('fixed.plan.before', 'baseline.minimalPlan'),
     execBefore: over('fixed.exec.before', 'baseline.nodeChild'),
     planAfterOverBefore: over('fixed.plan', 'fixed.plan.before'),
@@ -121,7 +123,16 @@ export function evaluate(ms, {sizes}) {
       const wall = stats(list.map((m) => m.wallMs))
       const rss = stats(list.map((m) => m.maxRssKB))
       const req = stats(list.map((m) => m.requests))
-      rows.push({scenario, n, runs: list.length, wallMs: wall, maxRssMiB: rss ? rss.max / MiB : null, requests: req?.median ?? null})
+      const cpu = stats(list.map((m) => m.cpuMs))
+      rows.push({
+        scenario,
+        n,
+        runs: list.length,
+        wallMs: wall,
+        cpuMs: cpu,
+        maxRssMiB: rss ? rss.max / MiB : null,
+        requests: req?.median ?? null,
+      })
     }
   }
   const median = (scenario, n) => rows.find((r) => r.scenario === scenario && r.n === n)?.wallMs?.median
@@ -257,13 +268,13 @@ export function renderMarkdown(result) {
     '',
   )
   out.push(
-    '| scenario | N | runs | wall s, median | min | max | peak RSS MiB | requests |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| scenario | N | runs | wall s, median | min | max | CPU s, median | peak RSS MiB | requests |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   )
   for (const [scenario, label] of SCENARIOS) {
     for (const r of summary.rows.filter((x) => x.scenario === scenario)) {
       out.push(
-        `| ${label} | ${nn(r.n)} | ${r.runs} | ${s3(r.wallMs.median)} | ${s3(r.wallMs.min)} | ${s3(r.wallMs.max)} | ${fx(r.maxRssMiB, 0)} | ${r.requests === null ? '' : nn(r.requests)} |`,
+        `| ${label} | ${nn(r.n)} | ${r.runs} | ${s3(r.wallMs.median)} | ${s3(r.wallMs.min)} | ${s3(r.wallMs.max)} | ${r.cpuMs ? s3(r.cpuMs.median) : '—'} | ${fx(r.maxRssMiB, 0)} | ${r.requests === null ? '' : nn(r.requests)} |`,
       )
     }
   }
@@ -303,6 +314,8 @@ export function renderMarkdown(result) {
   if (f.plan) {
     out.push(`| fixed cost: plan of 100 ÷ minimal script | 100 | ${range(f.plan)} |`)
     out.push(`| fixed cost: exec ÷ (node -e + child) | 100 | ${range(f.exec)} |`)
+    out.push(`| fixed cost: plan of 100 ÷ minimal script, CPU time (info) | 100 | ${range(f.planCpu)} |`)
+    out.push(`| fixed cost: exec ÷ (node -e + child), CPU time (info) | 100 | ${range(f.execCpu)} |`)
   }
   if (f.planBefore) {
     out.push(`| fixed cost: plan of 100 ÷ minimal script, BENCH_BEFORE build | 100 | ${range(f.planBefore)} |`)

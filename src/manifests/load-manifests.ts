@@ -14,7 +14,7 @@ import {compareCodeUnits, discoverFiles} from './discover-files.js'
 import {parseDocuments} from './parse-documents.js'
 import {KIND_NAMES, matchKind} from './kinds.js'
 import {checkLiteralValues} from './literal-values.js'
-import {validateSchema} from './validate-schema.js'
+import {loadValidators, validateSchema} from './validate-schema.js'
 import {buildBackend, checkBackendDocument} from './build-backend.js'
 import {buildSecret, checkSecretDocument} from './build-secret.js'
 import {backendDeclaration, secretDeclaration} from './declarations.js'
@@ -36,7 +36,7 @@ export async function loadManifests(dir: string, choice: EnvironmentChoice = {})
   if (!info.isDirectory()) throw new UsageError(`manifests directory ${dir} is not a directory`, 'pass the directory with -d DIR')
 
   const problems: ManifestProblem[] = []
-  const found = await discoverFiles(root)
+  const [found] = await Promise.all([discoverFiles(root), loadValidators()])
   for (const {file, reason} of found.refused) {
     problems.push({
       file,

@@ -9,7 +9,7 @@ import {PROJECT_CONFIG_FILES} from './discover-files.js'
 import type {ProjectConfig} from './types.js'
 import {parseDocuments} from './parse-documents.js'
 import {problemAt} from './problems.js'
-import {validateSchema} from './validate-schema.js'
+import {loadValidators, validateSchema} from './validate-schema.js'
 
 /**
  * The project configuration of `dir` alone, for commands that do not load the manifests.
@@ -17,6 +17,7 @@ import {validateSchema} from './validate-schema.js'
  */
 export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
   const files: {file: string; absPath: string; text: string}[] = []
+  await loadValidators()
   for (const file of PROJECT_CONFIG_FILES) {
     const absPath = path.join(path.resolve(dir), file)
     const text = await readFile(absPath, 'utf8').catch(() => undefined)

@@ -4,30 +4,39 @@
  * `unknown field "foo"` or `must be one of A, B, C`, one problem per field.
  * No message repeats the document's values, only field names and what the schema allows.
  */
-import {Ajv, type ErrorObject, type ValidateFunction} from 'ajv'
+import type {ErrorObject, ValidateFunction} from 'ajv'
 import type {ManifestProblem} from '../errors.js'
-import {KINDS, type ManifestKind} from './kinds.js'
+import type {ManifestKind} from './kinds.js'
 import {problemAt} from './problems.js'
 import type {ParsedDocument} from './positions.js'
-import projectConfigSchema from '../../schemas/project-config.schema.json' with {type: 'json'}
 
 export type SchemaName = ManifestKind | 'ProjectConfig'
 
-let compiled: Map<SchemaName, ValidateFunction> | undefined
+export type Validators = Record<SchemaName, ValidateFunction>
+
+let validators: Validators | undefined
+let loading: Promise<void> | undefined
+
+/**
+ * Loads the validators: those `npm run build` precompiled (ajv standalone code, scripts/write-validators.js),
+ * so that a run neither loads ajv nor compiles the schemas (a fifth of a short command's CPU time); from the
+ * sources (tests), where there are none, the schemas compiled by ajv. Awaited before the first validateSchema.
+ */
+export function loadValidators(): Promise<void> {
+  loading ??= (async () => {
+    try {
+      // @ts-expect-error: written next to the built module by `npm run build`; absent in the sources.
+      validators = (await import('./manifest-validators.js')) as unknown as Validators
+    } catch {
+      validators = (await import('./compile-validators.js')).compileValidators()
+    }
+  })()
+  return loading
+}
 
 function validator(name: SchemaName): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({allErrors: true, verbose: true, strict: true})
-    // Editor-facing annotations (VS Code reads them); we read them too for our messages.
-    ajv.addKeyword({keyword: 'patternErrorMessage', schemaType: 'string'})
-    ajv.addKeyword({keyword: 'errorMessage', schemaType: 'string'})
-    compiled = new Map<SchemaName, ValidateFunction>([
-      ['SecretBackend', ajv.compile(KINDS.SecretBackend.schema())],
-      ['Secret', ajv.compile(KINDS.Secret.schema())],
-      ['ProjectConfig', ajv.compile(projectConfigSchema)],
-    ])
-  }
-  return compiled.get(name)!
+  if (!validators) throw new Error('validateSchema before loadValidators()')
+  return validators[name]
 }
 
 /**

@@ -3,7 +3,8 @@
  * the plan's JSON, mode 0600, validated against schemas/plan.schema.json when read back.
  */
 import {readFileSync, writeFileSync, chmodSync} from 'node:fs'
-import {Ajv2020} from 'ajv/dist/2020.js'
+import {createRequire} from 'node:module'
+import type {Ajv2020} from 'ajv/dist/2020.js'
 import type {Plan} from './types.js'
 import {UsageError} from '../errors.js'
 import planSchema from '../../schemas/plan.schema.json' with {type: 'json'}
@@ -12,7 +13,9 @@ let validate: (((data: unknown) => boolean) & {errors?: Array<{instancePath: str
 
 function validator() {
   if (!validate) {
-    const ajv = new Ajv2020({allErrors: true, strict: false})
+    // Loaded when a plan file is read, not by every command that imports this module (`plan` writes one).
+    const {Ajv2020: Ajv} = createRequire(import.meta.url)('ajv/dist/2020.js') as {Ajv2020: typeof Ajv2020}
+    const ajv = new Ajv({allErrors: true, strict: false})
     validate = ajv.compile(planSchema)
   }
   return validate
