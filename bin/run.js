@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-// The installed entry: runs the compiled commands from dist/ using the generated oclif manifest.
-import {execute} from '@oclif/core'
-
-await execute({dir: import.meta.url})
+// The installed entry: runs the CLI as `npm run build` bundled it (dist/bundle/, scripts/bundle.js), with the
+// generated oclif manifest; the commands it loads are dist/bundle/commands/.
+import '../dist/bundle/run.js'

@@ -1,0 +1,140 @@
+// Bundles the built CLI (dist/, from tsc) with esbuild into dist/bundle/: one entry that runs oclif
+// (dist/bundle/run.js, what bin/run.js imports) and one per command (dist/bundle/commands/, oclif's command
+// target), sharing chunks (dist/bundle/chunks/). Node then reads a few large files instead of resolving, reading
+// and compiling some 900 small ones on every start: the fixed cost of a run was mostly module loading
+// (docs/performance.md, "Where the time went"). A dynamic import() stays lazy: it becomes a chunk of its own.
+// Run by `npm run build`, after tsc and write-validators.js.
+import {readdirSync, rmSync, statSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import {build} from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const outdir = path.join(root, 'dist/bundle')
+const require = createRequire(import.meta.url)
+
+/** Native bindings and database drivers: loaded from node_modules at run time, and only by the runs that use them. */
+const EXTERNAL = ['sqlite3', 'pg', 'pg-native', 'pg-query-stream', '@napi-rs/keyring']
+/** knex's dialects secretctl never uses: left out (knex loads a dialect only when a client of it is made). */
+const UNUSED_DIALECTS = [
+  'better-sqlite3',
+  'cockroachdb',
+  'mssql',
+  'mysql',
+  'mariadb',
+  'mysql2',
+  'oracle',
+  'oracledb',
+  'pgnative',
+  'redshift',
+]
+
+function commandEntries(dir = path.join(root, 'dist/commands'), prefix = 'commands') {
+  const out = {}
+  for (const name of readdirSync(dir)) {
+    const file = path.join(dir, name)
+    if (statSync(file).isDirectory()) {
+      if (name !== '_shared') Object.assign(out, commandEntries(file, `${prefix}/${name}`))
+    } else if (name.endsWith('.js')) out[`${prefix}/${name.slice(0, -3)}`] = file
+  }
+  return out
+}
+
+/**
+ * Bundle-only resolutions: the run entry (a virtual module), knex's unused dialects (a module that says so),
+ * and knex's copy of `debug`, handed to knex already silenced for its namespaces, as src/state/knex-debug.ts
+ * does for the copy an unbundled knex loads (they print statement bindings: values and tokens).
+ */
+const secretctlModules = {
+  name: 'secretctl-modules',
+  setup(b) {
+    const knexDir = path.dirname(require.resolve('knex/package.json'))
+    const knexDebug = createRequire(path.join(knexDir, 'package.json')).resolve('debug')
+    b.onResolve({filter: /^secretctl:run$/}, () => ({path: 'run', namespace: 'secretctl'}))
+    b.onResolve({filter: /^debug$/}, (args) =>
+      args.importer.startsWith(knexDir + path.sep) ? {path: 'knex-debug', namespace: 'secretctl'} : undefined,
+    )
+    b.onResolve({filter: /^\.\/[\w-]+$/}, (args) =>
+      args.importer === path.join(knexDir, 'lib/dialects/index.js') && UNUSED_DIALECTS.includes(args.path.slice(2))
+        ? {path: args.path.slice(2), namespace: 'secretctl-unused-dialect'}
+        : undefined,
+    )
+    b.onLoad({filter: /.*/, namespace: 'secretctl-unused-dialect'}, (args) => ({
+      contents: `throw new Error('knex dialect ${args.path} is not part of secretctl')`,
+      loader: 'js',
+    }))
+    b.onLoad({filter: /^run$/, namespace: 'secretctl'}, () => ({
+      contents: "import {execute} from '@oclif/core'\nawait execute({dir: import.meta.url})\n",
+      resolveDir: root,
+      loader: 'js',
+    }))
+    b.onLoad({filter: /^knex-debug$/, namespace: 'secretctl'}, () => ({
+      contents: [
+        `const debug = require(${JSON.stringify(knexDebug)})`,
+        `require(${JSON.stringify(path.join(root, 'dist/src/state/knex-debug.js'))}).silenceKnexDebug(debug)`,
+        'module.exports = debug',
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
+
+/**
+ * A package loaded with import() becomes a chunk of its own, but when it is CommonJS esbuild gives that chunk
+ * only a default export, where Node gives its named exports too (found by cjs-module-lexer): `const {Pool} =
+ * await import('undici')` would get nothing. Such an import gets a module that names the exports.
+ */
+const namedExportsOfCommonJs = {
+  name: 'named-exports-of-commonjs',
+  setup(b) {
+    b.onResolve({filter: /^[@\w]/}, (args) => {
+      if (args.kind !== 'dynamic-import' || EXTERNAL.includes(args.path)) return undefined
+      let exports
+      try {
+        exports = createRequire(path.join(args.resolveDir, 'x.js'))(args.path)
+      } catch {
+        return undefined // not loadable here: left to esbuild
+      }
+      // An ES module (Node 20 can require() one, and gives its namespace): esbuild keeps its exports.
+      if (exports?.[Symbol.toStringTag] === 'Module') return undefined
+      const names = Object.keys(exports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default')
+      return {path: args.path, namespace: 'commonjs-exports', pluginData: {names, resolveDir: args.resolveDir}}
+    })
+    b.onLoad({filter: /.*/, namespace: 'commonjs-exports'}, (args) => ({
+      contents: `import m from ${JSON.stringify(args.path)}\nexport default m\nexport const {${args.pluginData.names.join(', ')}} = m\n`,
+      resolveDir: args.pluginData.resolveDir,
+      loader: 'js',
+    }))
+  },
+}
+
+rmSync(outdir, {recursive: true, force: true})
+const result = await build({
+  entryPoints: {run: 'secretctl:run', ...commandEntries()},
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` build is plain ESM.
+  mainFields: ['module', 'main'],
+  chunkNames: 'chunks/[name]-[hash]',
+  external: EXTERNAL,
+  // CommonJS inside the bundle still calls require() for the externals.
+  banner: {js: "import {createRequire as __secretctlRequire} from 'node:module'; const require = __secretctlRequire(import.meta.url);"},
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  sourcemap: 'linked',
+  legalComments: 'linked',
+  plugins: [secretctlModules, namedExportsOfCommonJs],
+  logLevel: 'warning',
+  metafile: true,
+})
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+console.log(
+  `bundle: dist/bundle/ (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+)
