@@ -28,6 +28,9 @@ import {startKubeServer} from './lib/kube-server.js'
 import {secretName, writeEncryptedManifests, writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
 import {fixedGroup} from './groups/fixed.js'
+import {scaleGroup} from './groups/scale.js'
+import {pgstateGroup} from './groups/pgstate.js'
+import {progressGroup} from './groups/progress.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(ROOT, 'bin/run.js')
@@ -67,10 +70,13 @@ const measurements = []
 const log = (line) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`)
 let server
 let kube
+/** Test servers the groups start, stopped on any exit. */
+const extraServers = new Set()
 
 function cleanup() {
   server?.kill()
   kube?.kill()
+  for (const s of extraServers) s.kill()
   if (!process.env.BENCH_KEEP) rmSync(work, {recursive: true, force: true})
   cleanupScratch()
 }
@@ -352,18 +358,26 @@ function machine() {
   }
 }
 
+/** The OpenBao test server with a token holding the applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix). */
+async function startBenchBao() {
+  const bao = await startBaoServer(ROOT)
+  extraServers.add(bao)
+  log(`OpenBao test server at ${bao.url} (pid ${bao.pid})`)
+  const {applierPolicy} = await import('../dist/src/backends/openbao/openbao-policy.js')
+  await bao.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
+  const token = await bao.createToken(['secretctl-bench'])
+  const stop = bao.stop
+  return Object.assign(bao, {token, stop: () => stop().finally(() => extraServers.delete(bao))})
+}
+
 async function main() {
   const startedAt = new Date()
   log(`sizes ${sizes.join(', ')}; runs ${sizes.map((n) => `${n}:${repetitions(n)}`).join(', ')}; work dir ${work}`)
   if (runs('cold')) await coldStart()
   let serverPeakRssKB = null
   if (runs('openbao')) {
-    server = await startBaoServer(ROOT)
-    log(`OpenBao test server at ${server.url} (pid ${server.pid})`)
-    // The applier policy secretctl's own `rbac print` gives, over the whole mount (each run uses its own prefix).
-    const {applierPolicy} = await import('../dist/src/backends/openbao/openbao-policy.js')
-    await server.putPolicy('secretctl-bench', applierPolicy({mount: 'secret', pathPrefix: ''}))
-    const token = await server.createToken(['secretctl-bench'])
+    server = await startBenchBao()
+    const token = server.token
     for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await repetition(n, rep, token)
     serverPeakRssKB = server.peakRssKB()
     await server.stop()
@@ -382,8 +396,11 @@ async function main() {
     kube = undefined
   }
   if (runs('encrypted')) for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await encryptedRepetition(n, rep)
-  const ctx = {run, measure, log, work, cliEnv, CLI, NODE, ROOT, CONCURRENCY}
+  const ctx = {run, measure, log, work, cliEnv, CLI, NODE, ROOT, CONCURRENCY, startBao: startBenchBao, last: () => measurements.at(-1)}
   if (runs('fixed')) await fixedGroup(ctx)
+  if (runs('scale')) await scaleGroup(ctx)
+  if (runs('pgstate')) await pgstateGroup(ctx)
+  if (runs('progress')) await progressGroup(ctx)
 
   const summary = evaluate(measurements, {sizes})
   const result = {

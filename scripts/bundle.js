@@ -4,7 +4,7 @@
 // and compiling some 900 small ones on every start: the fixed cost of a run was mostly module loading
 // (docs/performance.md, "Where the time went"). A dynamic import() stays lazy: it becomes a chunk of its own.
 // Run by `npm run build`, after tsc and write-validators.js.
-import {readdirSync, rmSync, statSync} from 'node:fs'
+import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -89,13 +89,17 @@ const secretctlModules = {
 const namedExportsOfCommonJs = {
   name: 'named-exports-of-commonjs',
   setup(b) {
-    b.onResolve({filter: /^[@\w]/}, (args) => {
-      if (args.kind !== 'dynamic-import' || EXTERNAL.includes(args.path)) return undefined
+    const probing = Symbol('probing')
+    b.onResolve({filter: /^[@\w]/}, async (args) => {
+      if (args.kind !== 'dynamic-import' || EXTERNAL.includes(args.path) || args.pluginData === probing) return undefined
+      // The file esbuild itself picks (its `module` field first), loaded as Node would load it.
+      const resolved = await b.resolve(args.path, {kind: 'dynamic-import', resolveDir: args.resolveDir, pluginData: probing})
+      if (resolved.errors.length > 0 || !resolved.path) return undefined
       let exports
       try {
-        exports = createRequire(path.join(args.resolveDir, 'x.js'))(args.path)
+        exports = createRequire(resolved.path)(resolved.path)
       } catch {
-        return undefined // not loadable here: left to esbuild
+        return undefined // ES module syntax: esbuild keeps its exports
       }
       // An ES module (Node 20 can require() one, and gives its namespace): esbuild keeps its exports.
       if (exports?.[Symbol.toStringTag] === 'Module') return undefined
@@ -134,6 +138,8 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
 })
+// What went where, for tuning (esbuild's analyzer reads it too: https://esbuild.github.io/analyze/).
+writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
 console.log(
   `bundle: dist/bundle/ (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,

@@ -34,6 +34,18 @@ export const SCENARIOS = [
   ['fixed.exec', 'fixed cost: `exec --secret NAME -- true`'],
   ['baseline.nodeChild', 'baseline (e): `node -e` spawning `true`'],
   ['fixed.exec.before', 'fixed cost: `exec --secret NAME -- true` — BENCH_BEFORE build'],
+  ['scale.apply', 'scale: apply creating N, plaintext (SQLite)'],
+  ['scale.plan', 'scale: plan, nothing to do, plaintext (SQLite)'],
+  ['scale.move', 'scale: move N default → openbao (apply)'],
+  ['pgstate.apply.sqlite', 'state in SQLite: apply creating N, plaintext'],
+  ['pgstate.apply.postgres', 'state in Postgres: apply creating N, plaintext'],
+  ['pgstate.move.sqlite', 'state in SQLite: move N default → openbao'],
+  ['pgstate.move.postgres', 'state in Postgres: move N default → openbao'],
+  ['progress.lines', 'progress: apply creating N, piped, progress lines (default interval)'],
+  ['progress.off', 'progress: apply creating N, piped, SECRETCTL_PROGRESS_INTERVAL=off'],
+  ['progress.everyChange', 'progress: apply creating N, piped, a line per change (0s)'],
+  ['progress.tty', 'progress: apply creating N, at a terminal, the bar'],
+  ['progress.ttyOff', 'progress: apply creating N, at a terminal, stderr to a file (display off)'],
 ]
 const SECRETCTL = [
   'cold.version',
@@ -48,6 +60,13 @@ const SECRETCTL = [
   'move.kubernetes',
   'fixed.plan',
   'fixed.exec',
+  'scale.apply',
+  'scale.plan',
+  'scale.move',
+  'pgstate.apply.sqlite',
+  'pgstate.apply.postgres',
+  'pgstate.move.sqlite',
+  'pgstate.move.postgres',
 ]
 const GROWTH_TARGET = new Set(['plan.plaintext', 'plan.openbao'])
 
@@ -109,6 +128,23 @@ function fixedRatios(ms) {
     execBefore: over('fixed.exec.before', 'baseline.nodeChild'),
     planAfterOverBefore: over('fixed.plan', 'fixed.plan.before'),
     execAfterOverBefore: over('fixed.exec', 'fixed.exec.before'),
+  }
+}
+
+/** The scale group's: growth of plan and apply from 10,000 to 100,000 (medians), peak RSS and the move's idle gaps at 100,000. */
+function scaleRatios(ms, rows) {
+  const median = (scenario, n) => rows.find((r) => r.scenario === scenario && r.n === n)?.wallMs?.median
+  const growth = (scenario) =>
+    median(scenario, 10000) && median(scenario, 100000) ? median(scenario, 100000) / median(scenario, 10000) : null
+  const at100k = rows.filter((r) => r.n === 100000 && r.scenario.startsWith('scale.'))
+  const moves = sel(ms, 'scale.move', 100000)
+  return {
+    applyGrowth: growth('scale.apply'),
+    planGrowth: growth('scale.plan'),
+    moveGrowth: growth('scale.move'),
+    peakRssMiB100k: at100k.length ? Math.max(...at100k.map((r) => r.maxRssMiB ?? 0)) : null,
+    maxGapMs100k: moves.length ? Math.max(...moves.map((m) => m.maxGapMs ?? 0)) : null,
+    maxGapMs10k: sel(ms, 'scale.move', 10000).length ? Math.max(...sel(ms, 'scale.move', 10000).map((m) => m.maxGapMs ?? 0)) : null,
   }
 }
 
@@ -195,6 +231,32 @@ export function evaluate(ms, {sizes}) {
     }
   }
   ratios.fixed = fixedRatios(ms)
+  ratios.scale = scaleRatios(ms, rows)
+  ratios.progress = {}
+  for (const n of [...new Set(ms.filter((m) => m.scenario.startsWith('progress.')).map((m) => m.n))]) {
+    const over = (a, b) => {
+      const x = byRep(ms, a, n)
+      const y = byRep(ms, b, n)
+      return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
+    }
+    ratios.progress[n] = {
+      lines: over('progress.lines', 'progress.off'),
+      everyChange: over('progress.everyChange', 'progress.off'),
+      tty: over('progress.tty', 'progress.ttyOff'),
+    }
+  }
+  ratios.pgstate = {}
+  for (const n of [...new Set(ms.filter((m) => m.scenario.startsWith('pgstate.')).map((m) => m.n))]) {
+    const over = (a, b) => {
+      const x = byRep(ms, a, n)
+      const y = byRep(ms, b, n)
+      return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
+    }
+    ratios.pgstate[n] = {
+      apply: over('pgstate.apply.postgres', 'pgstate.apply.sqlite'),
+      move: over('pgstate.move.postgres', 'pgstate.move.sqlite'),
+    }
+  }
   ratios.growth = {}
   if (sizes.includes(1000) && sizes.includes(10000)) {
     for (const [scenario] of SCENARIOS) {
@@ -242,6 +304,18 @@ export function evaluate(ms, {sizes}) {
   }
   judge('fixed cost: plan of 100 ÷ minimal script', 100, ratios.fixed.plan?.median ?? null, 1.5, '<=')
   judge('fixed cost: `exec --secret X -- true` ÷ (`node -e` + child)', 100, ratios.fixed.exec?.median ?? null, 2, '<=')
+  judge('scale: growth 10,000 → 100,000, apply creating N', null, ratios.scale.applyGrowth, 11, '<=')
+  judge('scale: growth 10,000 → 100,000, plan', null, ratios.scale.planGrowth, 11, '<=')
+  judge('scale: peak RSS of any secretctl process (MiB)', 100000, ratios.scale.peakRssMiB100k, 512, '<=')
+  judge('scale: largest idle gap in the request log of the move (ms)', 100000, ratios.scale.maxGapMs100k, 100, '<=')
+  for (const [n, r] of Object.entries(ratios.progress)) {
+    judge('progress display, piped: apply with ÷ without', Number(n), r.lines?.median ?? null, 1.02, '<=')
+    judge('progress display, at a terminal: apply with the bar ÷ without', Number(n), r.tty?.median ?? null, 1.02, '<=')
+  }
+  for (const [n, r] of Object.entries(ratios.pgstate)) {
+    judge('state in Postgres ÷ SQLite: apply creating N', Number(n), r.apply?.median ?? null, 1.5, '<=')
+    judge('state in Postgres ÷ SQLite: move N to openbao', Number(n), r.move?.median ?? null, 1.5, '<=')
+  }
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
   const rss10k = sizes.includes(10000)
     ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
@@ -323,6 +397,25 @@ export function renderMarkdown(result) {
     out.push(`| fixed cost: plan, this build ÷ BENCH_BEFORE build | 100 | ${range(f.planAfterOverBefore)} |`)
     out.push(`| fixed cost: exec, this build ÷ BENCH_BEFORE build | 100 | ${range(f.execAfterOverBefore)} |`)
   }
+  for (const [n, r] of Object.entries(summary.ratios.progress ?? {})) {
+    out.push(`| progress, piped: apply with lines ÷ off | ${nn(Number(n))} | ${range(r.lines, 3)} |`)
+    out.push(`| progress, piped: a line per change ÷ off (info) | ${nn(Number(n))} | ${range(r.everyChange, 3)} |`)
+    out.push(`| progress, at a terminal: the bar ÷ off | ${nn(Number(n))} | ${range(r.tty, 3)} |`)
+  }
+  for (const [n, r] of Object.entries(summary.ratios.pgstate ?? {})) {
+    out.push(`| state in Postgres ÷ SQLite: apply creating N | ${nn(Number(n))} | ${range(r.apply)} |`)
+    out.push(`| state in Postgres ÷ SQLite: move N to openbao | ${nn(Number(n))} | ${range(r.move)} |`)
+  }
+  const sc = summary.ratios.scale ?? {}
+  if (sc.applyGrowth !== null && sc.applyGrowth !== undefined) {
+    out.push(`| scale: growth 10,000 → 100,000, apply creating N | — | ${fx(sc.applyGrowth)} |`)
+    out.push(`| scale: growth 10,000 → 100,000, plan | — | ${fx(sc.planGrowth)} |`)
+    out.push(`| scale: growth 10,000 → 100,000, move to openbao (info) | — | ${fx(sc.moveGrowth)} |`)
+  }
+  if (sc.maxGapMs10k !== null && sc.maxGapMs10k !== undefined)
+    out.push(`| scale: largest idle gap in the move's request log, ms | 10,000 | ${sc.maxGapMs10k} |`)
+  if (sc.maxGapMs100k !== null && sc.maxGapMs100k !== undefined)
+    out.push(`| scale: largest idle gap in the move's request log, ms | 100,000 | ${sc.maxGapMs100k} |`)
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]
     out.push(`| growth 1,000 → 10,000: ${label} | — | ${fx(g)} |`)
@@ -331,7 +424,7 @@ export function renderMarkdown(result) {
   out.push('| target | N | measured | limit | result |', '| --- | ---: | ---: | ---: | :---: |')
   for (const t of summary.targets) {
     out.push(
-      `| ${t.target} | ${nn(t.n)} | ${fx(t.value, t.limit < 1 ? 3 : 2)} | ${t.cmp} ${t.limit} | ${t.pass === null ? 'n/a (size not run)' : t.pass ? 'PASS' : '**MISS**'} |`,
+      `| ${t.target} | ${nn(t.n)} | ${fx(t.value, t.limit < 1 || !Number.isInteger(t.limit * 10) ? 3 : 2)} | ${t.cmp} ${t.limit} | ${t.pass === null ? 'n/a (size not run)' : t.pass ? 'PASS' : '**MISS**'} |`,
     )
   }
   out.push('')

@@ -8,7 +8,8 @@
  * stanza types and count, and the recipients of the identities that were tried.
  * (Format: age-encryption.org/v1, C2SP age.md.)
  */
-import {armor, type Decrypter, type Identity, type Stanza} from 'age-encryption'
+import type {Decrypter, Identity, Stanza} from 'age-encryption'
+import {loadAge} from './age-library.js'
 import type {AgeIdentitySet} from './age-identities.js'
 import {EncryptedFileError} from './format-errors.js'
 
@@ -34,9 +35,10 @@ export function ageEncoding(data: Uint8Array): 'armored' | 'binary' | undefined 
  * The stanza types of an age file's header (`X25519`, `scrypt`, …), read without any key; undefined
  * when the file is not age or its armor or header is broken (decryptAge then says how).
  */
-export function ageStanzaTypes(data: Uint8Array): string[] | undefined {
+export async function ageStanzaTypes(data: Uint8Array): Promise<string[] | undefined> {
   const encoding = ageEncoding(data)
   if (encoding === undefined) return undefined
+  const {armor} = await loadAge()
   let binary: Uint8Array
   try {
     binary = encoding === 'armored' ? armor.decode(Buffer.from(data).toString('utf8')) : data
@@ -89,6 +91,7 @@ export async function decryptAge(
   if (encoding === undefined) throw fail('malformed', `${what} is not an age file (neither "${BINARY_MAGIC.trim()}" nor "${ARMOR_BEGIN}")`)
   let binary: Uint8Array
   if (encoding === 'armored') {
+    const {armor} = await loadAge()
     try {
       binary = armor.decode(Buffer.from(data).toString('utf8'))
     } catch {

@@ -15,7 +15,8 @@ import {readFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import {inspect} from 'node:util'
-import {Decrypter, type Identity, identityToRecipient} from 'age-encryption'
+import type {Decrypter, Identity} from 'age-encryption'
+import {type AgeLibrary, loadAge} from './age-library.js'
 
 export const SOPS_AGE_KEY = 'SOPS_AGE_KEY'
 export const SOPS_AGE_KEY_FILE = 'SOPS_AGE_KEY_FILE'
@@ -48,11 +49,13 @@ export interface DiscoverAgeIdentitiesOptions {
 export class AgeIdentitySet {
   readonly #identities: string[]
   readonly locations: IdentityLocation[]
+  readonly #age: AgeLibrary
   #recipients?: Promise<Array<string | undefined>>
 
-  constructor(identities: string[], locations: IdentityLocation[]) {
+  constructor(identities: string[], locations: IdentityLocation[], age: AgeLibrary) {
     this.#identities = identities
     this.locations = locations
+    this.#age = age
   }
 
   get size(): number {
@@ -61,7 +64,7 @@ export class AgeIdentitySet {
 
   /** A Decrypter holding every identity, after the given low-level identities (used to record header stanzas). */
   decrypter(first: Identity[] = []): Decrypter {
-    const d = new Decrypter()
+    const d = new this.#age.Decrypter()
     for (const id of first) d.addIdentity(id)
     for (const id of this.#identities) d.addIdentity(id)
     return d
@@ -69,10 +72,9 @@ export class AgeIdentitySet {
 
   /** A Decrypter holding only the identities whose recipient is one of `recipients`. */
   async decrypterFor(recipients: string[]): Promise<Decrypter | undefined> {
-    this.#recipients ??= Promise.all(this.#identities.map((id) => identityToRecipient(id).catch(() => undefined)))
-    const mine = await this.#recipients
+    const mine = await this.#recipientsOf()
     const wanted = new Set(recipients)
-    const d = new Decrypter()
+    const d = new this.#age.Decrypter()
     let n = 0
     this.#identities.forEach((id, i) => {
       const r = mine[i]
@@ -86,8 +88,12 @@ export class AgeIdentitySet {
 
   /** The recipients (public keys) of the identities held; public, safe to print. */
   async recipients(): Promise<string[]> {
-    this.#recipients ??= Promise.all(this.#identities.map((id) => identityToRecipient(id).catch(() => undefined)))
-    return (await this.#recipients).filter((r): r is string => r !== undefined)
+    return (await this.#recipientsOf()).filter((r): r is string => r !== undefined)
+  }
+
+  #recipientsOf(): Promise<Array<string | undefined>> {
+    this.#recipients ??= Promise.all(this.#identities.map((id) => this.#age.identityToRecipient(id).catch(() => undefined)))
+    return this.#recipients
   }
 
   /** "SOPS_AGE_KEY (not set), /home/me/.config/sops/age/keys.txt (not found)" for messages. */
@@ -118,11 +124,12 @@ export function userConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform,
 
 /** Every place SOPS (and, for `fromAge`, age) looks for identities, read in that order. */
 export async function discoverAgeIdentities(opts: DiscoverAgeIdentitiesOptions): Promise<AgeIdentitySet> {
+  const age = await loadAge()
   const env = opts.env
   const identities: string[] = []
   const locations: IdentityLocation[] = []
   const take = (location: string, text: string) => {
-    const parsed = parseIdentityText(text)
+    const parsed = identitiesIn(text, age)
     identities.push(...parsed.identities)
     locations.push({
       location,
@@ -167,14 +174,18 @@ export async function discoverAgeIdentities(opts: DiscoverAgeIdentitiesOptions):
   for (const unsupported of ['SOPS_AGE_KEY_CMD', 'SOPS_AGE_SSH_PRIVATE_KEY_FILE']) {
     if (env[unsupported]) locations.push({location: unsupported, status: 'unreadable', count: 0, problems: ['not supported by secretctl']})
   }
-  return new AgeIdentitySet(identities, locations)
+  return new AgeIdentitySet(identities, locations, age)
 }
 
 /**
  * Identities from the text of a keys file or of SOPS_AGE_KEY: one a line, blank lines and `#`
  * comments skipped (as SOPS's parseIdentities). A bad line is reported by number, never quoted.
  */
-export function parseIdentityText(text: string): {identities: string[]; problems: string[]} {
+export async function parseIdentityText(text: string): Promise<{identities: string[]; problems: string[]}> {
+  return identitiesIn(text, await loadAge())
+}
+
+function identitiesIn(text: string, age: AgeLibrary): {identities: string[]; problems: string[]} {
   const identities: string[] = []
   const problems: string[] = []
   if (/^\s*(-----BEGIN AGE ENCRYPTED FILE-----|age-encryption\.org\/)/.test(text)) {
@@ -188,7 +199,7 @@ export function parseIdentityText(text: string): {identities: string[]; problems
       problems.push(`line ${i + 1}: age plugin identities are not supported`)
       return
     }
-    if (!validIdentity(line)) {
+    if (!validIdentity(line, age)) {
       problems.push(`line ${i + 1}: not an age identity (AGE-SECRET-KEY-1…)`)
       return
     }
@@ -198,10 +209,10 @@ export function parseIdentityText(text: string): {identities: string[]; problems
 }
 
 /** True when typage accepts the string as an identity. Its own error text may quote the key, so it is dropped. */
-function validIdentity(s: string): boolean {
+function validIdentity(s: string, age: AgeLibrary): boolean {
   if (!s.startsWith('AGE-SECRET-KEY-1') && !s.startsWith('AGE-SECRET-KEY-PQ-1')) return false
   try {
-    new Decrypter().addIdentity(s)
+    new age.Decrypter().addIdentity(s)
     return true
   } catch {
     return false

@@ -18,15 +18,29 @@
 import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 import {parse} from 'dotenv'
-import {decrypt, PrivateKey} from 'eciesjs'
-import {Config} from 'eciesjs/config'
+import type * as EciesModule from 'eciesjs'
+import type {Config} from 'eciesjs/config'
 import {EncryptedFileError} from './format-errors.js'
 
 export const DOTENVX_PREFIX = 'encrypted:'
 const PUBLIC = 'DOTENV_PUBLIC_KEY'
 const PRIVATE = 'DOTENV_PRIVATE_KEY'
-/** dotenvx's defaults, passed explicitly so that no other user of eciesjs's global config can change them. */
-const ECIES = new Config()
+type Ecies = Pick<typeof EciesModule, 'decrypt' | 'PrivateKey'> & {config: Config}
+let ecies: Promise<Ecies> | undefined
+
+/**
+ * eciesjs, loaded when a file first has an encrypted value (it and its curves were a sixth of the code every
+ * command loaded), with dotenvx's defaults passed explicitly so that no other user of eciesjs's global config
+ * can change them.
+ */
+function loadEcies(): Promise<Ecies> {
+  ecies ??= Promise.all([import('eciesjs'), import('eciesjs/config')]).then(([m, c]) => ({
+    decrypt: m.decrypt,
+    PrivateKey: m.PrivateKey,
+    config: new c.Config(),
+  }))
+  return ecies
+}
 
 /** A `DOTENV_PUBLIC_KEY…` line: the file's metadata (not a secret, not a value). */
 export function isDotenvxPublicKey(key: string): boolean {
@@ -93,6 +107,7 @@ export async function decryptDotenvx(absPath: string, text: string, opts: Dotenv
     if (isDotenvxEncrypted(v)) encrypted.push(k)
   }
   if (encrypted.length === 0) return {values, encryptedKeys: [], publicKey}
+  const {decrypt, PrivateKey, config} = await loadEcies()
 
   const keysFile = path.join(path.dirname(absPath), '.env.keys')
   const looked: string[] = []
@@ -102,7 +117,7 @@ export async function decryptDotenvx(absPath: string, text: string, opts: Dotenv
   let candidates = named
   if (publicKey) {
     const everyKey = [...named, ...(await keyringCandidates(opts.env, useKeysFile ? keysFile : undefined))]
-    const matching = everyKey.filter((c) => publicKeyOf(c.key) === publicKey)
+    const matching = everyKey.filter((c) => publicKeyOf(c.key, PrivateKey) === publicKey)
     // With no key that derives to the file's public key, the named ones are still tried: their errors say more.
     if (matching.length > 0) candidates = [matching[0]]
   }
@@ -127,7 +142,7 @@ export async function decryptDotenvx(absPath: string, text: string, opts: Dotenv
         break
       }
       try {
-        values[k] = Buffer.from(decrypt(c.key, bytes, ECIES)).toString('utf8')
+        values[k] = Buffer.from(decrypt(c.key, bytes, config)).toString('utf8')
         keySource ??= c.source
         opened = true
         break
@@ -217,7 +232,7 @@ function sources(cs: Candidate[]): string {
 }
 
 /** The compressed public key (hex) a private key derives to, or undefined for a malformed key. */
-function publicKeyOf(privateKeyHex: string): string | undefined {
+function publicKeyOf(privateKeyHex: string, PrivateKey: Ecies['PrivateKey']): string | undefined {
   if (!/^[0-9a-fA-F]{64}$/.test(privateKeyHex)) return undefined
   try {
     return PrivateKey.fromHex(privateKeyHex, 'secp256k1').publicKey.toHex(true)

@@ -36,7 +36,7 @@ export async function loadManifests(dir: string, choice: EnvironmentChoice = {})
   if (!info.isDirectory()) throw new UsageError(`manifests directory ${dir} is not a directory`, 'pass the directory with -d DIR')
 
   const problems: ManifestProblem[] = []
-  const [found] = await Promise.all([discoverFiles(root), loadValidators()])
+  const found = await discoverFiles(root)
   for (const {file, reason} of found.refused) {
     problems.push({
       file,
@@ -89,6 +89,7 @@ async function buildModel(
   problems: ManifestProblem[],
   choice: EnvironmentChoice,
 ): Promise<DesiredModel> {
+  await loadValidators()
   const read = (files: string[]) =>
     files.flatMap((file) => {
       const content = contents.get(file)

@@ -35,7 +35,7 @@ function openAge(absPath: string, ctx: OpenContext): Promise<OpenedFile | Unread
   return openEncryptedFile(ctx, absPath, 'age', async (bytes, display) => {
     const cipher = new Map([[WHOLE, cipherDigest(bytes)]])
     const encoding = ageEncoding(bytes)
-    const stanzas = ageStanzaTypes(bytes)
+    const stanzas = await ageStanzaTypes(bytes)
     const report = {file: display, format: encoding ? `age (${encoding})` : 'age', recipients: stanzas ? [describeStanzas(stanzas)] : []}
     const fail = (err: EncryptedFileError) => {
       const integrity = {check: AUTH, status: err.problem === 'truncated' ? ('failed' as const) : ('not checked' as const)}

@@ -13,7 +13,6 @@
  * that added the dependency.
  */
 import {createHmac, createSecretKey, type KeyObject, randomBytes} from 'node:crypto'
-import {argon2id} from 'hash-wasm'
 import {CorruptStoreError} from './encrypted-errors.js'
 
 /** Argon2id cost: passes over memory, memory in KiB, lanes. */
@@ -107,6 +106,8 @@ export function decodeBase64(text: string): Buffer | undefined {
  * shows no bytes). The password is UTF-8 encoded as given, without normalisation.
  */
 export async function deriveKey(password: string | Uint8Array, spec: KdfSpec): Promise<KeyObject> {
+  // Loaded with the first derivation: a run with no encrypted backend does not load the WASM module.
+  const {argon2id} = await import('hash-wasm')
   const raw = await argon2id({
     password,
     salt: Buffer.from(spec.salt, 'base64'),

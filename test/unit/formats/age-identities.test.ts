@@ -87,7 +87,7 @@ describe('parseIdentityText', () => {
   it('skips blank and # lines, reports bad lines by number without quoting them', async () => {
     const id = await generateX25519Identity()
     const broken = `${id.slice(0, -3)}QQQ`
-    const r = parseIdentityText(`# k\n\n${id}\r\n${broken}\nAGE-PLUGIN-YUBIKEY-1XYZ\nhello\n`)
+    const r = await parseIdentityText(`# k\n\n${id}\r\n${broken}\nAGE-PLUGIN-YUBIKEY-1XYZ\nhello\n`)
     expect(r.identities).toEqual([id])
     expect(r.problems).toEqual([
       'line 4: not an age identity (AGE-SECRET-KEY-1…)',
@@ -97,8 +97,8 @@ describe('parseIdentityText', () => {
     expect(r.problems.join('\n')).not.toContain(broken)
   })
 
-  it('recognises a passphrase-protected identity file', () => {
-    expect(parseIdentityText('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n').problems[0]).toContain(
+  it('recognises a passphrase-protected identity file', async () => {
+    expect((await parseIdentityText('-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n')).problems[0]).toContain(
       'passphrase-protected',
     )
   })
