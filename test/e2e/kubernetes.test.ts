@@ -10,7 +10,7 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest'
 import {execa} from 'execa'
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
@@ -108,6 +108,48 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
       expect(kube.testServer.log.filter((e) => e.returnedSecretData)).toEqual([])
     }
     await assertAuditClean(dir)
+  })
+
+  it("kmcp's layout with environments: one backend and one secret, --env picks .env.E and the namespace; render --env is kmcp's --dry-run", async () => {
+    const namespaces = {staging: await kube.namespace('staging'), production: await kube.namespace('production')}
+    const values = {staging: canary('api-staging'), production: canary('api-production')}
+    const dir = tempProject()
+    // In the Postgres run, tempProject's secretctl.yaml names the database: each environment gets a schema in it.
+    const shared = existsSync(path.join(dir, 'secretctl.yaml')) ? readFileSync(path.join(dir, 'secretctl.yaml'), 'utf8') : ''
+    writeFiles(dir, {
+      'secretctl.yaml': `${shared}environments:
+  staging:
+    vars: {namespace: ${namespaces.staging}}
+  production:
+    vars: {namespace: ${namespaces.production}}
+`,
+      '.env.example': 'API_KEY=\n',
+      '.env.staging': `API_KEY=${values.staging}\n`,
+      '.env.production': `API_KEY=${values.production}\n`,
+      'backends.yaml': kubeBackend('cluster', kube.kubeconfig, '${vars.namespace}', '  nameTemplate: "{{name}}-${env}"\n'),
+      'secrets.yaml': 'kind: Secret\nname: my-mcp-server\nbackend: cluster\nenvFile: .env.${env}\n',
+    })
+    for (const env of ['staging', 'production'] as const) {
+      const dryRun = await secretctlRaw(['render', '--env', env], dir)
+      expect(dryRun.exitCode, dryRun.stderr).toBe(0)
+      const rendered = YAML.parse(dryRun.stdout)
+      expect(rendered.metadata).toMatchObject({name: `my-mcp-server-${env}`, namespace: namespaces[env]})
+      expect(rendered.data).toEqual({API_KEY: b64(values[env])})
+
+      const plan = await secretctl(['plan', '--env', env], {cwd: dir})
+      expect(plan.exitCode, plan.stderr).toBe(0)
+      expect(plan.stdout).toContain(`(environment ${env})`)
+      expect(plan.stdout).toContain('+ secret.my-mcp-server  create: new secret on cluster (1 key)')
+      await applyOk(dir, {}, ['--env', env])
+      const got = await kube.kubectl(['get', 'secret', `my-mcp-server-${env}`, '-n', namespaces[env], '-o', 'json'])
+      expect(got.exitCode, got.stderr).toBe(0)
+      expect(JSON.parse(got.stdout).data).toEqual({API_KEY: b64(values[env])})
+    }
+    // Each environment has its own state: production's apply left staging converged and untouched.
+    const staging = await secretctl(['plan', '--env', 'staging', '--detailed-exitcode'], {cwd: dir})
+    expect(staging.exitCode, staging.stdout + staging.stderr).toBe(0)
+    const other = await kube.kubectl(['get', 'secret', 'my-mcp-server-production', '-n', namespaces.staging])
+    expect(other.exitCode).not.toBe(0)
   })
 
   it('drift made with kubectl (edit, delete, ownership label removed) is shown by plan and repaired by apply', async () => {
