@@ -144,7 +144,8 @@ export interface GetSecretRequest extends StateRequest {
 export async function revealSecretValue(req: GetSecretRequest): Promise<string> {
   if (!req.reveal)
     throw new UsageError('secret get prints a secret value', `add --reveal: secretctl secret get ${req.name} ${req.key} --reveal`)
-  return withExistingState(req, async (state) => {
+  // Written to: the reveal is audited before the value is returned.
+  return withExistingState({...req, stateAccess: 'write'}, async (state) => {
     const row = await state.getSecret(req.name)
     if (!row) throw new UsageError(`no secret named ${req.name} in the state`, 'list them with `secretctl secret list`')
     if (!(req.key in row.keys))
