@@ -52,7 +52,7 @@ export interface SecretRecord {
   backendId: number
   /** Denormalised for convenience: the backend's name. */
   backend: string
-  /** Where the value lives on an external backend (`mount/pathPrefix/name`); null on plaintext. */
+  /** Where the value lives on an external backend (`mount/pathPrefix/name`); null on a kind that stores values in the state. */
   externalRef: string | null
   /** Key → what the state knows of it; sorted keys. */
   keys: Record<string, KeyRecord>
