@@ -28,7 +28,7 @@ interface Placement {
 }
 
 export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
-  if (c.action === 'update' && c.recordOnly) return recordCiphertexts(c, ctx, rows)
+  if (c.action === 'update' && c.digestsOnly) return recordCiphertexts(c, ctx, rows)
   const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
   const dest = await ctx.drivers.get(c.after.backend)
   const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined

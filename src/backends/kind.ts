@@ -111,8 +111,8 @@ export interface RenderRequest {
 /** The object the kind's apply writes, with its values: for `secretctl render` (never in a plan, a log or an error). */
 export interface ManifestRequest extends RenderRequest {
   values: SecretValues
-  /** Per-key fingerprints with the state's salt, as the state records them. */
-  fingerprints: Record<string, string>
+  /** Per-key fingerprints with the state's salt, as the state records them; absent while there is no state (no salt yet). */
+  fingerprints?: Record<string, string>
   /** Values in clear (`stringData`) instead of encoded, where the format has both. */
   plainValues: boolean
 }

@@ -26,6 +26,7 @@ import type {SecretManifest} from '../manifests/types.js'
 import {secretAddress} from '../plan/addresses.js'
 import {placementOf} from '../plan/compute-plan.js'
 import type {KeyRecord, SecretRecord, SecretValues} from '../state/types.js'
+import {valueFingerprints} from '../state/keys-digest.js'
 import {resolveActor} from '../workspace/actor.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
 import {DEFAULT_CONCURRENCY, environmentChoice, type Workspace, withWorkspace} from '../workspace/workspace.js'
@@ -177,8 +178,7 @@ async function plan(ws: Workspace, source: ImportSource, backend: string, outDir
   const planned: Planned[] = []
   for (const item of [...source.items].sort((a, b) => (mapping.get(a.sourceName)! < mapping.get(b.sourceName)! ? -1 : 1))) {
     const name = mapping.get(item.sourceName)!
-    const fingerprints: Record<string, string> = {}
-    for (const [key, value] of Object.entries(item.values)) fingerprints[key] = await ws.state.fingerprint(key, value)
+    const fingerprints = await valueFingerprints(ws.state, item.values)
     const row = live.get(name)
     const recorded = row !== undefined && sameImport(row, backend, fingerprints)
     const manifest = declared.get(name)

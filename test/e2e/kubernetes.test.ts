@@ -111,7 +111,7 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
   })
 
   it("kmcp's layout with environments: one backend and one secret, --env picks .env.E and the namespace; render --env is kmcp's --dry-run", async () => {
-    const namespaces = {staging: await kube.namespace('staging'), production: await kube.namespace('production')}
+    const namespaces = {staging: await kube.namespace('env-staging'), production: await kube.namespace('env-production')}
     const values = {staging: canary('api-staging'), production: canary('api-production')}
     const dir = tempProject()
     // In the Postgres run, tempProject's secretctl.yaml names the database: each environment gets a schema in it.
@@ -334,13 +334,32 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
       const {'kubectl.kubernetes.io/last-applied-configuration': _, ...annotations} = s.metadata.annotations
       return {name: s.metadata.name, namespace: s.metadata.namespace, labels: s.metadata.labels, annotations, type: s.type, data: s.data}
     }
-    expect(bySecretctl.map(shape)).toEqual(byKubectl.map(shape))
+    // Before the first apply there is no state, so no salt for the fingerprint annotation: render leaves
+    // it out and apply adds it, taking the Secrets as its own; everything else is what kubectl applied.
+    const unsalted = (s: any) => {
+      const {'secretctl.dev/fingerprint': fingerprint, ...annotations} = shape(s).annotations
+      return {...shape(s), annotations, fingerprint: fingerprint ?? null}
+    }
+    expect(byKubectl.map(unsalted).map((s) => s.fingerprint)).toEqual([null, null])
+    expect(bySecretctl.map(unsalted).map((s) => ({...s, fingerprint: null}))).toEqual(byKubectl.map(unsalted))
     expect(shape(bySecretctl[0]).labels).toEqual({
       team: 'tools',
       'app.kubernetes.io/managed-by': 'secretctl',
       'secretctl.dev/secret': 'github',
       'secretctl.dev/backend': 'k8s',
     })
+    const converged = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
+    expect(converged.exitCode, converged.stdout).toBe(0)
+    // With the state, render gives exactly the objects apply wrote: kubectl apply of it changes nothing.
+    const again = await secretctl(['render'], {cwd: dir, env})
+    expect((await kube.kubectl(['apply', '-f', '-'], {input: again.stdout})).exitCode).toBe(0)
+    const reapplied = await Promise.all(['mcp-github', 'mcp-slack'].map((n) => kube.getSecret(ns, n)))
+    expect(reapplied.map(shape)).toEqual(bySecretctl.map(shape))
+    // kubectl's apply bumped the resourceVersion (its last-applied annotation changed): the plan sees that, and the same data.
+    const bumped = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
+    expect(bumped.exitCode).toBe(2)
+    expect(bumped.stdout).toContain('its values are as secretctl wrote them')
+    await applyOk(dir, env)
     expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})).exitCode).toBe(0)
 
     // --out: mode 0600, the same text; -o json: a v1 List; --string-data: values in clear (stdout only).
@@ -352,7 +371,7 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
     const out = await secretctl(['render', '--out', file], {cwd: dir, env})
     expect(out.stderr).toContain(`wrote 2 documents to ${file} (mode 0600)`)
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readFileSync(file, 'utf8').trimEnd()).toBe(rendered.stdout.trimEnd())
+    expect(readFileSync(file, 'utf8').trimEnd()).toBe(again.stdout.trimEnd())
     const json = JSON.parse((await secretctl(['render', '-o', 'json', '--target', 'secret.slack'], {cwd: dir, env})).stdout)
     expect(json).toMatchObject({apiVersion: 'v1', kind: 'List', items: [{kind: 'Secret', metadata: {name: 'mcp-slack'}}]})
     const plain = await secretctlRaw(['render', '--string-data', '--target', 'secret.slack'], dir, env)

@@ -12,7 +12,7 @@ import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMe
 import type {BackendCapabilities} from '../kind.js'
 import type {SecretValues} from '../../state/types.js'
 import {BackendError} from '../../errors.js'
-import {keysDigest} from '../../state/keys-digest.js'
+import {keysDigest, valueFingerprints} from '../../state/keys-digest.js'
 import {secretAddress} from '../../plan/addresses.js'
 import {TransportError} from '../http-transport.js'
 import {KubeClient, type KubeClientTimings} from './kubernetes-http-client.js'
@@ -368,9 +368,7 @@ export class KubernetesDriver implements BackendDriver {
 
   /** keysDigest of the values' salted fingerprints: the annotation secretctl writes, and plan compares. */
   private async digest(values: SecretValues): Promise<string> {
-    const fingerprints: Record<string, string> = {}
-    for (const key of Object.keys(values)) fingerprints[key] = await this.ctx.state.fingerprint(key, values[key] as string)
-    return keysDigest(fingerprints)
+    return keysDigest(await valueFingerprints(this.ctx.state, values))
   }
 
   private remember(secretName: string, meta: {resourceVersion?: unknown; labels?: Record<string, string>}): Seen {
