@@ -18,6 +18,7 @@ import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {writeSecret, type LiveRows} from './write-secret.js'
 import {recordSecret} from './record-secret.js'
+import {resolveActor} from '../workspace/actor.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -31,6 +32,16 @@ export interface ApplyContext {
   now?: () => Date
   /** Called as each change finishes, for progress output. */
   onOutcome?: (o: ChangeOutcome) => void
+}
+
+/** The context an apply runs in, from the run's workspace. */
+export function applyContextOf(
+  ws: Pick<ApplyContext, 'state' | 'desired' | 'values' | 'drivers' | 'concurrency'>,
+  env: NodeJS.ProcessEnv,
+  onOutcome?: ApplyContext['onOutcome'],
+): ApplyContext {
+  const {state, desired, values, drivers, concurrency} = ws
+  return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
 }
 
 /**

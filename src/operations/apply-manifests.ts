@@ -4,11 +4,10 @@
  */
 import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {planUnderLock} from '../workspace/with-state-lock.js'
-import {resolveActor} from '../workspace/actor.js'
 import {makePlan, type PlanOptions} from '../plan/make-plan.js'
 import {assertPlanCurrent} from '../plan/saved-plan.js'
 import type {Plan} from '../plan/types.js'
-import {applyPlan} from '../apply/apply-plan.js'
+import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
 import type {ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
@@ -55,15 +54,7 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       req.onPlan?.(plan, context)
       if (!plan.changes.length) return {plan, context, result: null, cancelled: false}
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
-      const result = await applyPlan(plan, {
-        state: ws.state,
-        desired: ws.desired,
-        values: ws.values,
-        drivers: ws.drivers,
-        actor: resolveActor(req.env),
-        concurrency: ws.concurrency,
-        onOutcome: req.onOutcome,
-      })
+      const result = await applyPlan(plan, applyContextOf(ws, req.env, req.onOutcome))
       return {plan, context, result, cancelled: false}
     })
   })
