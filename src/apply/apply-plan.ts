@@ -18,6 +18,7 @@ import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {writeSecret, type LiveRows} from './write-secret.js'
 import {recordSecret} from './record-secret.js'
+import {assertStateRecords} from './state-writes.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -31,6 +32,8 @@ export interface ApplyContext {
   now?: () => Date
   /** Called as each change finishes, for progress output. */
   onOutcome?: (o: ChangeOutcome) => void
+  /** The caller already made sure the state lets this role record every change (assertStateRecords, before asking approval). */
+  stateWritesChecked?: boolean
 }
 
 /**
@@ -42,6 +45,8 @@ export interface ApplyContext {
 const SECRETS_PER_REQUEST_SLOT = 16
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
+  // Before any backend is written: a change the state cannot record must not be made at all.
+  if (!ctx.stateWritesChecked) await assertStateRecords(plan, ctx.state)
   const runId = randomUUID()
   const now = ctx.now ?? (() => new Date())
   // Keyed by change, not address: a backend's create and its default switch share an address.

@@ -9,6 +9,7 @@ import {makePlan, type PlanOptions} from '../plan/make-plan.js'
 import {assertPlanCurrent} from '../plan/saved-plan.js'
 import type {Plan} from '../plan/types.js'
 import {applyPlan} from '../apply/apply-plan.js'
+import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
@@ -54,6 +55,8 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       const context = planContext(ws)
       req.onPlan?.(plan, context)
       if (!plan.changes.length) return {plan, context, result: null, cancelled: false}
+      // Refused before the question: a role that cannot record the plan is told so before anyone says yes.
+      await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
       const result = await applyPlan(plan, {
         state: ws.state,
@@ -63,6 +66,7 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
         actor: resolveActor(req.env),
         concurrency: ws.concurrency,
         onOutcome: req.onOutcome,
+        stateWritesChecked: true,
       })
       return {plan, context, result, cancelled: false}
     })
