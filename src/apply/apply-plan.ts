@@ -14,7 +14,7 @@ import type {DriverPool} from '../backends/driver-pool.js'
 import {kindOf} from '../backends/registry.js'
 import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
-import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
+import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {writeSecret, type LiveRows} from './write-secret.js'
 import {recordSecret} from './record-secret.js'
@@ -122,6 +122,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
+  const moves = summariseMoves(plan, outcomes)
   return {
     formatVersion: FORMAT_VERSION,
     runId,
@@ -129,8 +130,26 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     serial: meta.serial,
     changes,
     summary,
+    ...(moves.length ? {moves} : {}),
     ok: summary.failed === 0 && summary.skipped === 0,
   }
+}
+
+/** The moves of the plan per pair of backends, by outcome, sorted by source then destination. */
+function summariseMoves(plan: Plan, outcomes: Map<Change, ChangeOutcome>): MoveSummary[] {
+  const pairs = new Map<string, MoveSummary>()
+  for (const c of plan.changes) {
+    const outcome = outcomes.get(c)?.outcome
+    if (c.kind !== 'secret' || c.action !== 'move' || !outcome) continue
+    const id = `${c.from}\0${c.to}`
+    const pair = pairs.get(id) ?? {from: c.from, to: c.to, moved: 0, kept: 0, failed: 0, skipped: 0}
+    pairs.set(id, pair)
+    if (outcome === 'applied') {
+      pair.moved++
+      if (c.keepSource) pair.kept++
+    } else pair[outcome]++
+  }
+  return [...pairs.values()].sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1))
 }
 
 /** Health-check every backend a batch touches before any of it runs: a sealed store changes nothing. */

@@ -10,7 +10,7 @@ import {assertPlanCurrent} from '../plan/saved-plan.js'
 import type {Plan} from '../plan/types.js'
 import {applyPlan} from '../apply/apply-plan.js'
 import {assertStateRecords} from '../apply/state-writes.js'
-import type {ApplyResult, ChangeOutcome} from '../apply/types.js'
+import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
@@ -28,6 +28,8 @@ export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   /** Asked before applying a plan with changes; false cancels (nothing changes). Absent: apply. */
   approve?: (plan: Plan) => Promise<boolean>
   onOutcome?: (o: ChangeOutcome) => void
+  /** A progress display: started with the number of changes once approved, told each outcome, stopped however the apply ends. */
+  progress?: ApplyProgress
 }
 
 export interface ApplyOutcome {
@@ -58,17 +60,25 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       // Refused before the question: a role that cannot record the plan is told so before anyone says yes.
       await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
-      const result = await applyPlan(plan, {
-        state: ws.state,
-        desired: ws.desired,
-        values: ws.values,
-        drivers: ws.drivers,
-        actor: resolveActor(req.env),
-        concurrency: ws.concurrency,
-        onOutcome: req.onOutcome,
-        stateWritesChecked: true,
-      })
-      return {plan, context, result, cancelled: false}
+      await req.progress?.start(plan.changes.length)
+      try {
+        const result = await applyPlan(plan, {
+          state: ws.state,
+          desired: ws.desired,
+          values: ws.values,
+          drivers: ws.drivers,
+          actor: resolveActor(req.env),
+          concurrency: ws.concurrency,
+          onOutcome: (o) => {
+            req.onOutcome?.(o)
+            req.progress?.outcome(o)
+          },
+          stateWritesChecked: true,
+        })
+        return {plan, context, result, cancelled: false}
+      } finally {
+        req.progress?.stop()
+      }
     })
   })
 }

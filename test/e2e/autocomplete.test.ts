@@ -27,7 +27,9 @@ describe('secretctl autocomplete', () => {
     const refresh = await secretctl(['autocomplete', '--refresh-cache'], {cwd: home, env})
     expect(refresh.exitCode, refresh.stderr).toBe(0)
     expect(existsSync(bashFunction)).toBe(true)
-    expect(readFileSync(path.join(home, '.cache/secretctl/autocomplete/functions/zsh/_secretctl'), 'utf8')).toContain('"rm[Forget secrets, copies or backends in the state')
+    expect(readFileSync(path.join(home, '.cache/secretctl/autocomplete/functions/zsh/_secretctl'), 'utf8')).toContain(
+      '"rm[Forget secrets, copies or backends in the state',
+    )
     // The plugin's command is not ours: oclif.manifest.json (scripts/oclif-manifest.js) lists only secretctl's.
     const manifest = JSON.parse(readFileSync(path.join(ROOT, 'oclif.manifest.json'), 'utf8'))
     expect(Object.keys(manifest.commands)).toContain('state:rm')
