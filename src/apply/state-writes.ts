@@ -3,11 +3,27 @@
  * change of the plan: a value written to a backend and then refused by the state is drift (the
  * rotator role once rotated generated values on OpenBao and could not record them). An apply
  * whose database role lacks a privilege some change needs is refused whole, before any change:
- * a plan is applied as reviewed or not at all (docs/security.md, "Who can read what").
+ * a plan is applied as reviewed or not at all (docs/security.md, "Who can read what"). The
+ * commands that write without a plan check the same way (assertMayRecord).
  */
 import type {Change, Plan} from '../plan/types.js'
 import type {StateStore, StateWrite} from '../state/types.js'
 import {StateError} from '../errors.js'
+
+/**
+ * For the commands that write outside a plan (`secret set`, `import`, `state rm`): refuses, before
+ * anything is written anywhere, when the role may not make `writes` (and the serial and audit rows
+ * every writing command makes). `what` says what would have been recorded.
+ */
+export async function assertMayRecord(state: StateStore, writes: StateWrite[], what: string): Promise<void> {
+  const missing = await state.missingPrivileges([...new Set([...writes, 'serial', 'audit'] as StateWrite[])])
+  if (!missing.size) return
+  const lacking = [...new Set([...missing.values()].flat())]
+  throw new StateError(
+    `the state at ${state.location} would not let this role record ${what} (it lacks ${lacking.join(', ')}), so nothing was written`,
+    'run it with a role that may write the state (`secretctl rbac print --role applier`)',
+  )
+}
 
 /** How many addresses a refusal names per missing privilege. */
 const ADDRESSES_SHOWN = 5

@@ -14,7 +14,8 @@ import {withStateLock} from '../workspace/with-state-lock.js'
 import {resolveActor} from '../workspace/actor.js'
 import {backendAddress, secretAddress} from '../plan/addresses.js'
 import {DEFAULT_BACKEND} from '../backends/trust-root.js'
-import {StateError, UsageError} from '../errors.js'
+import {UsageError} from '../errors.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import type {StateStore, StateWrite} from '../state/types.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {hasRetainedCopies} from '../state/retained-copy-store.js'
@@ -143,15 +144,9 @@ function selectRecords(records: StateRecordEntry[], addresses: string[]): StateR
 }
 
 /** The writes a removal makes, checked before the first, so that a role that may not make them all changes nothing. */
-async function assertMayForget(state: StateStore, chosen: StateRecordEntry[]): Promise<void> {
+function assertMayForget(state: StateStore, chosen: StateRecordEntry[]): Promise<void> {
   const kinds: Record<StateRecordEntry['kind'], StateWrite> = {secret: 'secret-delete', copy: 'copy-delete', backend: 'backend-delete'}
-  const missing = await state.missingPrivileges([...new Set(chosen.map((r) => kinds[r.kind])), 'serial', 'audit'])
-  if (!missing.size) return
-  const lacking = [...new Set([...missing.values()].flat())]
-  throw new StateError(
-    `the state at ${state.location} would not let this role forget ${chosen.map((r) => r.address).join(', ')} (it lacks ${lacking.join(', ')}); nothing was removed`,
-    'run it with a role that may write the state (`secretctl rbac print --role applier`)',
-  )
+  return assertMayRecord(state, [...new Set(chosen.map((r) => kinds[r.kind]))], `forgetting ${chosen.map((r) => r.address).join(', ')}`)
 }
 
 function where(r: StateRecordEntry): string {

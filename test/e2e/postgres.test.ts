@@ -140,7 +140,9 @@ describe.runIf(ONCE)('least-privilege roles', () => {
     writeFiles(dir, {'app.yaml': envSecret('app', {K: 'V1'})})
     const apply = await secretctl(['apply', '--auto-approve', '--state', rotator], {cwd: dir, env: {V1: canary('rot')}})
     expect(apply.exitCode).toBe(1)
-    expect(apply.stdout + apply.stderr).toMatch(/permission denied/)
+    // Refused before anything is written, in the user's terms (issue 11, item 2).
+    expect(apply.stderr).toContain('would not let this role record every change of the plan, so none was applied')
+    expect(apply.stderr).toContain('INSERT on secrets (needed by secret.app)')
     expect(await sql(url, "select name from secrets where name = 'app'")).toEqual([])
   })
 
@@ -201,5 +203,14 @@ describe.runIf(ONCE)('least-privilege roles', () => {
     expect(applier.exitCode, applier.stdout + applier.stderr).toBe(0)
     expect(await version()).toBe(2)
     expect((await secretctl(['plan', '--rotate', '--detailed-exitcode', '--state', url], {cwd: dir})).exitCode).toBe(0)
+
+    // The same class: `secret set` writes the backend, then records it; a rotator is refused before OpenBao is written.
+    writeFiles(dir, {'manual.yaml': 'kind: Secret\nname: manual\nbackend: bao\n'})
+    const set = await secretctl(['secret', 'set', 'manual', 'M', '--state', roles.rotator], {cwd: dir, input: canary('set')})
+    expect(set.exitCode).toBe(1)
+    expect(set.stderr).toMatch(/would not let this role record secret\.manual \(it lacks INSERT on secrets, .*\), so nothing was written/)
+    expect((await bao.api('GET', `secret/metadata/${prefix}/manual`)).status).toBe(404)
+    const applierSet = await secretctl(['secret', 'set', 'manual', 'M', '--state', roles.applier], {cwd: dir, input: canary('set2')})
+    expect(applierSet.exitCode, applierSet.stderr).toBe(0)
   })
 })
