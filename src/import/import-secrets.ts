@@ -29,6 +29,7 @@ import type {KeyRecord, SecretRecord, SecretValues} from '../state/types.js'
 import {valueFingerprints} from '../state/keys-digest.js'
 import {resolveActor} from '../workspace/actor.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import {DEFAULT_CONCURRENCY, environmentChoice, type Workspace, withWorkspace} from '../workspace/workspace.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {mapImportNames} from './import-names.js'
@@ -225,6 +226,8 @@ async function write(
   const driver = await ws.drivers.get(backend)
   const todo = planned.filter((p) => !p.recorded)
   if (todo.length) {
+    // Before the backend is written: values the state cannot record would be drift.
+    await assertMayRecord(ws.state, ['secret-put'], `${todo.length} imported secret${todo.length === 1 ? '' : 's'}`)
     const health = await driver.health()
     if (!health.ok) throw new BackendError(backend, `is unavailable: ${health.detail}`)
   }

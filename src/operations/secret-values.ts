@@ -16,6 +16,7 @@ import {withStateLock} from '../workspace/with-state-lock.js'
 import {environmentChoice, openStateFor, withExistingState} from '../workspace/workspace.js'
 import {resolveActor} from '../workspace/actor.js'
 import {BackendError, UsageError} from '../errors.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
 import type {StateRequest} from './inspect-state.js'
 
@@ -81,6 +82,8 @@ async function writeOneKey(state: StateStore, drivers: DriverPool, req: SetSecre
     )
   }
   const kind = refuseReadOnly(backendName, backend.type)
+  // Before the backend is written: a value the state cannot record would be drift.
+  await assertMayRecord(state, ['secret-put'], secretAddress(req.name))
   const driver = await drivers.get(backendName)
   // The other keys stay as they are: read, then written back with this one.
   const current = row ? await readRecorded(driver, row) : undefined

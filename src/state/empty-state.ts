@@ -11,7 +11,7 @@ import {TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {LockInfo, StateLockHandle} from './state-lock.js'
-import type {AuditRow, BackendRecord, RetainedCopy, SecretRecord, SecretValues, StateMeta, StateStore} from './types.js'
+import type {AuditRow, BackendRecord, RetainedCopy, SecretRecord, SecretValues, StateMeta, StateStore, StateWrite} from './types.js'
 
 export class EmptyStateStore implements StateStore, RetainedCopyStore {
   readonly exists = false
@@ -65,6 +65,11 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
 
   async listLocks(): Promise<LockInfo[]> {
     return []
+  }
+
+  /** Nothing is ever written through this view (every write is refused below), so nothing is asked. */
+  async missingPrivileges(): Promise<Map<StateWrite, string[]>> {
+    return new Map()
   }
 
   async close(): Promise<void> {}

@@ -11,6 +11,7 @@ import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {BackendStoredData, KindStateStore} from './kind-state-store.js'
 import DataLoader from 'dataloader'
 import {GroupCommit, type BatchWriter} from './group-commit.js'
+import {missingPostgresPrivileges, missingSqlitePrivileges} from './state-privileges.js'
 import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
 import type {
   AuditEntry,
@@ -25,6 +26,7 @@ import type {
   SecretValues,
   StateMeta,
   StateStore,
+  StateWrite,
   TokenMeta,
 } from './types.js'
 
@@ -83,6 +85,8 @@ export interface KnexStateStoreOptions {
   dialect: 'sqlite' | 'postgres'
   /** Redacted description of where the state is. */
   location: string
+  /** The SQLite file (absent on Postgres). */
+  file?: string
   /** Clock for timestamps; tests pass a fixed one. */
   now?: () => Date
 }
@@ -97,6 +101,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
   private retainedHasPending?: Promise<boolean>
+  private readonly file?: string
 
   constructor(
     private readonly db: Knex,
@@ -105,6 +110,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     this.writes = new GroupCommit(db)
     this.location = opts.location
     this.dialect = opts.dialect
+    this.file = opts.file
     this.now = opts.now ?? (() => new Date())
   }
 
@@ -361,6 +367,13 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       }
       return updated
     })
+  }
+
+  // ---- privileges (state-privileges.ts) ----
+
+  async missingPrivileges(writes: readonly StateWrite[]): Promise<Map<StateWrite, string[]>> {
+    if (this.dialect === 'postgres') return missingPostgresPrivileges(this.db, writes)
+    return this.file ? missingSqlitePrivileges(this.file, writes) : new Map()
   }
 
   // ---- serial and audit ----

@@ -128,6 +128,23 @@ export interface BackendInput {
   rotation: Record<string, unknown> | null
 }
 
+/**
+ * The kinds of write an apply asks of the state (one per store method it calls), so that before
+ * anything changes it can ask whether the database role may make them all (`missingPrivileges`).
+ */
+export type StateWrite =
+  | 'backend-upsert'
+  | 'backend-default'
+  | 'backend-delete'
+  | 'token'
+  | 'secret-put'
+  | 'secret-keys'
+  | 'secret-delete'
+  | 'copy-put'
+  | 'copy-delete'
+  | 'serial'
+  | 'audit'
+
 import type {LockHolder, LockInfo, StateLockHandle} from './state-lock.js'
 
 /**
@@ -172,6 +189,13 @@ export interface StateStore {
   listRetainedCopies(): Promise<RetainedCopy[]>
   /** Forget the copy of `secretName` on `backend` (after it was deleted there, or when the row came back to it). */
   deleteRetainedCopy(secretName: string, backend: string): Promise<void>
+
+  /**
+   * For each of `writes` this connection may not make, what it lacks, in the database's terms
+   * (`INSERT on secrets`, `write access to /path/state.db`); writes it may make are absent. Reads
+   * the database's privileges (Postgres) or the file's permissions (SQLite); changes nothing.
+   */
+  missingPrivileges(writes: readonly StateWrite[]): Promise<Map<StateWrite, string[]>>
 
   /** Bump the serial by one (an apply that changed something). Returns the new serial. */
   bumpSerial(): Promise<number>

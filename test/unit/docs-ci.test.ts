@@ -28,6 +28,13 @@ function strings(node: unknown): string[] {
   return []
 }
 
+/** Every mapping in a YAML tree (a job's env or variables among them). */
+function maps(node: unknown): Record<string, unknown>[] {
+  if (Array.isArray(node)) return node.flatMap(maps)
+  if (node && typeof node === 'object') return [node as Record<string, unknown>, ...Object.values(node).flatMap(maps)]
+  return []
+}
+
 function secretctlLines(text: string): string[][] {
   const out: string[][] = []
   for (const line of text.split('\n')) {
@@ -85,6 +92,10 @@ describe('docs/ci recipes', () => {
       const flat = lines.map((l) => l.join(' '))
       expect(flat.some((l) => l.startsWith('plan') && l.includes('--detailed-exitcode') && l.includes('--markdown'))).toBe(true)
       expect(flat.some((l) => l.startsWith('apply') && l.includes('plan.json'))).toBe(true)
+      // The plan job runs as the planner, which cannot read the trust root's tokens: it brings its own.
+      const plannerEnv = maps(doc).filter((m) => typeof m.SECRETCTL_STATE === 'string' && /PLANNER/.test(m.SECRETCTL_STATE))
+      expect(plannerEnv.length).toBe(1)
+      expect(Object.keys(plannerEnv[0]!).filter((k) => /^SECRETCTL_BACKEND_TOKEN_[A-Z0-9_]+$/.test(k))).not.toEqual([])
     })
   }
 
