@@ -106,7 +106,9 @@ class Hold {
         resolve()
       }
       this.parked.add(wake)
-      this.waiters = this.waiters.filter((w) => (this.parked.size >= w.n ? (w.resolve(), false) : true))
+      const met = this.waiters.filter((w) => this.parked.size >= w.n)
+      this.waiters = this.waiters.filter((w) => this.parked.size < w.n)
+      for (const w of met) w.resolve()
     })
   }
 
