@@ -32,7 +32,7 @@ function createPostgresDatabase(): string {
 }
 
 /** The Postgres URL a project's secretctl.yaml names, or undefined for SQLite. */
-function postgresUrlOf(dir: string): string | undefined {
+export function postgresUrlOf(dir: string): string | undefined {
   const config = path.join(dir, 'secretctl.yaml')
   if (!existsSync(config)) return undefined
   const m = readFileSync(config, 'utf8').match(/^state:\s*(postgres\S+)/m)
