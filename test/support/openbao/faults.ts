@@ -62,12 +62,14 @@ export interface HoldHandle extends FaultHandle {
   whenParked(n: number): Promise<void>
   /** Lets the parked requests go on (handled as usual) and stops holding new ones. */
   release(): void
+  /** Ends the parked requests unhandled, the connection cut (as if they never arrived), and stops holding new ones. */
+  drop(): void
 }
 
 /** What the faults decided for one request. */
 export interface FaultPlan {
-  /** Settles when every hold rule that parked this request has let it go. */
-  hold?: Promise<void>
+  /** Settles when every hold rule that parked this request has let it go: `drop` when one dropped it. */
+  hold?: Promise<HoldVerdict>
   delayMs: number
   fail?: {status: number; body: unknown}
   drop?: {directive: DropDirective; applyRequest: boolean}
@@ -94,16 +96,18 @@ interface Rule {
   held?: Hold
 }
 
+export type HoldVerdict = 'go' | 'drop'
+
 class Hold {
   released = false
-  readonly parked = new Set<() => void>()
+  readonly parked = new Set<(verdict: HoldVerdict) => void>()
   private waiters: {n: number; resolve: () => void}[] = []
 
-  park(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const wake = () => {
+  park(): Promise<HoldVerdict> {
+    return new Promise<HoldVerdict>((resolve) => {
+      const wake = (verdict: HoldVerdict) => {
         this.parked.delete(wake)
-        resolve()
+        resolve(verdict)
       }
       this.parked.add(wake)
       const met = this.waiters.filter((w) => this.parked.size >= w.n)
@@ -117,9 +121,9 @@ class Hold {
     return new Promise<void>((resolve) => this.waiters.push({n, resolve}))
   }
 
-  release(): void {
+  release(verdict: HoldVerdict = 'go'): void {
     this.released = true
-    for (const wake of [...this.parked]) wake()
+    for (const wake of [...this.parked]) wake(verdict)
   }
 }
 
@@ -197,6 +201,7 @@ export class FaultController {
       },
       whenParked: (n) => held?.whenParked(n) ?? Promise.reject(new Error(`fault rule ${rule.id} is not a hold`)),
       release: () => held?.release(),
+      drop: () => held?.release('drop'),
       remove,
     }
   }
@@ -295,7 +300,7 @@ export class FaultController {
         if (rule.held!.released) continue
         rule.fired++
         const parked = rule.held!.park()
-        plan.hold = plan.hold ? Promise.all([plan.hold, parked]).then(() => {}) : parked
+        plan.hold = plan.hold ? Promise.all([plan.hold, parked]).then((verdicts) => (verdicts.includes('drop') ? 'drop' : 'go')) : parked
       } else if (spec.type === 'latency') {
         rule.fired++
         plan.delayMs += Math.max(0, spec.ms ?? 0)

@@ -299,7 +299,7 @@ class TestServer implements OpenBaoTestServer {
       namespace: req.headers.get('x-vault-namespace')?.[0] ?? '',
     }
     const plan = this.faults.evaluate(faultInfo)
-    if (plan.hold) await plan.hold
+    const verdict = plan.hold ? await plan.hold : 'go'
     if (plan.delayMs > 0) await this.sleep(plan.delayMs)
 
     let reply: TransportReply
@@ -307,6 +307,9 @@ class TestServer implements OpenBaoTestServer {
     let fault: RequestLogEntry['fault']
     if (this.closed) {
       reply = {status: 503, headers: [], body: null, drop: {stage: 'before-headers'}}
+    } else if (verdict === 'drop') {
+      fault = 'drop'
+      reply = {status: 0, headers: [], body: null, drop: {stage: 'before-headers'}}
     } else if (plan.fail) {
       fault = 'fail'
       const body = plan.fail.body

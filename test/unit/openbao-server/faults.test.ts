@@ -76,7 +76,7 @@ describe('OpenBao test server: fault injection and the request log', () => {
     expect(bao.log.map((e) => e.delayMs)).toEqual([150, 0])
   })
 
-  it('holds matching requests unanswered until released; the log orders arrivals and completions', async () => {
+  it('holds matching requests unanswered until released or dropped; the log orders arrivals and completions', async () => {
     const gate = bao.faults.hold({method: 'GET', path: 'secret/data/*'})
     const first = api(bao, 'GET', 'secret/data/app/db')
     const second = api(bao, 'GET', 'secret/data/app/db')
@@ -99,6 +99,13 @@ describe('OpenBao test server: fault injection and the request log', () => {
     await once.whenParked(1)
     once.remove() // removing a hold lets its requests go on too
     expect((await parked).status).toBe(200)
+    const dropped = bao.faults.hold({method: 'POST', times: 1})
+    const lost = api(bao, 'POST', 'secret/data/app/db', {body: {data: {password: 'lost'}}})
+    await dropped.whenParked(1)
+    dropped.drop() // or ends them unhandled
+    await expect(lost).rejects.toThrow()
+    expect(bao.readKv('secret', 'app/db')).toMatchObject({version: 1, data: {password: 'p'}})
+    expect(bao.log.at(-1)).toMatchObject({method: 'POST', fault: 'drop', status: 0})
     const held = bao.faults.hold({times: 1})
     const cut = api(bao, 'GET', 'sys/mounts')
     await held.whenParked(1)
