@@ -165,7 +165,7 @@ describe('startPostgres()', () => {
     ['process.exit() (the exit hook)', 'exit'],
     ['SIGKILL (the watchdog)', 'kill'],
   ] as const)('a test process that dies by %s', (_label, mode) => {
-    it('takes its server and data dir with it', {timeout: 180_000}, async () => {
+    it('takes its server and data dir with it', async () => {
       const scratch = mkdtempSync(path.join(tmpdir(), 'secretctl-pg-harness-'))
       try {
         const script = path.join(scratch, 'child.mts')
