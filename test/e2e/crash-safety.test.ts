@@ -125,5 +125,5 @@ describe('SIGKILL during moves', () => {
     }
     console.info(`kill points reached in ${attempts.join(', ')} runs each`)
     await assertAuditClean(dir)
-  }, 600_000)
+  }, 1_800_000)
 })

@@ -127,7 +127,7 @@ describe.skipIf(REAL_BAO)('faults during a move to OpenBao (test server)', () =>
       if (!target) for (const name of names.slice(0, 10)) expect(await bao.readSecret(name)).toBeUndefined()
     }
     await assertAuditClean(dir)
-  }, 300_000)
+  }, 1_200_000)
 
   it('writes failing with 500: those secrets fail and stay home with their data, the rest move, exit 1', async () => {
     const {dir, env, names, manifests, expected} = await project(10)

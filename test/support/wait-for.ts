@@ -7,8 +7,8 @@
  */
 import {setTimeout as sleep} from 'node:timers/promises'
 
-/** The default bound: far above any wait a loaded machine needs, below vitest's test timeout. */
-export const GENEROUS_MS = 45_000
+/** The default bound: far above any wait a loaded machine needs (a CLI run's start and plan), below vitest's test timeout. */
+export const GENEROUS_MS = 180_000
 
 /** `promise`, or an error naming `what` once `ms` have passed without it settling. */
 export async function within<T>(promise: Promise<T>, what: string, ms = GENEROUS_MS): Promise<T> {

@@ -77,7 +77,7 @@ export async function secretctl(
     extendEnv: true,
     reject: false,
     input: opts.input,
-    timeout: opts.timeout ?? 180_000, // a hang detector: one run takes seconds on a loaded machine
+    timeout: opts.timeout ?? 300_000, // a hang detector: one run takes seconds on a loaded machine
   })
   const out = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
   assertNoCanary(out.stdout, `stdout of secretctl ${args.join(' ')}`)
