@@ -176,7 +176,7 @@ describe('state lock', () => {
     const {dir, env} = converged()
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
     // A holder killed while it holds the lock: an apply waiting for its answer, killed with SIGKILL.
-    writeFiles(dir, {'big.yaml': docs(...Array.from({length: 3}, (_, i) => envSecret(`big${i}`, {K: 'V1'})))})
+    writeFiles(dir, {'more.yaml': docs(...Array.from({length: 3}, (_, i) => envSecret(`more${i}`, {K: 'V1'})))})
     const holder = await applyAtPrompt(dir, env, 'killed-runner')
     process.kill(holder.pid, 'SIGKILL')
     assertNoCanary(String((await holder.child).stdout), 'the killed holder at a terminal')
