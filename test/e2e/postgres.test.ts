@@ -9,6 +9,7 @@ import {secretctl, tempProject, writeFiles, canary, CLI, assertNoCanary} from '.
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 import {startBao, type BaoTarget} from './support/bao.js'
 import {createRole, freshDatabase, sql, withDb} from './support/postgres-roles.js'
+import {waitFor} from '../support/wait-for.js'
 
 const adminUrl = process.env.SECRETCTL_TEST_PG
 if (!adminUrl) throw new Error('SECRETCTL_TEST_PG is not set: the vitest globalSetup (test/support/global-postgres.ts) starts a server')
@@ -61,11 +62,11 @@ describe.runIf(ONCE)('Postgres state', () => {
       reject: false,
       stdin: 'pipe',
     })
-    for (let i = 0; i < 400; i++) {
-      const rows = await sql(url, 'select * from locks').catch(() => [])
-      if (rows.length) break
-      await new Promise((r) => setTimeout(r, 25))
-    }
+    let exited = false
+    void holder.then(() => (exited = true))
+    await waitFor('the holder to take the state lock', async () => (await sql(url, 'select * from locks').catch(() => [])).length > 0, {
+      stop: () => (exited ? 'it exited' : undefined),
+    })
     const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     expect(refused.exitCode).toBe(1)
     expect(refused.stderr).toMatch(/the state is locked by pg-holder/)
