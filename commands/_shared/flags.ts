@@ -99,3 +99,14 @@ export const renderFlags = {
 export function renderMode(flags: {'consumer-snippet'?: boolean; 'external-secrets'?: boolean}) {
   return flags['consumer-snippet'] ? 'consumer-snippet' : flags['external-secrets'] ? 'external-secrets' : 'manifests'
 }
+
+/** Flags of every `secretctl import SOURCE`. */
+export function importFlags(source: string) {
+  return {
+    backend: Flags.string({description: 'the backend the secrets go to (or are on)', default: 'default'}),
+    out: Flags.string({description: `where the manifests go, inside the manifests directory (default DIR/${source})`}),
+    'dry-run': Flags.boolean({description: 'show the mapping and what would be imported and recorded; change nothing'}),
+    ...lockFlags,
+    ...outputFlags(['text', 'json']),
+  }
+}
