@@ -168,6 +168,8 @@ export async function importSecrets(req: ImportRequest): Promise<ImportResult> {
       const source = await req.source.read({ws, backend})
       checkKeys(source)
       if (req.dryRun) return result(req, source, backend, await plan(ws, source, backend, outDir), null, 'would import')
+      // Conflicts refuse the import before the lock is taken: a refused import leaves the state as it was.
+      await plan(ws, source, backend, outDir)
       const lock = {command: `import ${source.kind}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
       return withStateLock(ws.state, lock, async () => {
         const planned = await plan(ws, source, backend, outDir)
