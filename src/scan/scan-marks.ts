@@ -68,6 +68,7 @@ export async function scanMarks(state: StateStore, key: string, value: string): 
       length: bytes.length,
       tag: tagOf(seed, bytes, 0, bytes.length),
       ...(line === undefined ? {} : {line}),
+      ...(/[ \t\r\f\v]/.test(text) ? {spaced: true as const} : {}),
     }
   }
   const lines = value.split(/\r?\n/)

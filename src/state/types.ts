@@ -63,6 +63,8 @@ export interface ScanNeedle {
   tag: number
   /** For a line of a multi-line value: its 1-based number in the value. */
   line?: number
+  /** The text has a blank inside (a passphrase of words): scan then also looks at whole lines and quoted strings with blanks. */
+  spaced?: true
 }
 
 export interface SecretRecord {
