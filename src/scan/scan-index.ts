@@ -113,7 +113,7 @@ export class ScanIndex {
 
   /** The needles among these whose fingerprint is the candidate's: one HMAC per key, whatever the number of needles. */
   private check(needles: Needle[], candidate: Uint8Array, keys?: string[]): Needle[] | undefined {
-    let found: Needle[] | undefined
+    const found: Needle[] = []
     const byKey = new Map<string, string>()
     for (const key of keys ?? []) byKey.set(key, this.fingerprint(key, candidate))
     for (const n of needles) {
@@ -122,8 +122,8 @@ export class ScanIndex {
         fp = this.fingerprint(n.key, candidate)
         byKey.set(n.key, fp)
       }
-      if (fp === n.fingerprint) (found ??= []).push(n)
+      if (fp === n.fingerprint) found.push(n)
     }
-    return found
+    return found.length ? found : undefined
   }
 }
