@@ -2,9 +2,10 @@
  * Cuts scanned text into the candidates `secretctl scan` checks, and checks each against the
  * index (its length first, so that nearly every candidate costs one array lookup). A value is
  * found when, on one line, it is
- *   - a run of non-blank bytes (a value alone on a line, a line of a PEM block, `KEY=VALUE`);
- *   - between two quotes of one kind (`"…"`, `'…'`, `` `…` ``), or in such a run, a token between
- *     quotes and `,;()[]{}<>`, with a trailing `.` or without;
+ *   - a run of non-blank bytes (a value alone on a line, a line of a PEM block), or in such a run:
+ *     what follows its first `=` or `:` (`KEY=VALUE`; a trailing `,` or `;` and one pair of quotes
+ *     taken off), a string between two quotes of one kind (`"…"`, `'…'`, `` `…` ``), a token
+ *     between quotes and `,;()[]{}<>` (with a trailing `.` or without);
  *   - a part of such a token between `=:@/?&#|` (`--token=VALUE`, `user:PASSWORD@host`);
  *   - for values with blanks inside (only then are lines looked at as a whole): the whole line
  *     trimmed, what follows its first `=` or `:` (trimmed, without a trailing `,` or `;` and one
@@ -80,12 +81,16 @@ function check(index: ScanIndex, bytes: Uint8Array, s: number, e: number, hit: H
   if (needles) hit(s, needles)
 }
 
-/** The candidates of one run of non-blank bytes: the run, its tokens (with and without a trailing dot), their parts, quoted strings. */
+/**
+ * The candidates of one run of non-blank bytes: the run, what follows its first `=` or `:`, its
+ * tokens (with and without a trailing dot), their parts, quoted strings.
+ */
 function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
   check(index, bytes, start, end, hit)
   let tokenStart = start
   let partStart = start
   let parted = false
+  let assign = -1
   let openDouble = -1
   let openSingle = -1
   let openBack = -1
@@ -96,10 +101,11 @@ function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, 
       if (i > partStart) check(index, bytes, partStart, i, hit)
       partStart = i + 1
       parted = true
+      if (assign < 0 && (bytes[i] === EQUALS || bytes[i] === COLON)) assign = i
       continue
     }
-    if (i > tokenStart && (tokenStart > start || i < end)) {
-      check(index, bytes, tokenStart, i, hit)
+    if (i > tokenStart) {
+      if (tokenStart > start || i < end) check(index, bytes, tokenStart, i, hit)
       if (bytes[i - 1] === DOT) check(index, bytes, tokenStart, i - 1, hit)
     }
     if (parted && i > partStart) check(index, bytes, partStart, i, hit)
@@ -115,6 +121,21 @@ function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, 
       else openBack = next
     }
   }
+  if (assign >= 0) rightHandSide(index, bytes, assign + 1, end, hit)
+}
+
+/** What follows `=` or `:` up to `end`: blanks trimmed, a trailing `,` or `;` and one pair of quotes taken off. */
+function rightHandSide(index: ScanIndex, bytes: Uint8Array, from: number, to: number, hit: HitHandler): void {
+  let s = from
+  let e = to
+  while (s < e && (bytes[s] === SPACE || bytes[s] === TAB)) s++
+  if (e > s && (bytes[e - 1] === COMMA || bytes[e - 1] === SEMICOLON)) e--
+  while (e > s && (bytes[e - 1] === SPACE || bytes[e - 1] === TAB)) e--
+  if (e - s >= 2 && CLASS[bytes[s] as number] === QUOTE && bytes[e - 1] === bytes[s]) {
+    s++
+    e--
+  }
+  check(index, bytes, s, e, hit)
 }
 
 /** For values with blanks inside: each line as a whole, what follows its first `=` or `:`, and its quoted strings. */
@@ -143,18 +164,7 @@ function byLines(index: ScanIndex, bytes: Uint8Array, start: number, end: number
           open[q] = -1
         } else open[q] = i
       }
-      if (assign >= 0) {
-        let vs = assign + 1
-        let ve = e
-        while (vs < ve && (bytes[vs] === SPACE || bytes[vs] === TAB)) vs++
-        if (ve > vs && (bytes[ve - 1] === COMMA || bytes[ve - 1] === SEMICOLON)) ve--
-        while (ve > vs && (bytes[ve - 1] === SPACE || bytes[ve - 1] === TAB)) ve--
-        if (ve - vs >= 2 && CLASS[bytes[vs] as number] === QUOTE && bytes[ve - 1] === bytes[vs]) {
-          vs++
-          ve--
-        }
-        check(index, bytes, vs, ve, hit)
-      }
+      if (assign >= 0) rightHandSide(index, bytes, assign + 1, e, hit)
     }
     lineStart = next
   }
