@@ -14,8 +14,6 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {discoverFiles} from '../manifests/discover-files.js'
-import {parseDocuments} from '../manifests/parse-documents.js'
-import {locate, positionAt} from '../manifests/positions.js'
 import type {LiteralFinding} from './scan-findings.js'
 
 export const PREFIX_RULES: ReadonlyArray<{rule: string; pattern: RegExp}> = [
@@ -74,23 +72,31 @@ export async function scanManifestLiterals(dir: string, cwd: string): Promise<Li
       continue
     }
     const file = path.relative(cwd, abs).split(path.sep).join('/')
-    const skipped = dataLines(rel, abs, text)
+    const found: LiteralFinding[] = []
     text.split('\n').forEach((line, i) => {
-      if (skipped.has(i + 1) || PUBLIC_FIELDS.test(line) || line.includes('yaml-language-server:')) return
+      if (PUBLIC_FIELDS.test(line) || line.includes('yaml-language-server:')) return
       const rules = new Set<string>()
       if (PRIVATE_KEY.test(line)) rules.add('a private key (-----BEGIN … PRIVATE KEY-----)')
       for (const token of line.split(TOKEN_SPLIT)) {
         const rule = token ? literalRule(token) : undefined
         if (rule) rules.add(rule)
       }
-      for (const rule of rules) out.push({kind: 'literal', file, line: i + 1, rule})
+      for (const rule of rules) found.push({kind: 'literal', file, line: i + 1, rule})
     })
+    // The YAML is parsed (for where the data blocks are) only for a file where something was found.
+    if (!found.length) continue
+    const skipped = await dataLines(rel, abs, text)
+    out.push(...found.filter((f) => !skipped.has(f.line)))
   }
   return out
 }
 
-/** The lines of the `data` blocks of the file's Secret documents (1-based). */
-function dataLines(rel: string, abs: string, text: string): Set<number> {
+/** The lines of the `data` blocks of the file's Secret documents (1-based). The YAML parser is loaded only when needed. */
+async function dataLines(rel: string, abs: string, text: string): Promise<Set<number>> {
+  const [{parseDocuments}, {locate, positionAt}] = await Promise.all([
+    import('../manifests/parse-documents.js'),
+    import('../manifests/positions.js'),
+  ])
   const lines = new Set<number>()
   for (const doc of parseDocuments(rel, abs, text, [])) {
     const kind = (doc.value as {kind?: unknown}).kind

@@ -6,7 +6,7 @@
  * NUL byte in its first 8 KiB is binary (as git decides) and skipped, and so is one larger than
  * 64 MiB. Hits are reported with their line, found with memchr only for the file that has them.
  */
-import {closeSync, fstatSync, openSync, readdirSync, readSync, statSync} from 'node:fs'
+import {closeSync, constants, openSync, readdirSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {findInText, LineCounter} from './candidate-tokens.js'
 import {gitFiles, inWorkTree} from './git.js'
@@ -51,45 +51,64 @@ function walk(cwd: string, rel: string, out: string[]): void {
 /** Scans the files for the index's values; each hit becomes a finding. */
 export function scanFiles(index: ScanIndex, cwd: string, files: string[], report: (f: ValueFinding) => void): FileScanStats {
   const stats: FileScanStats = {files: 0, bytes: 0, skipped: 0}
-  let buffer = Buffer.allocUnsafe(1024 * 1024)
+  const base = path.resolve(cwd) + path.sep
+  const reader = new WholeFileReader()
+  let hits: Array<{offset: number; needles: Needle[]}> = []
+  const hit = (offset: number, needles: Needle[]) => {
+    hits.push({offset, needles})
+  }
   for (const file of files) {
-    let fd: number
-    try {
-      fd = openSync(path.resolve(cwd, file), 'r')
-    } catch {
-      continue // gone since it was listed (deleted but still in the index), or unreadable
-    }
-    let length = 0
-    try {
-      const info = fstatSync(fd)
-      if (!info.isFile()) continue
-      if (info.size > MAX_SCANNED_FILE) {
-        stats.skipped++
-        continue
-      }
-      if (info.size > buffer.length) buffer = Buffer.allocUnsafe(info.size)
-      while (length < info.size) {
-        const n = readSync(fd, buffer, length, info.size - length, null)
-        if (n === 0) break
-        length += n
-      }
-    } finally {
-      closeSync(fd)
-    }
-    if (buffer.subarray(0, Math.min(length, BINARY_PROBE)).indexOf(0) >= 0) {
+    const length = reader.read(base + file)
+    if (length === undefined) continue // gone since it was listed (deleted but still in the index), a directory, unreadable
+    const buffer = reader.buffer
+    if (length > MAX_SCANNED_FILE || buffer.subarray(0, Math.min(length, BINARY_PROBE)).indexOf(0) >= 0) {
       stats.skipped++
       continue
     }
     stats.files++
     stats.bytes += length
-    const hits: Array<{offset: number; needles: Needle[]}> = []
-    findInText(index, buffer, 0, length, (offset, needles) => hits.push({offset, needles}))
+    findInText(index, buffer, 0, length, hit)
     if (!hits.length) continue
     const lines = new LineCounter(buffer, 0)
     for (const h of hits.sort((a, b) => a.offset - b.offset)) {
       const line = lines.lineOf(h.offset)
       for (const n of h.needles) report({kind: 'value', file, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
     }
+    hits = []
   }
   return stats
+}
+
+/**
+ * Reads whole files into one buffer that grows as needed. A file is opened non-blocking (a FIFO
+ * answers at once, and is skipped) and read until a short read, which for a regular file is its
+ * end (no fstat: one system call less per file).
+ */
+class WholeFileReader {
+  buffer = Buffer.allocUnsafe(1024 * 1024)
+
+  /** The file's length, its bytes at the start of `buffer`; more than MAX_SCANNED_FILE when larger (not all read); undefined when unreadable. */
+  read(file: string): number | undefined {
+    let fd: number
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+    } catch {
+      return undefined
+    }
+    try {
+      let length = 0
+      for (;;) {
+        const n = readSync(fd, this.buffer, length, this.buffer.length - length, null)
+        length += n
+        if (n === 0 || length < this.buffer.length || length > MAX_SCANNED_FILE) return length
+        const grown = Buffer.allocUnsafe(this.buffer.length * 2)
+        this.buffer.copy(grown, 0, 0, length)
+        this.buffer = grown
+      }
+    } catch {
+      return undefined
+    } finally {
+      closeSync(fd)
+    }
+  }
 }

@@ -8,9 +8,9 @@
  * a conflict resolved with new text in the merge itself is not. Binary changes have no lines.
  */
 import {UsageError} from '../errors.js'
-import {findInText} from './candidate-tokens.js'
+import {findInText, LineCounter} from './candidate-tokens.js'
 import {git, spawnGit} from './git.js'
-import type {ScanIndex} from './scan-index.js'
+import type {Needle, ScanIndex} from './scan-index.js'
 import type {ValueFinding} from './scan-findings.js'
 
 export interface HistoryScanStats {
@@ -22,6 +22,7 @@ export interface HistoryScanStats {
 const NEWLINE = 10
 const COMMIT_MARK = 1
 const PLUS = 43
+const SPACE = 32
 const MINUS = 45
 const BACKSLASH = 92
 const HUNK = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/
@@ -40,6 +41,12 @@ export async function scanHistory(
     )
   }
   const range = opts.since === undefined ? 'HEAD' : `${opts.since}..HEAD`
+  // The whole work tree from its top needs no pathspec (which would make git filter every commit's tree).
+  const top = opts.paths.length === 1 && opts.paths[0] === '.' && ((await git(['rev-parse', '--show-prefix'], cwd)) ?? '').trim() === ''
+  return logPart(index, cwd, [range, ...(top ? [] : ['--', ...opts.paths])], report)
+}
+
+async function logPart(index: ScanIndex, cwd: string, selection: string[], report: (f: ValueFinding) => void): Promise<HistoryScanStats> {
   const args = [
     '-c',
     'core.quotePath=false',
@@ -50,9 +57,7 @@ export async function scanHistory(
     '--no-ext-diff',
     '--no-textconv',
     '--format=%x01%H',
-    range,
-    '--',
-    ...opts.paths,
+    ...selection,
   ]
   const {child, stderr} = spawnGit(args, cwd)
   const parser = new DiffParser(index, report)
@@ -67,7 +72,11 @@ export async function scanHistory(
   return {commits: parser.commits, bytes: parser.bytes}
 }
 
-/** Parses `git log -p -U0 --format=%x01%H` output, line by line across chunks. */
+/**
+ * Parses `git log -p -U0 --format=%x01%H` output across chunks. The added lines of a hunk are one
+ * block of consecutive lines: their `+` is overwritten with a blank (the chunk is ours) and the
+ * block is scanned in one call, as a file is, its hits numbered from the hunk's first new line.
+ */
 class DiffParser {
   commits = 0
   bytes = 0
@@ -87,8 +96,23 @@ class DiffParser {
     const buf = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk
     let start = 0
     for (;;) {
-      const nl = buf.indexOf(NEWLINE, start)
+      let nl = buf.indexOf(NEWLINE, start)
       if (nl < 0) break
+      if (this.adding > 0 && buf[start] === PLUS) {
+        // A block of added lines: as many as the hunk has left, and as this chunk holds whole.
+        const blockStart = start
+        const firstLine = this.newLine
+        while (nl >= 0 && this.adding > 0 && buf[start] === PLUS) {
+          buf[start] = SPACE
+          this.adding--
+          this.newLine++
+          this.bytes += nl - start
+          start = nl + 1
+          nl = buf.indexOf(NEWLINE, start)
+        }
+        this.block(buf, blockStart, start, firstLine)
+        continue
+      }
       this.line(buf, start, nl)
       start = nl + 1
     }
@@ -96,33 +120,27 @@ class DiffParser {
   }
 
   end(): void {
-    if (this.carry.length) this.line(this.carry, 0, this.carry.length)
+    if (this.carry.length) this.push(Buffer.from('\n'))
     this.carry = Buffer.alloc(0)
+  }
+
+  private block(buf: Buffer, start: number, end: number, firstLine: number): void {
+    const file = this.file
+    if (file === undefined) return
+    const hits: Array<{offset: number; needles: Needle[]}> = []
+    findInText(this.index, buf, start, end, (offset, needles) => hits.push({offset, needles}))
+    if (!hits.length) return
+    const lines = new LineCounter(buf, start, firstLine)
+    for (const h of hits.sort((a, b) => a.offset - b.offset)) {
+      const line = lines.lineOf(h.offset)
+      for (const n of h.needles)
+        this.report({kind: 'value', file, line, commit: this.commit, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
+    }
   }
 
   private line(buf: Buffer, start: number, end: number): void {
     const first = start < end ? buf[start] : -1
     if (this.adding > 0 || this.removing > 0) {
-      if (first === PLUS && this.adding > 0) {
-        this.adding--
-        const line = this.newLine++
-        this.bytes += end - start - 1
-        if (this.file === undefined) return
-        const file = this.file
-        findInText(this.index, buf, start + 1, end, (_offset, needles) => {
-          for (const n of needles)
-            this.report({
-              kind: 'value',
-              file,
-              line,
-              commit: this.commit,
-              secret: n.secret,
-              key: n.key,
-              ...(n.line ? {valueLine: n.line} : {}),
-            })
-        })
-        return
-      }
       if (first === MINUS && this.removing > 0) {
         this.removing--
         return
@@ -136,7 +154,6 @@ class DiffParser {
       this.file = undefined
       return
     }
-    if (first === BACKSLASH) return
     const text = buf.toString('utf8', start, Math.min(end, start + 4096))
     if (text.startsWith('diff --git ')) this.file = undefined
     else if (text.startsWith('+++ ')) this.file = diffPath(text.slice(4))

@@ -8,8 +8,8 @@
  */
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {parse} from 'dotenv'
 import {isDotenvxEncrypted, isDotenvxPublicKey} from '../formats/dotenvx.js'
-import {parseEnvText} from '../sources/env-file.js'
 import {gitFiles} from './git.js'
 import type {EnvFileFinding} from './scan-findings.js'
 
@@ -31,7 +31,8 @@ export async function scanTrackedEnvFiles(cwd: string, paths: string[]): Promise
     } catch {
       continue
     }
-    const {values} = parseEnvText(text)
+    // dotenv's own parser, as the envFile source reads values (src/sources/env-file.ts).
+    const values = parse(text)
     const keys = Object.keys(values).filter((k) => !isDotenvxPublicKey(k) && values[k] !== '' && !isDotenvxEncrypted(values[k] as string))
     if (keys.length) out.push({kind: 'env-file', file, keys: keys.sort()})
   }
