@@ -7,7 +7,8 @@
  * its tag filter and HMAC are exercised too. A seeded generator makes every run's tree the same.
  */
 import {execFileSync, spawnSync} from 'node:child_process'
-import {mkdirSync} from 'node:fs'
+import {randomBytes} from 'node:crypto'
+import {mkdirSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 export const SCAN_FILES = 10_000
@@ -77,4 +78,16 @@ export function writeScanRepository(dir) {
   if (imported.status !== 0) throw new Error(`git fast-import failed: ${imported.stderr}`)
   execFileSync('git', ['checkout', '-q', '-f', 'main'], {cwd: dir})
   return {files: SCAN_FILES, bytes, commits: SCAN_COMMITS, dir: path.resolve(dir)}
+}
+
+/** The project whose state the scan reads: N secrets on the plaintext backend, each a 32-hex value read from a file. */
+export function writeScanProject(dir, n) {
+  mkdirSync(path.join(dir, 'values'), {recursive: true})
+  const docs = []
+  for (let i = 0; i < n; i++) {
+    const name = `s-${String(i).padStart(5, '0')}`
+    writeFileSync(path.join(dir, 'values', name), randomBytes(16).toString('hex'))
+    docs.push(`kind: Secret\nname: ${name}\ndata:\n  API_KEY: { fromFile: values/${name} }\n`)
+  }
+  writeFileSync(path.join(dir, 'secrets.yaml'), docs.join('---\n'))
 }

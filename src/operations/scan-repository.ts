@@ -8,7 +8,7 @@
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 import {MissingStateError, UsageError} from '../errors.js'
-import {git, inWorkTree} from '../scan/git.js'
+import {git} from '../scan/git.js'
 import {scanManifestLiterals} from '../scan/manifest-literals.js'
 import {type Finding, sortFindings, type ValueFinding} from '../scan/scan-findings.js'
 import {filesToScan, scanFiles} from '../scan/scan-files.js'
@@ -82,7 +82,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   const historyMs = performance.now() - historyStarted
   findings.push(...values.values())
   findings.push(...(await scanManifestLiterals(path.resolve(req.dir), req.cwd)))
-  if (listed.git || (await inWorkTree(req.cwd))) findings.push(...(await scanTrackedEnvFiles(req.cwd, paths)))
+  if (listed.git) findings.push(...(await scanTrackedEnvFiles(req.cwd, paths)))
 
   if (index.counts.unmarked)
     notes.push(

@@ -1,6 +1,6 @@
 /**
- * The few git commands `secretctl scan` runs (git is the user's, on PATH): whether a directory is
- * in a work tree, the files git tracks or would track, and a process whose output is streamed.
+ * The few git commands `secretctl scan` runs (git is the user's, on PATH): the files git tracks or
+ * would track (none outside a work tree), and a process whose output is streamed.
  * File names come NUL-separated (`-z`), so no name is ever misread.
  */
 import {execFile, spawn, type ChildProcessWithoutNullStreams} from 'node:child_process'
@@ -22,26 +22,11 @@ export async function git(args: string[], cwd: string): Promise<string | undefin
   }
 }
 
-/** Whether `cwd` is inside a git work tree. */
-export async function inWorkTree(cwd: string): Promise<boolean> {
-  return (await git(['rev-parse', '--is-inside-work-tree'], cwd))?.trim() === 'true'
-}
-
-/** Files under the paths, relative to `cwd`: with `others`, also the untracked ones .gitignore does not exclude. */
-export async function gitFiles(cwd: string, paths: string[], others: boolean): Promise<string[]> {
-  const args = [
-    '-c',
-    'core.quotePath=false',
-    'ls-files',
-    '-z',
-    '--cached',
-    ...(others ? ['--others', '--exclude-standard'] : []),
-    '--',
-    ...paths,
-  ]
-  const out = await git(args, cwd)
-  if (out === undefined) throw new UsageError(`git ls-files failed in ${cwd}`)
-  return [...new Set(out.split('\0').filter(Boolean))]
+/** Files under the paths, relative to `cwd` (with `others`, also the untracked ones .gitignore does not exclude); undefined outside a work tree. */
+export async function gitFiles(cwd: string, paths: string[], others: boolean): Promise<string[] | undefined> {
+  const which = others ? ['--others', '--exclude-standard'] : []
+  const out = await git(['-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', ...which, '--', ...paths], cwd)
+  return out === undefined ? undefined : [...new Set(out.split('\0').filter(Boolean))]
 }
 
 /** A git process whose stdout is read as a stream; its stderr is kept for the error message. */

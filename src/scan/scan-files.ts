@@ -9,7 +9,7 @@
 import {closeSync, constants, openSync, readdirSync, readSync, statSync} from 'node:fs'
 import path from 'node:path'
 import {findInText, LineCounter} from './candidate-tokens.js'
-import {gitFiles, inWorkTree} from './git.js'
+import {gitFiles} from './git.js'
 import type {Needle, ScanIndex} from './scan-index.js'
 import type {ValueFinding} from './scan-findings.js'
 
@@ -26,7 +26,8 @@ export interface FileScanStats {
 
 /** The files to scan under the paths, relative to `cwd`, `/`-separated, sorted. */
 export async function filesToScan(cwd: string, paths: string[]): Promise<{files: string[]; git: boolean}> {
-  if (await inWorkTree(cwd)) return {files: (await gitFiles(cwd, paths, true)).sort(), git: true}
+  const listed = await gitFiles(cwd, paths, true)
+  if (listed) return {files: listed.sort(), git: true}
   const files: string[] = []
   for (const p of paths) walk(cwd, path.normalize(p), files)
   return {files: [...new Set(files)].sort(), git: false}

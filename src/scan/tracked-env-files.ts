@@ -24,7 +24,7 @@ export function isEnvFileName(name: string): boolean {
 /** The tracked `.env` files under the paths that hold values in clear. */
 export async function scanTrackedEnvFiles(cwd: string, paths: string[]): Promise<EnvFileFinding[]> {
   const out: EnvFileFinding[] = []
-  for (const file of (await gitFiles(cwd, paths, false)).filter((f) => isEnvFileName(path.posix.basename(f)))) {
+  for (const file of ((await gitFiles(cwd, paths, false)) ?? []).filter((f) => isEnvFileName(path.posix.basename(f)))) {
     let text: string
     try {
       text = readFileSync(path.resolve(cwd, file), 'utf8')
