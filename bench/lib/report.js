@@ -311,8 +311,8 @@ export function renderMarkdown(result) {
     out.push(
       `| scan, tree: whole process rate ÷ git grep -F rate (info: Node and the CLI start in it) | — | ${range(sc.filesProcess, 3)} |`,
     )
-    out.push(`| scan --git, history: phase rate ÷ git log -p -U0 \| grep -F rate | — | ${range(sc.historyPhase, 3)} |`)
-    out.push(`| scan --git, tree and history: (git grep + git log \| grep) ÷ whole process (info) | — | ${range(sc.historyProcess, 3)} |`)
+    out.push(`| scan --git, history: phase rate ÷ git log -p -U0 \\| grep -F rate | — | ${range(sc.historyPhase, 3)} |`)
+    out.push(`| scan --git, tree and history: (git grep + git log \\| grep) ÷ whole process (info) | — | ${range(sc.historyProcess, 3)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]
