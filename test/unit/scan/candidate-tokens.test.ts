@@ -19,9 +19,24 @@ async function indexOf(secrets: Record<string, Record<string, string>>, opts: {u
   for (const [name, values] of Object.entries(secrets)) {
     const keys: Record<string, KeyRecord> = {}
     for (const [key, value] of Object.entries(values)) {
-      keys[key] = {fingerprint: fingerprintWith(salt, key, value), source: 'env', writtenAt: '', ...(opts.unmarked ? {} : {scan: await scanMarks(state, key, value)})}
+      keys[key] = {
+        fingerprint: fingerprintWith(salt, key, value),
+        source: 'env',
+        writtenAt: '',
+        ...(opts.unmarked ? {} : {scan: await scanMarks(state, key, value)}),
+      }
     }
-    records.push({id: 0, name, backendId: 0, backend: 'default', externalRef: null, keys, backendVersion: null, createdAt: '', updatedAt: ''})
+    records.push({
+      id: 0,
+      name,
+      backendId: 0,
+      backend: 'default',
+      externalRef: null,
+      keys,
+      backendVersion: null,
+      createdAt: '',
+      updatedAt: '',
+    })
   }
   return new ScanIndex(records, await scanTagSeed(state), bytesFingerprinter(salt))
 }
@@ -29,7 +44,9 @@ async function indexOf(secrets: Record<string, Record<string, string>>, opts: {u
 function find(index: ScanIndex, text: string): string[] {
   const bytes = Buffer.from(text, 'utf8')
   const hits: Array<{offset: number; names: string[]}> = []
-  findInText(index, bytes, 0, bytes.length, (offset, needles) => hits.push({offset, names: needles.map((n) => `${n.secret}/${n.key}${n.line ? `#${n.line}` : ''}`)}))
+  findInText(index, bytes, 0, bytes.length, (offset, needles) =>
+    hits.push({offset, names: needles.map((n) => `${n.secret}/${n.key}${n.line ? `#${n.line}` : ''}`)}),
+  )
   const lines = new LineCounter(bytes, 0)
   const out = new Set<string>()
   for (const h of hits.sort((a, b) => a.offset - b.offset)) for (const n of h.names) out.add(`${lines.lineOf(h.offset)}:${n}`)
