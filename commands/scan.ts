@@ -12,24 +12,23 @@ export default class Scan extends BaseCommand {
     '<%= config.bin %> scan',
     '<%= config.bin %> scan --git --since origin/main   # the commits of a pull request',
     '<%= config.bin %> scan src config -d infra/secrets --json',
+    '<%= config.bin %> scan --staged   # in .git/hooks/pre-commit',
   ]
   static override strict = false
   static override args = {paths: Args.string({description: 'files or directories to scan (default: .)'})}
   static override flags = {
     git: Flags.boolean({description: 'also scan the lines every commit added (the history HEAD reaches)'}),
     since: Flags.string({description: 'with --git: only the commits after REV (REV..HEAD)', dependsOn: ['git']}),
+    staged: Flags.boolean({
+      description: 'scan the lines staged for the next commit (git diff --cached) instead of the files: a pre-commit hook',
+    }),
     ...outputFlags(['text', 'json', 'yaml']),
   }
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Scan)
-    const result = await scanRepository({
-      ...this.where(flags),
-      cwd: process.cwd(),
-      paths: argv as string[],
-      git: flags.git,
-      since: flags.since,
-    })
+    // --git, --since, --staged as they are; the global flags through where().
+    const result = await scanRepository({...flags, ...this.where(flags), cwd: process.cwd(), paths: argv as string[]})
     this.emit(outputFormat(flags), result, {text: () => renderScanText(result, this.colour)})
     if (result.found) process.exitCode = 1
   }

@@ -1,7 +1,8 @@
 /**
- * `secretctl scan [PATH…] [--git [--since REV]]`: where the values of managed secrets occur, found
- * with the state's fingerprints and never with a value (src/scan/), in the files under the paths
- * and, with --git, in the lines every commit added; and, besides, literal-looking secrets in the
+ * `secretctl scan [PATH…] [--git [--since REV]] [--staged]`: where the values of managed secrets
+ * occur, found with the state's fingerprints and never with a value (src/scan/), in the files under
+ * the paths (or, with --staged, in the lines staged for the next commit) and, with --git, in the
+ * lines every commit added; and, besides, literal-looking secrets in the
  * manifests outside `data`, and `.env` files git tracks with values in clear. The state is only
  * read; without one, the values are not looked for and the result says so.
  */
@@ -12,7 +13,7 @@ import {git} from '../scan/git.js'
 import {scanManifestLiterals} from '../scan/manifest-literals.js'
 import {type Finding, sortFindings, type ValueFinding} from '../scan/scan-findings.js'
 import {filesToScan, scanFiles} from '../scan/scan-files.js'
-import {scanHistory} from '../scan/scan-history.js'
+import {scanHistory, scanStaged} from '../scan/scan-history.js'
 import {type IndexCounts, ScanIndex} from '../scan/scan-index.js'
 import {scanTagSeed} from '../scan/scan-marks.js'
 import {scanTrackedEnvFiles} from '../scan/tracked-env-files.js'
@@ -32,11 +33,15 @@ export interface ScanRequest {
   git: boolean
   /** Only the commits after this one (REV..HEAD). */
   since?: string
+  /** The lines staged for the next commit instead of the files (a pre-commit hook). */
+  staged?: boolean
 }
 
 export interface ScanResult {
   /** Something was found: the command exits 1. */
   found: boolean
+  /** The staged changes were scanned instead of the files. */
+  staged: boolean
   findings: Finding[]
   /** What was looked for: keys of the state's secrets, those not worth looking for, those recorded before scan existed. */
   looked: IndexCounts & {state: string | null}
@@ -46,6 +51,8 @@ export interface ScanResult {
     skippedFiles: number
     commits: number
     historyBytes: number
+    /** Bytes of staged added lines scanned (`--staged`). */
+    stagedBytes: number
     /** Milliseconds spent on the files, on the history, and in all (from the state read to the end). */
     ms: {files: number; history: number; total: number}
   }
@@ -67,17 +74,20 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   }
 
   const filesStarted = performance.now()
-  const listed = await filesToScan(req.cwd, paths)
-  const fileStats = index.empty ? {files: 0, bytes: 0, skipped: 0} : scanFiles(index, req.cwd, listed.files, report)
+  const listed = await filesToScan(req.cwd, req.staged ? [] : paths)
+  const fileStats = index.empty || req.staged ? {files: 0, bytes: 0, skipped: 0} : scanFiles(index, req.cwd, listed.files, report)
   const filesMs = performance.now() - filesStarted
 
   let history = {commits: 0, bytes: 0}
+  let staged = {commits: 0, bytes: 0}
   const historyStarted = performance.now()
-  if (req.git) {
-    if (!listed.git) throw new UsageError(`--git: ${req.cwd} is not in a git work tree`)
-    const prefix = ((await git(['rev-parse', '--show-prefix'], req.cwd)) ?? '').trim()
-    const relative = (f: ValueFinding): ValueFinding => ({...f, file: path.posix.relative(prefix.replace(/\/$/, ''), f.file) || f.file})
-    if (!index.empty) history = await scanHistory(index, req.cwd, {since: req.since, paths}, (f) => report(prefix ? relative(f) : f))
+  if ((req.git || req.staged) && !listed.git) throw new UsageError(`--${req.git ? 'git' : 'staged'}: ${req.cwd} is not in a git work tree`)
+  if ((req.git || req.staged) && !index.empty) {
+    // git names the files of a patch from the top of the work tree: named here from the working directory.
+    const prefix = ((await git(['rev-parse', '--show-prefix'], req.cwd)) ?? '').trim().replace(/\/$/, '')
+    const fromHere = (f: ValueFinding) => report(prefix ? {...f, file: path.posix.relative(prefix, f.file) || f.file} : f)
+    if (req.staged) staged = await scanStaged(index, req.cwd, paths, fromHere)
+    if (req.git) history = await scanHistory(index, req.cwd, {since: req.since, paths}, fromHere)
   }
   const historyMs = performance.now() - historyStarted
   findings.push(...values.values())
@@ -95,6 +105,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   const sorted = sortFindings(findings)
   return {
     found: sorted.length > 0,
+    staged: req.staged === true,
     findings: sorted,
     looked: {...index.counts, state: location},
     stats: {
@@ -103,6 +114,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
       skippedFiles: fileStats.skipped,
       commits: history.commits,
       historyBytes: history.bytes,
+      stagedBytes: staged.bytes,
       ms: {files: Math.round(filesMs), history: Math.round(historyMs), total: Math.round(performance.now() - started)},
     },
     notes,

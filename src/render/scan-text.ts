@@ -8,7 +8,7 @@ export function renderScanText(r: ScanResult, colour: ChalkInstance = plain): st
   const lines = r.findings.map((f) => `${colour.red('!')} ${describe(f)}`)
   for (const note of r.notes) lines.push(`${colour.yellow('Note:')} ${note}`)
   const s = r.stats
-  const what = [`${count(s.files, 'file')} (${megabytes(s.bytes)})`]
+  const what = [r.staged ? `the staged changes (${megabytes(s.stagedBytes)})` : `${count(s.files, 'file')} (${megabytes(s.bytes)})`]
   if (s.commits) what.push(`${count(s.commits, 'commit')} (${megabytes(s.historyBytes)} of added lines)`)
   const looked = r.looked.state === null ? 'no state' : `${count(r.looked.keys + r.looked.unmarked, 'key')} of the state`
   const seconds = (r.stats.ms.total / 1000).toFixed(2)
@@ -20,7 +20,7 @@ export function renderScanText(r: ScanResult, colour: ChalkInstance = plain): st
 
 function describe(f: Finding): string {
   if (f.kind === 'value') {
-    const where = `${f.commit ? `commit ${f.commit.slice(0, 12)} ` : ''}${f.file}:${f.line}`
+    const where = `${f.commit ? `commit ${f.commit.slice(0, 12)} ` : f.staged ? 'staged ' : ''}${f.file}:${f.line}`
     const part = f.valueLine ? ` (line ${f.valueLine} of the value)` : ''
     return `${where}: the value of secret ${f.secret}, key ${f.key}${part}`
   }

@@ -12,6 +12,8 @@ export interface ValueFinding {
   line: number
   /** The commit whose added lines hold it (`--git`); absent for a file in the tree. */
   commit?: string
+  /** In the lines staged for the next commit (`--staged`). */
+  staged?: true
   secret: string
   key: string
   /** For a line of a multi-line value: which line of the value. */
@@ -41,7 +43,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
     [
       f.file,
       String('line' in f ? f.line : 0).padStart(9, '0'),
-      'commit' in f ? (f.commit ?? '') : '',
+      'commit' in f ? (f.commit ?? '') : 'staged' in f ? 'staged' : '',
       f.kind,
       'secret' in f ? `${f.secret}\0${f.key}\0${f.valueLine ?? 0}` : '',
     ].join('\0')

@@ -43,23 +43,23 @@ export async function scanHistory(
   const range = opts.since === undefined ? 'HEAD' : `${opts.since}..HEAD`
   // The whole work tree from its top needs no pathspec (which would make git filter every commit's tree).
   const top = opts.paths.length === 1 && opts.paths[0] === '.' && ((await git(['rev-parse', '--show-prefix'], cwd)) ?? '').trim() === ''
-  return logPart(index, cwd, [range, ...(top ? [] : ['--', ...opts.paths])], report)
+  const log = ['log', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--format=%x01%H']
+  return scanPatch(index, cwd, [...log, range, ...(top ? [] : ['--', ...opts.paths])], report)
 }
 
-async function logPart(index: ScanIndex, cwd: string, selection: string[], report: (f: ValueFinding) => void): Promise<HistoryScanStats> {
-  const args = [
-    '-c',
-    'core.quotePath=false',
-    'log',
-    '-p',
-    '-U0',
-    '--no-color',
-    '--no-ext-diff',
-    '--no-textconv',
-    '--format=%x01%H',
-    ...selection,
-  ]
-  const {child, stderr} = spawnGit(args, cwd)
+/** `secretctl scan --staged`: the lines staged for the next commit (`git diff --cached`), for a pre-commit hook. */
+export async function scanStaged(
+  index: ScanIndex,
+  cwd: string,
+  paths: string[],
+  report: (f: ValueFinding) => void,
+): Promise<HistoryScanStats> {
+  return scanPatch(index, cwd, ['diff', '--cached', '-p', '-U0', '--no-color', '--no-ext-diff', '--no-textconv', '--', ...paths], report)
+}
+
+/** Runs git (log or diff) and scans the added lines of its patch output as they stream in. */
+async function scanPatch(index: ScanIndex, cwd: string, command: string[], report: (f: ValueFinding) => void): Promise<HistoryScanStats> {
+  const {child, stderr} = spawnGit(['-c', 'core.quotePath=false', ...command], cwd)
   const parser = new DiffParser(index, report)
   const exited = new Promise<number>((resolve, reject) => {
     child.on('error', reject)
@@ -68,7 +68,7 @@ async function logPart(index: ScanIndex, cwd: string, selection: string[], repor
   for await (const chunk of child.stdout) parser.push(chunk as Buffer)
   parser.end()
   const code = await exited
-  if (code !== 0) throw new UsageError(`git log failed: ${stderr() || `exit ${code}`}`)
+  if (code !== 0) throw new UsageError(`git ${command[0]} failed: ${stderr() || `exit ${code}`}`)
   return {commits: parser.commits, bytes: parser.bytes}
 }
 
@@ -134,7 +134,15 @@ class DiffParser {
     for (const h of hits.sort((a, b) => a.offset - b.offset)) {
       const line = lines.lineOf(h.offset)
       for (const n of h.needles)
-        this.report({kind: 'value', file, line, commit: this.commit, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
+        this.report({
+          kind: 'value',
+          file,
+          line,
+          ...(this.commit ? {commit: this.commit} : {staged: true as const}),
+          secret: n.secret,
+          key: n.key,
+          ...(n.line ? {valueLine: n.line} : {}),
+        })
     }
   }
 

@@ -148,7 +148,7 @@ describe('secretctl scan', () => {
   }, 240_000)
 
   it('flags a token pasted in a manifest outside data and a tracked .env file in clear, not a template nor a dotenvx-encrypted file', async () => {
-    const pasted = plant(`ghp_${randomBytes(27).toString('base64url').slice(0, 36)}`)
+    const pasted = plant(`ghp_${randomBytes(18).toString('hex')}`)
     const clear = canary('scan-env')
     const dir = tempProject({
       '.gitignore': '.secretctl/\n',
@@ -170,6 +170,24 @@ describe('secretctl scan', () => {
     const text = await secretctl(['scan'], {cwd: dir})
     expect(text.stdout).toContain('! backends.yaml:4: a GitHub token (ghp_, gho_, ghu_, ghs_, ghr_) in a manifest, outside data')
     expect(text.stdout).toContain('! .env.production: a .env file git tracks with values in clear (API_KEY)')
+  })
+
+  it('--staged scans the lines staged for the next commit (a pre-commit hook), not the files', async () => {
+    const token = canary('scan-staged')
+    const dir = tempProject({'.gitignore': '.secretctl/\n', 'secrets.yaml': 'kind: Secret\nname: ci\ndata:\n  TOKEN: {fromEnv: T}\n'})
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {T: token}})).exitCode).toBe(0)
+    await git(dir, 'init', '-q', '-b', 'main')
+    await commit(dir, 'project')
+    writeFiles(dir, {
+      'unstaged.sh': `TOKEN=${token}\n`,
+      'ci/deploy.sh': `#!/bin/sh\necho start\ncurl -H "Authorization: Bearer ${token}" …\n`,
+    })
+    await git(dir, 'add', 'ci/deploy.sh')
+    const r = await scanJson(dir, ['--staged'])
+    expect(r.exitCode).toBe(1)
+    expect(r.json.findings).toEqual([{kind: 'value', file: 'ci/deploy.sh', line: 3, staged: true, secret: 'ci', key: 'TOKEN'}])
+    await git(dir, 'reset', '-q', 'ci/deploy.sh')
+    expect((await scanJson(dir, ['--staged'])).exitCode).toBe(0)
   })
 
   it('without a state, looks for literals only, says so, and exits 0 on a clean tree', async () => {
