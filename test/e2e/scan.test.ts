@@ -145,6 +145,12 @@ describe('secretctl scan', () => {
     const text = await secretctl(['scan'], {cwd: dir})
     expect(text.exitCode).toBe(0)
     expect(text.stdout).toMatch(/Scanned 10,00\d files \([\d.]+ MB\) for 20 keys of the state in [\d.]+ s: nothing found\./)
+    // And the real values, planted in two neighbouring files of the big tree (one in each half: each thread reads one), are found.
+    writeFileSync(path.join(dir, 'src/37/f51.ts'), `export const a = 1\nexport const key = '${values.V3}'\n`)
+    writeFileSync(path.join(dir, 'src/37/f52.ts'), `x\ny\nV7=${values.V7}\n`)
+    const planted = await scanJson(dir)
+    expect(planted.exitCode).toBe(1)
+    expect(where(planted.json)).toEqual(['src/37/f51.ts:2 many/V3', 'src/37/f52.ts:3 many/V7'])
   }, 240_000)
 
   it('flags a token pasted in a manifest outside data and a tracked .env file in clear, not a template nor a dotenvx-encrypted file', async () => {
