@@ -12,7 +12,7 @@ import {MissingStateError, UsageError} from '../errors.js'
 import {git} from '../scan/git.js'
 import {scanManifestLiterals} from '../scan/manifest-literals.js'
 import {type Finding, sortFindings, type ValueFinding} from '../scan/scan-findings.js'
-import {filesToScan, ScanWorker, scanFiles} from '../scan/scan-files.js'
+import {filesToScan, scanFiles} from '../scan/scan-files.js'
 import {scanHistory, scanStaged} from '../scan/scan-history.js'
 import {type IndexCounts, ScanIndex} from '../scan/scan-index.js'
 import {scanTagSeed} from '../scan/scan-marks.js'
@@ -65,22 +65,6 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   for (const p of paths)
     if (!existsSync(path.resolve(req.cwd, p))) throw new UsageError(`${p} does not exist`, 'give files or directories to scan')
   const notes: string[] = []
-  // Started first, so that its start-up overlaps the loading of the state.
-  const worker = req.staged ? undefined : ScanWorker.start()
-  try {
-    return await scan(req, paths, notes, started, worker)
-  } finally {
-    await worker?.close()
-  }
-}
-
-async function scan(
-  req: ScanRequest,
-  paths: string[],
-  notes: string[],
-  started: number,
-  worker: ScanWorker | undefined,
-): Promise<ScanResult> {
   const {index, location} = await loadIndex(req, notes)
   const findings: Finding[] = []
   const values = new Map<string, ValueFinding>()
@@ -91,8 +75,7 @@ async function scan(
 
   const filesStarted = performance.now()
   const listed = await filesToScan(req.cwd, req.staged ? [] : paths)
-  const fileStats =
-    index.empty || req.staged ? {files: 0, bytes: 0, skipped: 0} : await scanFiles(index, req.cwd, listed.files, report, worker)
+  const fileStats = index.empty || req.staged ? {files: 0, bytes: 0, skipped: 0} : scanFiles(index, req.cwd, listed.files, report)
   const filesMs = performance.now() - filesStarted
 
   let history = {commits: 0, bytes: 0}

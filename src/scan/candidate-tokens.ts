@@ -21,7 +21,7 @@
  * and more, most of a source tree's bytes are never looked at. Lines are found with memchr
  * (Buffer#indexOf) only when a hit needs its line number.
  */
-import type {CandidateFilter, Needle} from './scan-index.js'
+import type {Needle, ScanIndex} from './scan-index.js'
 
 const TOKEN = 0
 /** Ends a token inside a run: brackets and the like. */
@@ -53,7 +53,7 @@ const DOT = 46
 export type HitHandler = (offset: number, needles: Needle[]) => void
 
 /** Looks for the index's texts in bytes[start, end); `hit` gets the offset of each candidate that matched. */
-export function findInText(index: CandidateFilter, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+export function findInText(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
   const m = index.minSolid
   if (m <= index.maxLength) {
     let i = start
@@ -74,7 +74,7 @@ export function findInText(index: CandidateFilter, bytes: Uint8Array, start: num
   if (index.minSpaced <= index.maxLength) byLines(index, bytes, start, end, hit)
 }
 
-function check(index: CandidateFilter, bytes: Uint8Array, s: number, e: number, hit: HitHandler): void {
+function check(index: ScanIndex, bytes: Uint8Array, s: number, e: number, hit: HitHandler): void {
   const n = e - s
   if (n < index.minLength || n > index.maxLength || index.lengthOk[n] !== 1) return
   const needles = index.match(bytes, s, e)
@@ -85,7 +85,7 @@ function check(index: CandidateFilter, bytes: Uint8Array, s: number, e: number, 
  * The candidates of one run of non-blank bytes: the run, what follows its first `=` or `:`, its
  * tokens (with and without a trailing dot), their parts, quoted strings.
  */
-function inRun(index: CandidateFilter, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
   check(index, bytes, start, end, hit)
   let tokenStart = start
   let partStart = start
@@ -125,7 +125,7 @@ function inRun(index: CandidateFilter, bytes: Uint8Array, start: number, end: nu
 }
 
 /** What follows `=` or `:` up to `end`: blanks trimmed, a trailing `,` or `;` and one pair of quotes taken off. */
-function rightHandSide(index: CandidateFilter, bytes: Uint8Array, from: number, to: number, hit: HitHandler): void {
+function rightHandSide(index: ScanIndex, bytes: Uint8Array, from: number, to: number, hit: HitHandler): void {
   let s = from
   let e = to
   while (s < e && (bytes[s] === SPACE || bytes[s] === TAB)) s++
@@ -139,7 +139,7 @@ function rightHandSide(index: CandidateFilter, bytes: Uint8Array, from: number, 
 }
 
 /** For values with blanks inside: each line as a whole, what follows its first `=` or `:`, and its quoted strings. */
-function byLines(index: CandidateFilter, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+function byLines(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
   const min = index.minSpaced
   let lineStart = start
   while (lineStart < end) {

@@ -20,32 +20,6 @@ export interface Needle {
   line?: number
 }
 
-/** What the candidate cutter asks of an index: the lengths worth a look, and a match. */
-export interface CandidateFilter {
-  /** lengthOk[n] is 1 when some recorded text is n bytes long. */
-  readonly lengthOk: Uint8Array
-  readonly minLength: number
-  readonly maxLength: number
-  /** The shortest recorded text without a blank inside: no shorter run of non-blank bytes needs a look. */
-  readonly minSolid: number
-  /** The shortest recorded text with a blank inside, or Infinity when there is none (whole lines are then never looked at). */
-  readonly minSpaced: number
-  /** The recorded texts bytes[start, end) is, if any (the caller has checked its length against lengthOk). */
-  match(bytes: Uint8Array, start: number, end: number): Needle[] | undefined
-}
-
-/** The part of an index that holds no fingerprint, for a worker thread: lengths, the tag seed, the length-and-tag pairs recorded. */
-export interface FilterData {
-  lengthOk: Uint8Array
-  minLength: number
-  maxLength: number
-  minSolid: number
-  minSpaced: number
-  seed: number
-  /** length × 65536 + tag of every recorded text. */
-  ids: number[]
-}
-
 export interface IndexCounts {
   /** Keys looked for. */
   keys: number
@@ -55,11 +29,14 @@ export interface IndexCounts {
   unmarked: number
 }
 
-export class ScanIndex implements CandidateFilter {
+export class ScanIndex {
+  /** lengthOk[n] is 1 when some recorded text is n bytes long. */
   readonly lengthOk: Uint8Array
   readonly minLength: number
   readonly maxLength: number
+  /** The shortest recorded text without a blank inside: no shorter run of non-blank bytes needs a look. */
   readonly minSolid: number
+  /** The shortest recorded text with a blank inside, or Infinity when there is none (whole lines are then never looked at). */
   readonly minSpaced: number
   readonly counts: IndexCounts
   private readonly buckets = new Map<number, Needle[]>()
@@ -121,16 +98,7 @@ export class ScanIndex implements CandidateFilter {
     return this.buckets.size === 0 && this.unmarked.length === 0
   }
 
-  /**
-   * What a worker thread needs to pick candidates (length and tag): no fingerprint, no name. Not
-   * for an index with keys recorded before needles existed (they match at any length and tag).
-   */
-  filterData(): FilterData | undefined {
-    if (this.unmarked.length) return undefined
-    const {lengthOk, minLength, maxLength, minSolid, minSpaced, seed} = this
-    return {lengthOk, minLength, maxLength, minSolid, minSpaced, seed, ids: [...this.buckets.keys()]}
-  }
-
+  /** The recorded texts bytes[start, end) is, if any (the caller has checked its length against lengthOk). */
   match(bytes: Uint8Array, start: number, end: number): Needle[] | undefined {
     const length = end - start
     let found: Needle[] | undefined
