@@ -145,7 +145,7 @@ describe('secretctl scan', () => {
     const text = await secretctl(['scan'], {cwd: dir})
     expect(text.exitCode).toBe(0)
     expect(text.stdout).toMatch(/Scanned 10,00\d files \([\d.]+ MB\) for 20 keys of the state in [\d.]+ s: nothing found\./)
-    // And the real values, planted in two neighbouring files of the big tree (one in each half: each thread reads one), are found.
+    // And the real values, planted in two files of the big tree, are found.
     writeFileSync(path.join(dir, 'src/37/f51.ts'), `export const a = 1\nexport const key = '${values.V3}'\n`)
     writeFileSync(path.join(dir, 'src/37/f52.ts'), `x\ny\nV7=${values.V7}\n`)
     const planted = await scanJson(dir)
