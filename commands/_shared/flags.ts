@@ -110,3 +110,8 @@ export function importFlags(source: string) {
     ...outputFlags(['text', 'json']),
   }
 }
+
+/** What every `secretctl import SOURCE` passes on from its flags. */
+export function importOptions(flags: {out?: string; 'dry-run': boolean; 'lock-timeout': string}) {
+  return {outDir: flags.out, dryRun: flags['dry-run'], lockTimeoutMs: lockTimeoutMs(flags['lock-timeout'])}
+}

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../_shared/base-command.js'
-import {importFlags, lockTimeoutMs, outputFormat} from '../_shared/flags.js'
+import {importFlags, importOptions, outputFormat} from '../_shared/flags.js'
 import {importEnvfile} from '../../src/operations/import-envfile.js'
 import {renderImportText} from '../../src/render/import-text.js'
 
@@ -24,9 +24,7 @@ export default class ImportEnvfile extends BaseCommand {
       name: flags.name,
       backend: flags.backend,
       onTakeover: this.sayTakeover,
-      outDir: flags.out,
-      dryRun: flags['dry-run'],
-      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      ...importOptions(flags),
     })
     this.emit(outputFormat(flags), result, {text: () => renderImportText(result, this.colour)})
     if (!result.ok) process.exitCode = 1

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../_shared/base-command.js'
-import {importFlags, lockTimeoutMs, outputFormat} from '../_shared/flags.js'
+import {importFlags, importOptions, outputFormat} from '../_shared/flags.js'
 import {importFromBackend} from '../../src/operations/import-backend.js'
 import {renderImportText} from '../../src/render/import-text.js'
 
@@ -27,9 +27,7 @@ export default class ImportOpenbao extends BaseCommand {
       backend: flags.backend,
       options: {path: flags.path},
       onTakeover: this.sayTakeover,
-      outDir: flags.out,
-      dryRun: flags['dry-run'],
-      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      ...importOptions(flags),
     })
     this.emit(outputFormat(flags), result, {text: () => renderImportText(result, this.colour)})
     if (!result.ok) process.exitCode = 1
