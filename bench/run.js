@@ -10,8 +10,9 @@
  *   BENCH_RUNS=100:5,1000:3     repetitions per size (default 100:5, 1000:3, 10000:3)
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
- *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted (default: all);
+ *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted, scan (default: all);
  *                               `core` means cold and openbao (BENCH_GROUPS is read the same way)
+ *   BENCH_SCAN_RUNS=5           repetitions of the scan group (default 5)
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
@@ -23,6 +24,7 @@ import {startBaoServer} from './lib/bao-server.js'
 import {startKubeServer} from './lib/kube-server.js'
 import {secretName, writeEncryptedManifests, writeKubeManifests, writeManifests, writeValues} from './lib/fixtures.js'
 import {evaluate, renderMarkdown} from './lib/report.js'
+import {SCAN_SECRETS, scanGroup} from './lib/scan-group.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = path.join(ROOT, 'bin/run.js')
@@ -43,7 +45,7 @@ const runsFor = Object.fromEntries(
 )
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
-const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted']
+const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted', 'scan']
 const only = (process.env.BENCH_ONLY ?? process.env.BENCH_GROUPS ?? GROUPS.join(','))
   .split(',')
   .map((g) => g.trim())
@@ -377,6 +379,17 @@ async function main() {
     kube = undefined
   }
   if (runs('encrypted')) for (const n of sizes) for (let rep = 1; rep <= repetitions(n); rep++) await encryptedRepetition(n, rep)
+  if (runs('scan'))
+    await scanGroup({
+      work,
+      cli: CLI,
+      node: NODE,
+      env: cliEnv(),
+      run,
+      last: () => measurements.at(-1),
+      log,
+      runs: Number(process.env.BENCH_SCAN_RUNS ?? 5),
+    })
 
   const summary = evaluate(measurements, {sizes})
   const result = {
@@ -391,6 +404,7 @@ async function main() {
       openbao: 'test/support/openbao/cli.ts in its own process (node --import tsx), 127.0.0.1',
       kubernetes: 'test/support/kubernetes/cli.ts in its own process (node --import tsx), plain HTTP on 127.0.0.1',
       groups: only,
+      scan: `secretctl scan over a git repository of 10,000 files / 50 MB built by 1,000 commits (bench/lib/scan-fixtures.js), ${SCAN_SECRETS} secrets in the state; against git grep -F (the tree) and git log -p -U0 | grep -F (the history) for one fixed string, interleaved in the same run; phase rates from the scan's own stats.ms`,
       requestCounts: "the test server's request log (GET /__test/log), cleared before each measured process",
     },
     sizes,

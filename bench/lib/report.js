@@ -28,6 +28,10 @@ export const SCENARIOS = [
   ['exec.encrypted.all', 'exec of all N secrets, encrypted in the state'],
   ['exec.encrypted-file', 'exec of 1 secret, encrypted file'],
   ['kdf.default', 'one Argon2id derivation t=3 m=64 MiB p=4, fresh process'],
+  ['scan.gitGrep', 'baseline: `git grep -F` one string, 10,000 files / 50 MB'],
+  ['scan.files', 'secretctl scan, the same tree (whole process)'],
+  ['scan.gitLog', 'baseline: `git log -p -U0 \\| grep -F` one string, 1,000 commits'],
+  ['scan.history', 'secretctl scan --git, tree and history (whole process)'],
 ]
 const SECRETCTL = [
   'cold.version',
@@ -87,7 +91,7 @@ function kubeRatios(ms, n) {
 export function evaluate(ms, {sizes}) {
   const rows = []
   for (const [scenario] of SCENARIOS) {
-    const ns = scenario.startsWith('cold.') ? [null] : sizes
+    const ns = scenario.startsWith('cold.') || scenario.startsWith('scan.') ? [null] : sizes
     for (const n of ns) {
       const list = sel(ms, scenario, n)
       if (!list.length) continue
@@ -156,6 +160,26 @@ export function evaluate(ms, {sizes}) {
       }),
     }
   }
+  // Scan: rates (bytes per second) as ratios to git's own search of the same bytes, paired by repetition.
+  const scan = (scenario) => byRep(ms, scenario, null)
+  const scanRatio = (base, ours, f) =>
+    paired(ms, null, (rep) => (scan(base).has(rep) && scan(ours).has(rep) ? f(scan(base).get(rep), scan(ours).get(rep)) : undefined))
+  ratios.scan = {
+    // The scanning of the files (listing, reading, matching), from the scan's own clock, against git grep's whole process.
+    filesPhase: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.phaseMs),
+    filesProcess: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.wallMs),
+    filesPhaseMBps: paired(ms, null, (rep) =>
+      scan('scan.files').has(rep) ? scan('scan.files').get(rep).bytes / 1e3 / scan('scan.files').get(rep).phaseMs : undefined,
+    ),
+    gitGrepMBps: paired(ms, null, (rep) =>
+      scan('scan.gitGrep').has(rep) ? scan('scan.gitGrep').get(rep).bytes / 1e3 / scan('scan.gitGrep').get(rep).wallMs : undefined,
+    ),
+    historyPhase: scanRatio('scan.gitLog', 'scan.history', (g, m) => g.wallMs / m.phaseMs),
+    historyProcess: paired(ms, null, (rep) => {
+      const [g, l, h] = [scan('scan.gitGrep').get(rep), scan('scan.gitLog').get(rep), scan('scan.history').get(rep)]
+      return g && l && h ? (g.wallMs + l.wallMs) / h.wallMs : undefined
+    }),
+  }
   ratios.growth = {}
   if (sizes.includes(1000) && sizes.includes(10000)) {
     for (const [scenario] of SCENARIOS) {
@@ -202,6 +226,16 @@ export function evaluate(ms, {sizes}) {
     )
   }
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
+  if (ratios.scan.filesPhase) {
+    judge('scan, the tree (scanning phase): secretctl rate ÷ git grep -F rate', null, ratios.scan.filesPhase.median, 0.5, '>=')
+    judge(
+      'scan --git, the history (history phase): secretctl rate ÷ git log -p \\| grep -F rate',
+      null,
+      ratios.scan.historyPhase?.median,
+      0.5,
+      '>=',
+    )
+  }
   const rss10k = sizes.includes(10000)
     ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
     : null
@@ -268,6 +302,17 @@ export function renderMarkdown(result) {
       `| encrypted: exec of all N − exec of 1, ms (N−1 more values, no more derivations) | ${nn(Number(n))} | ${range(r.execAllOverOneMs, 0)} |`,
     )
     out.push(`| encrypted: apply creating N ÷ apply creating N on plaintext | ${nn(Number(n))} | ${range(r.applyOverPlaintext)} |`)
+  }
+  const sc = summary.ratios.scan
+  if (sc?.filesPhase) {
+    out.push(`| scan, tree: scanning phase MB/s | — | ${range(sc.filesPhaseMBps, 0)} |`)
+    out.push(`| scan, tree: git grep -F MB/s (whole process) | — | ${range(sc.gitGrepMBps, 0)} |`)
+    out.push(`| scan, tree: secretctl scanning phase rate ÷ git grep -F rate | — | ${range(sc.filesPhase, 3)} |`)
+    out.push(
+      `| scan, tree: whole process rate ÷ git grep -F rate (info: Node and the CLI start in it) | — | ${range(sc.filesProcess, 3)} |`,
+    )
+    out.push(`| scan --git, history: phase rate ÷ git log -p -U0 \\| grep -F rate | — | ${range(sc.historyPhase, 3)} |`)
+    out.push(`| scan --git, tree and history: (git grep + git log \\| grep) ÷ whole process (info) | — | ${range(sc.historyProcess, 3)} |`)
   }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]

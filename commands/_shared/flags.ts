@@ -138,3 +138,19 @@ export function bootstrapFlags() {
     'admin-token-stdin': Flags.boolean({description: 'read the admin token from stdin'}),
   }
 }
+
+/** Flags of every `secretctl import SOURCE`. */
+export function importFlags(source: string) {
+  return {
+    backend: Flags.string({description: 'the backend the secrets go to (or are on)', default: 'default'}),
+    out: Flags.string({description: `where the manifests go, inside the manifests directory (default DIR/${source})`}),
+    'dry-run': Flags.boolean({description: 'show the mapping and what would be imported and recorded; change nothing'}),
+    ...lockFlags,
+    ...outputFlags(['text', 'json']),
+  }
+}
+
+/** What every `secretctl import SOURCE` passes on from its flags. */
+export function importOptions(flags: {out?: string; 'dry-run': boolean; 'lock-timeout': string}) {
+  return {outDir: flags.out, dryRun: flags['dry-run'], lockTimeoutMs: lockTimeoutMs(flags['lock-timeout'])}
+}

@@ -19,6 +19,7 @@ import {BackendError, UsageError} from '../errors.js'
 import {assertMayRecord} from '../apply/state-writes.js'
 import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
 import type {StateRequest} from './inspect-state.js'
+import {withScanMarks} from '../scan/scan-marks.js'
 
 export interface SetSecretRequest extends StateRequest {
   name: string
@@ -101,12 +102,13 @@ async function writeOneKey(state: StateStore, drivers: DriverPool, req: SetSecre
   for (const key of Object.keys(values).sort()) {
     const fingerprint = await state.fingerprint(key, values[key] as string)
     const kept = row?.keys[key]
-    keys[key] =
+    const record: KeyRecord =
       key === req.key
         ? {fingerprint, source: 'set', writtenAt}
         : kept?.fingerprint === fingerprint
           ? kept
           : {fingerprint, source: 'external', writtenAt}
+    keys[key] = await withScanMarks(state, key, values[key] as string, record)
   }
   await state.putSecret({
     name: req.name,

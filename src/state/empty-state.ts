@@ -5,7 +5,8 @@
  * the state. Its fingerprint salt is random and thrown away, which is why a plan made from it
  * cannot be saved (`plan --out` needs a real state's salt to be checked later).
  */
-import {createHmac, randomBytes} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
+import {bytesFingerprinter, fingerprintWith} from './fingerprint.js'
 import {StateError} from '../errors.js'
 import {TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
@@ -28,7 +29,11 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
   }
 
   async fingerprint(key: string, value: string): Promise<string> {
-    return createHmac('sha256', this.salt).update(`${key}\0${value}`, 'utf8').digest('hex')
+    return fingerprintWith(this.salt, key, value)
+  }
+
+  async fingerprinter(): Promise<(key: string, bytes: Uint8Array) => string> {
+    return bytesFingerprinter(this.salt)
   }
 
   async listBackends(): Promise<BackendRecord[]> {

@@ -4,7 +4,7 @@
  * the rest of the engine sees the same plain objects whichever database holds the state.
  * Every method that changes something runs in one transaction.
  */
-import {createHmac} from 'node:crypto'
+import {bytesFingerprinter, fingerprintWith} from './fingerprint.js'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
@@ -120,12 +120,19 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   }
 
   async fingerprint(key: string, value: string): Promise<string> {
+    return fingerprintWith(await this.saltBytes(), key, value)
+  }
+
+  async fingerprinter(): Promise<(key: string, bytes: Uint8Array) => string> {
+    return bytesFingerprinter(await this.saltBytes())
+  }
+
+  private saltBytes(): Promise<Buffer> {
     if (!this.salt) {
       this.salt = this.metaRow(this.db).then((row) => Buffer.from(row.salt, 'hex'))
       this.salt.catch(() => (this.salt = undefined))
     }
-    const salt = await this.salt
-    return createHmac('sha256', salt).update(`${key}\0${value}`, 'utf8').digest('hex')
+    return this.salt
   }
 
   // ---- backends ----
@@ -228,7 +235,12 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       if (!row || !data) throw new StateError(`token secret ${p.secret} is not a row holding its values in the state (on the trust root)`)
       const keys = parseJson<Record<string, KeyRecord>>(row.keys) ?? {}
       data[p.key] = p.value
-      keys[p.key] = {fingerprint: p.fingerprint, source: keys[p.key]?.source ?? 'external', writtenAt: at}
+      keys[p.key] = {
+        fingerprint: p.fingerprint,
+        source: keys[p.key]?.source ?? 'external',
+        writtenAt: at,
+        ...(p.scan ? {scan: p.scan} : {}),
+      }
       await trx('secrets')
         .where({name: p.secret})
         .update({data: JSON.stringify(sortKeys(data)), keys: JSON.stringify(sortKeys(keys)), updated_at: at})
