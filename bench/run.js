@@ -11,11 +11,12 @@
  *   BENCH_COLD_RUNS=10          repetitions of the cold-start commands (default 10)
  *   BENCH_KEEP=1                keep the temp directories (their paths go to the JSON)
  *   BENCH_ONLY=kubernetes       run only these groups: cold, openbao, kubernetes, encrypted, fixed, scale,
- *                               pgstate, progress (default: all); `core` means cold and openbao (BENCH_GROUPS is
+ *                               pgstate, progress, scan (default: all); `core` means cold and openbao (BENCH_GROUPS is
  *                               read the same way). Each group runs alone (it sets up what it needs).
  *   BENCH_FIXED_RUNS=15         repetitions of the fixed group
  *   BENCH_BEFORE=/tmp/old       the root of another built secretctl: the fixed group runs it too (`.before` rows)
  *   BENCH_CLI=/tmp/old/bin/run.js  run every scenario with this CLI instead of this tree's
+ *   BENCH_SCAN_RUNS=5           repetitions of the scan group (default 5)
  */
 import {copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
@@ -31,6 +32,7 @@ import {fixedGroup} from './groups/fixed.js'
 import {scaleGroup} from './groups/scale.js'
 import {pgstateGroup} from './groups/pgstate.js'
 import {progressGroup} from './groups/progress.js'
+import {SCAN_SECRETS, scanGroup} from './lib/scan-group.js'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const CLI = process.env.BENCH_CLI ? path.resolve(process.env.BENCH_CLI) : path.join(ROOT, 'bin/run.js')
@@ -51,7 +53,7 @@ const runsFor = Object.fromEntries(
 )
 const repetitions = (n) => runsFor[n] ?? DEFAULT_RUNS[n] ?? (n <= 100 ? 5 : n <= 1000 ? 3 : 1)
 const coldRuns = Number(process.env.BENCH_COLD_RUNS ?? 10)
-const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted', 'fixed', 'scale', 'pgstate', 'progress']
+const GROUPS = ['cold', 'openbao', 'kubernetes', 'encrypted', 'fixed', 'scale', 'pgstate', 'progress', 'scan']
 const only = (process.env.BENCH_ONLY ?? process.env.BENCH_GROUPS ?? GROUPS.join(','))
   .split(',')
   .map((g) => g.trim())
@@ -401,6 +403,17 @@ async function main() {
   if (runs('scale')) await scaleGroup(ctx)
   if (runs('pgstate')) await pgstateGroup(ctx)
   if (runs('progress')) await progressGroup(ctx)
+  if (runs('scan'))
+    await scanGroup({
+      work,
+      cli: CLI,
+      node: NODE,
+      env: cliEnv(),
+      run,
+      last: () => measurements.at(-1),
+      log,
+      runs: Number(process.env.BENCH_SCAN_RUNS ?? 5),
+    })
 
   const summary = evaluate(measurements, {sizes})
   const result = {
@@ -416,6 +429,7 @@ async function main() {
       kubernetes: 'test/support/kubernetes/cli.ts in its own process (node --import tsx), plain HTTP on 127.0.0.1',
       groups: only,
       cliUnderTest: CLI,
+      scan: `secretctl scan over a git repository of 10,000 files / 50 MB built by 1,000 commits (bench/lib/scan-fixtures.js), ${SCAN_SECRETS} secrets in the state; against git grep -F (the tree) and git log -p -U0 | grep -F (the history) for one fixed string, interleaved in the same run; phase rates from the scan's own stats.ms`,
       requestCounts: "the test server's request log (GET /__test/log), cleared before each measured process",
     },
     sizes,

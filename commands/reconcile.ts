@@ -1,5 +1,6 @@
 import {BaseCommand} from './_shared/base-command.js'
-import {lockFlags, lockTimeoutMs, outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {applyRequestOf, lockFlags, outputFlags, outputFormat, planFlags} from './_shared/flags.js'
+import {applyProgress} from './_shared/progress.js'
 import {applyManifests} from '../src/operations/apply-manifests.js'
 import {renderPlanText} from '../src/render/plan-text.js'
 import {renderApplyOutcome} from '../src/render/apply-text.js'
@@ -19,10 +20,9 @@ export default class Reconcile extends BaseCommand {
     const {plan, context, result} = await applyManifests({
       ...flags,
       ...this.where(flags),
-      targets: flags.target ?? [],
-      command: flags.rotate ? 'reconcile --rotate' : 'reconcile',
-      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      ...applyRequestOf(flags, {command: flags.rotate ? 'reconcile --rotate' : 'reconcile'}),
       onTakeover: this.sayTakeover,
+      progress: applyProgress({json: outputFormat(flags) === 'json'}),
     })
     this.emit(
       outputFormat(flags),

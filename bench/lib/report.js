@@ -46,6 +46,10 @@ export const SCENARIOS = [
   ['progress.everyChange', 'progress: apply creating N, piped, a line per change (0s)'],
   ['progress.tty', 'progress: apply creating N, at a terminal, the bar'],
   ['progress.ttyOff', 'progress: apply creating N, at a terminal, stderr to a file (display off)'],
+  ['scan.gitGrep', 'baseline: `git grep -F` one string, 10,000 files / 50 MB'],
+  ['scan.files', 'secretctl scan, the same tree (whole process)'],
+  ['scan.gitLog', 'baseline: `git log -p -U0 \\| grep -F` one string, 1,000 commits'],
+  ['scan.history', 'secretctl scan --git, tree and history (whole process)'],
 ]
 const SECRETCTL = [
   'cold.version',
@@ -257,6 +261,26 @@ export function evaluate(ms, {sizes}) {
       move: over('pgstate.move.postgres', 'pgstate.move.sqlite'),
     }
   }
+  // Scan: rates (bytes per second) as ratios to git's own search of the same bytes, paired by repetition.
+  const scan = (scenario) => byRep(ms, scenario, null)
+  const scanRatio = (base, ours, f) =>
+    paired(ms, null, (rep) => (scan(base).has(rep) && scan(ours).has(rep) ? f(scan(base).get(rep), scan(ours).get(rep)) : undefined))
+  ratios.scan = {
+    // The scanning of the files (listing, reading, matching), from the scan's own clock, against git grep's whole process.
+    filesPhase: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.phaseMs),
+    filesProcess: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.wallMs),
+    filesPhaseMBps: paired(ms, null, (rep) =>
+      scan('scan.files').has(rep) ? scan('scan.files').get(rep).bytes / 1e3 / scan('scan.files').get(rep).phaseMs : undefined,
+    ),
+    gitGrepMBps: paired(ms, null, (rep) =>
+      scan('scan.gitGrep').has(rep) ? scan('scan.gitGrep').get(rep).bytes / 1e3 / scan('scan.gitGrep').get(rep).wallMs : undefined,
+    ),
+    historyPhase: scanRatio('scan.gitLog', 'scan.history', (g, m) => g.wallMs / m.phaseMs),
+    historyProcess: paired(ms, null, (rep) => {
+      const [g, l, h] = [scan('scan.gitGrep').get(rep), scan('scan.gitLog').get(rep), scan('scan.history').get(rep)]
+      return g && l && h ? (g.wallMs + l.wallMs) / h.wallMs : undefined
+    }),
+  }
   ratios.growth = {}
   if (sizes.includes(1000) && sizes.includes(10000)) {
     for (const [scenario] of SCENARIOS) {
@@ -317,6 +341,16 @@ export function evaluate(ms, {sizes}) {
     judge('state in Postgres ÷ SQLite: move N to openbao', Number(n), r.move?.median ?? null, 1.5, '<=')
   }
   judge('move speed-up (migration) vs one-at-a-time', 1000, ratios.perN[1000]?.speedUpWindow?.median ?? null, 8, '>=')
+  if (ratios.scan.filesPhase) {
+    judge('scan, the tree (scanning phase): secretctl rate ÷ git grep -F rate', null, ratios.scan.filesPhase.median, 0.5, '>=')
+    judge(
+      'scan --git, the history (history phase): secretctl rate ÷ git log -p \\| grep -F rate',
+      null,
+      ratios.scan.historyPhase?.median,
+      0.5,
+      '>=',
+    )
+  }
   const rss10k = sizes.includes(10000)
     ? Math.max(...rows.filter((r) => r.n === 10000 && SECRETCTL.includes(r.scenario)).map((r) => r.maxRssMiB ?? 0))
     : null
@@ -416,6 +450,17 @@ export function renderMarkdown(result) {
     out.push(`| scale: largest idle gap in the move's request log, ms | 10,000 | ${sc.maxGapMs10k} |`)
   if (sc.maxGapMs100k !== null && sc.maxGapMs100k !== undefined)
     out.push(`| scale: largest idle gap in the move's request log, ms | 100,000 | ${sc.maxGapMs100k} |`)
+  const scn = summary.ratios.scan
+  if (scn?.filesPhase) {
+    out.push(`| scan, tree: scanning phase MB/s | — | ${range(scn.filesPhaseMBps, 0)} |`)
+    out.push(`| scan, tree: git grep -F MB/s (whole process) | — | ${range(scn.gitGrepMBps, 0)} |`)
+    out.push(`| scan, tree: secretctl scanning phase rate ÷ git grep -F rate | — | ${range(scn.filesPhase, 3)} |`)
+    out.push(
+      `| scan, tree: whole process rate ÷ git grep -F rate (info: Node and the CLI start in it) | — | ${range(scn.filesProcess, 3)} |`,
+    )
+    out.push(`| scan --git, history: phase rate ÷ git log -p -U0 \\| grep -F rate | — | ${range(scn.historyPhase, 3)} |`)
+    out.push(`| scan --git, tree and history: (git grep + git log \\| grep) ÷ whole process (info) | — | ${range(scn.historyProcess, 3)} |`)
+  }
   for (const [scenario, g] of Object.entries(summary.ratios.growth)) {
     const label = SCENARIOS.find(([s]) => s === scenario)[1]
     out.push(`| growth 1,000 → 10,000: ${label} | — | ${fx(g)} |`)

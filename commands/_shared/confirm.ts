@@ -35,3 +35,21 @@ export function approval(opts: {autoApprove: boolean; saved: boolean; json: bool
     return true
   }
 }
+
+/**
+ * The question of a command whose `--force` skips it (`state unlock`, `state rm`): asked at a
+ * terminal; anywhere else refused (nothing changes), since nobody is there to answer.
+ */
+export function askAtTerminal(
+  refusal: string,
+  kept: string,
+  opts: {refuseAtOnce?: boolean} = {},
+): (_: unknown, question: string) => Promise<boolean> {
+  const refuse = () => new UsageError(refusal, 'add --force if you are sure')
+  // Refused before the state is even opened, where nothing needs to be looked up first.
+  if (opts.refuseAtOnce && !process.stdin.isTTY) throw refuse()
+  return async (_, question) => {
+    if (!process.stdin.isTTY) throw refuse()
+    return confirm(question, kept)
+  }
+}

@@ -4,6 +4,7 @@ import {parseDuration} from '../../src/duration.js'
 import {UsageError} from '../../src/errors.js'
 import {DEFAULT_CONCURRENCY} from '../../src/workspace/workspace.js'
 import {backendKinds} from '../../src/backends/registry.js'
+import {readPlanFile} from '../../src/plan/plan-file.js'
 
 /** Flags of the commands that plan: which changes to consider. */
 export const planFlags = {
@@ -35,6 +36,24 @@ export const lockFlags = {
     description: 'how long to wait for the state lock held by another run, e.g. 30s or 5m (default 0: fail at once)',
     default: '0s',
   }),
+}
+
+/** apply's flags: what to plan, the lock's wait, the output, and `--auto-approve`. */
+export const applyFlags = {
+  ...planFlags,
+  ...lockFlags,
+  ...outputFlags(['text', 'json']),
+  'auto-approve': Flags.boolean({description: 'apply without asking for confirmation'}),
+}
+
+/** What apply and reconcile hand the engine from their flags: targets, the lock (named after `command`), and the plan saved in `file`. */
+export function applyRequestOf(flags: {target?: string[]; 'lock-timeout': string}, opts: {command: string; file?: string}) {
+  return {
+    targets: flags.target ?? [],
+    lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+    command: opts.file ? `${opts.command} FILE` : opts.command,
+    saved: opts.file ? readPlanFile(opts.file) : undefined,
+  }
 }
 
 export function lockTimeoutMs(value: string): number {
@@ -118,4 +137,20 @@ export function bootstrapFlags() {
     'no-default': Flags.boolean({description: 'do not make the new backend the default'}),
     'admin-token-stdin': Flags.boolean({description: 'read the admin token from stdin'}),
   }
+}
+
+/** Flags of every `secretctl import SOURCE`. */
+export function importFlags(source: string) {
+  return {
+    backend: Flags.string({description: 'the backend the secrets go to (or are on)', default: 'default'}),
+    out: Flags.string({description: `where the manifests go, inside the manifests directory (default DIR/${source})`}),
+    'dry-run': Flags.boolean({description: 'show the mapping and what would be imported and recorded; change nothing'}),
+    ...lockFlags,
+    ...outputFlags(['text', 'json']),
+  }
+}
+
+/** What every `secretctl import SOURCE` passes on from its flags. */
+export function importOptions(flags: {out?: string; 'dry-run': boolean; 'lock-timeout': string}) {
+  return {outDir: flags.out, dryRun: flags['dry-run'], lockTimeoutMs: lockTimeoutMs(flags['lock-timeout'])}
 }

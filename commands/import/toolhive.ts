@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 import {BaseCommand} from '../_shared/base-command.js'
-import {lockFlags, lockTimeoutMs, outputFlags, outputFormat} from '../_shared/flags.js'
+import {importOptions, lockFlags, outputFlags, outputFormat} from '../_shared/flags.js'
 import {importToolhive} from '../../src/operations/import-toolhive.js'
 import {renderImportText} from '../../src/render/import-text.js'
 
@@ -27,9 +27,7 @@ export default class ImportToolhive extends BaseCommand {
       ...flags,
       ...this.where(flags),
       onTakeover: this.sayTakeover,
-      outDir: flags.out,
-      dryRun: flags['dry-run'],
-      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      ...importOptions(flags),
     })
     this.emit(outputFormat(flags), result, {text: () => renderImportText(result, this.colour)})
     if (!result.ok) process.exitCode = 1

@@ -1,8 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 import {BaseCommand} from '../_shared/base-command.js'
-import {confirm} from '../_shared/confirm.js'
+import {askAtTerminal} from '../_shared/confirm.js'
 import {unlockState} from '../../src/operations/unlock-state.js'
-import {UsageError} from '../../src/errors.js'
 
 export default class StateUnlock extends BaseCommand {
   static override summary = 'Remove a state lock left behind by a run that died.'
@@ -14,14 +13,7 @@ export default class StateUnlock extends BaseCommand {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(StateUnlock)
-    const ask = async (_: unknown, question: string) => {
-      if (!process.stdin.isTTY)
-        throw new UsageError(
-          'refusing to remove a lock without confirmation: not running at a terminal',
-          'add --force if you are sure the holder is gone',
-        )
-      return confirm(question, 'Kept the lock.')
-    }
+    const ask = askAtTerminal('refusing to remove a lock without confirmation: not running at a terminal', 'Kept the lock.')
     const r = await unlockState({...this.where(flags), lockId: args.lockId, confirm: flags.force ? undefined : ask})
     this.print(`${r.removed ? 'Lock removed.' : 'Kept the lock.'} (${r.lock.lockId}, held by ${r.holder})\n`)
   }

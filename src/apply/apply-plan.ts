@@ -14,10 +14,12 @@ import type {DriverPool} from '../backends/driver-pool.js'
 import {kindOf} from '../backends/registry.js'
 import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
-import type {ApplyResult, ChangeOutcome, Outcome} from './types.js'
+import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {writeSecret, type LiveRows} from './write-secret.js'
 import {recordSecret} from './record-secret.js'
+import {resolveActor} from '../workspace/actor.js'
+import {assertStateRecords} from './state-writes.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -31,6 +33,18 @@ export interface ApplyContext {
   now?: () => Date
   /** Called as each change finishes, for progress output. */
   onOutcome?: (o: ChangeOutcome) => void
+  /** The caller already made sure the state lets this role record every change (assertStateRecords, before asking approval). */
+  stateWritesChecked?: boolean
+}
+
+/** The context an apply runs in, from the run's workspace. */
+export function applyContextOf(
+  ws: Pick<ApplyContext, 'state' | 'desired' | 'values' | 'drivers' | 'concurrency'>,
+  env: NodeJS.ProcessEnv,
+  onOutcome?: ApplyContext['onOutcome'],
+): ApplyContext {
+  const {state, desired, values, drivers, concurrency} = ws
+  return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
 }
 
 /**
@@ -42,6 +56,8 @@ export interface ApplyContext {
 const SECRETS_PER_REQUEST_SLOT = 16
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
+  // Before any backend is written: a change the state cannot record must not be made at all.
+  if (!ctx.stateWritesChecked) await assertStateRecords(plan, ctx.state)
   const runId = randomUUID()
   const now = ctx.now ?? (() => new Date())
   // Keyed by change, not address: a backend's create and its default switch share an address.
@@ -117,6 +133,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
+  const moves = summariseMoves(plan, outcomes)
   return {
     formatVersion: FORMAT_VERSION,
     runId,
@@ -124,8 +141,26 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     serial: meta.serial,
     changes,
     summary,
+    ...(moves.length ? {moves} : {}),
     ok: summary.failed === 0 && summary.skipped === 0,
   }
+}
+
+/** The moves of the plan per pair of backends, by outcome, sorted by source then destination. */
+function summariseMoves(plan: Plan, outcomes: Map<Change, ChangeOutcome>): MoveSummary[] {
+  const pairs = new Map<string, MoveSummary>()
+  for (const c of plan.changes) {
+    const outcome = outcomes.get(c)?.outcome
+    if (c.kind !== 'secret' || c.action !== 'move' || !outcome) continue
+    const id = `${c.from}\0${c.to}`
+    const pair = pairs.get(id) ?? {from: c.from, to: c.to, moved: 0, kept: 0, failed: 0, skipped: 0}
+    pairs.set(id, pair)
+    if (outcome === 'applied') {
+      pair.moved++
+      if (c.keepSource) pair.kept++
+    } else pair[outcome]++
+  }
+  return [...pairs.values()].sort((a, b) => (a.from === b.from ? (a.to < b.to ? -1 : 1) : a.from < b.from ? -1 : 1))
 }
 
 /** Health-check every backend a batch touches before any of it runs: a sealed store changes nothing. */

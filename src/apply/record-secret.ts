@@ -8,6 +8,7 @@ import type {SecretCreate, SecretUpdate} from '../plan/types.js'
 import type {KeyRecord, SecretRecord} from '../state/types.js'
 import {BackendError} from '../errors.js'
 import type {ApplyContext} from './apply-plan.js'
+import {withScanMarks} from '../scan/scan-marks.js'
 
 /** Where the kind's convention applies (`refs` absent) the whole secret is read as the kind finds it. */
 export async function recordSecret(
@@ -31,12 +32,14 @@ export async function recordSecret(
     const fingerprint = await ctx.state.fingerprint(key, values[key] as string)
     const ref = refs?.[key] ?? undefined
     const kept = live?.backend === driver.name ? live.keys[key] : undefined
-    keys[key] = {
+    const same = kept && kept.fingerprint === fingerprint
+    keys[key] = await withScanMarks(ctx.state, key, values[key] as string, {
       fingerprint,
       source: 'external',
-      writtenAt: kept && kept.fingerprint === fingerprint ? kept.writtenAt : writtenAt,
+      writtenAt: same ? kept.writtenAt : writtenAt,
       ...(ref ? {ref} : {}),
-    }
+      ...(same && kept.scan ? {scan: kept.scan} : {}),
+    })
   }
   await ctx.state.putSecret({
     name: c.name,

@@ -13,6 +13,20 @@ export interface ChangeOutcome {
   warnings?: string[]
 }
 
+/** The moves of an apply from one backend to another, counted: the summary a migration ends with. */
+export interface MoveSummary {
+  from: string
+  to: string
+  /** Moved to `to` (their copies on `from` deleted, or kept as below). */
+  moved: number
+  /** Of those moved, how many left their copy on `from` (keepSource, or a read-only source). */
+  kept: number
+  /** Failed: still on `from`, as before. */
+  failed: number
+  /** Not attempted (a backend was unavailable): still on `from`. */
+  skipped: number
+}
+
 export interface ApplyResult {
   formatVersion: number
   runId: string
@@ -21,5 +35,17 @@ export interface ApplyResult {
   serial: number
   changes: ChangeOutcome[]
   summary: Record<Outcome, number>
+  /** Per pair of backends, the moves between them; absent when the plan moved nothing. */
+  moves?: MoveSummary[]
   ok: boolean
+}
+
+/**
+ * Told how an apply goes, for a progress display: the number of changes before the first, each
+ * outcome as it comes, and the end (however the apply ends).
+ */
+export interface ApplyProgress {
+  start(total: number): void | Promise<void>
+  outcome(o: ChangeOutcome): void
+  stop(): void
 }

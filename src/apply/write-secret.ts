@@ -14,6 +14,7 @@ import {secretAddress} from '../plan/addresses.js'
 import {describeError} from './describe-error.js'
 import {readRecorded, withoutRefs} from '../backends/secret-refs.js'
 import type {ApplyContext} from './apply-plan.js'
+import {withScanMarks} from '../scan/scan-marks.js'
 
 /** The secret rows read at the start of the phase, when there is such a snapshot. */
 export type LiveRows = Map<string, SecretRecord> | undefined
@@ -28,7 +29,7 @@ interface Placement {
 }
 
 export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
-  if (c.action === 'update' && c.recordOnly) return recordCiphertexts(c, ctx, rows)
+  if (c.action === 'update' && c.digestsOnly) return recordCiphertexts(c, ctx, rows)
   const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
   const dest = await ctx.drivers.get(c.after.backend)
   const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined
@@ -69,7 +70,12 @@ async function assembleValues(
 ): Promise<{values: SecretValues; keys: Record<string, KeyRecord>}> {
   if (!p.resolved) {
     if (!current || !p.live) throw new BackendError(p.dest.name, `no value to write for ${p.name}`)
-    return {values: current, keys: withoutRefs(p.live.keys)}
+    const keys = withoutRefs(p.live.keys)
+    for (const key of Object.keys(keys)) {
+      const value = current[key]
+      if (value !== undefined) keys[key] = await withScanMarks(ctx.state, key, value, keys[key] as KeyRecord)
+    }
+    return {values: current, keys}
   }
   const values: SecretValues = {}
   const keys: Record<string, KeyRecord> = {}
@@ -84,10 +90,14 @@ async function assembleValues(
       if (tampered) warnings.push(`generated ${key} had been changed outside secretctl: generated anew`)
       if (stored !== undefined && kept && !tampered) {
         values[key] = stored
-        keys[key] = kept
+        keys[key] = await withScanMarks(ctx.state, key, stored, kept)
       } else {
         values[key] = generateFor(rv)
-        keys[key] = {fingerprint: await ctx.state.fingerprint(key, values[key]), source: rv.source, writtenAt}
+        keys[key] = await withScanMarks(ctx.state, key, values[key], {
+          fingerprint: await ctx.state.fingerprint(key, values[key]),
+          source: rv.source,
+          writtenAt,
+        })
       }
     } else {
       values[key] = rv.value
@@ -110,7 +120,8 @@ async function sourcedKeyRecord(
 ): Promise<KeyRecord> {
   const fingerprint = await ctx.state.fingerprint(key, value)
   const {cipherDigest: _old, ...record} = kept && kept.fingerprint === fingerprint ? kept : {fingerprint, source, writtenAt}
-  return cipherDigest === undefined ? record : {...record, cipherDigest}
+  const marked = await withScanMarks(ctx.state, key, value, record)
+  return cipherDigest === undefined ? marked : {...marked, cipherDigest}
 }
 
 function unknownValue(secret: string, key: string, file: string): PlanError {

@@ -3,7 +3,8 @@
  * trust-root reader drivers use to get their token (read once per run, then cached).
  */
 import type {BackendDriver, CredentialPrompt} from './driver.js'
-import {createDriver} from './registry.js'
+import {createDriver, kindOf} from './registry.js'
+import {isInsufficientPrivilege} from '../state/state-errors.js'
 import type {StateStore} from '../state/types.js'
 import {BackendError, StateError} from '../errors.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from './trust-root.js'
@@ -37,7 +38,7 @@ export class DriverPool {
       concurrency: this.concurrency,
       env: this.env,
       ...this.run,
-      readTrustRoot: (ref) => this.readTrustRoot(backendName, ref),
+      readTrustRoot: (ref) => this.readTrustRoot(backend, ref),
     })
     this.drivers.set(backendName, driver)
     this.built.add(driver)
@@ -71,7 +72,7 @@ export class DriverPool {
       state: this.state,
       concurrency: this.concurrency,
       env: this.env,
-      readTrustRoot: (ref) => this.readTrustRoot(b.name, ref),
+      readTrustRoot: (ref) => this.readTrustRoot(b, ref),
     })
     this.declaredDrivers.set(id, driver)
     this.built.add(driver)
@@ -83,7 +84,8 @@ export class DriverPool {
     this.drivers.delete(backendName)
   }
 
-  private readTrustRoot(forBackend: string, ref: {name: string; key: string}): Promise<string> {
+  private readTrustRoot(backend: {name: string; type: string}, ref: {name: string; key: string}): Promise<string> {
+    const forBackend = backend.name
     // A run with a narrower role (a planner that may not read the state's plaintext values) brings
     // its own backend token in the environment.
     const override = this.env[tokenOverrideVariable(forBackend)]
@@ -96,7 +98,11 @@ export class DriverPool {
         // A row on another kind that keeps data in the state (encrypted envelopes) is not a token.
         const row = await this.state.getSecret(ref.name)
         const onTrustRoot = row && (await this.state.getBackend(row.backend))?.type === TRUST_ROOT_TYPE
-        const data = onTrustRoot ? await this.state.readRowData(ref.name, row.backend) : null
+        const data = onTrustRoot
+          ? await this.state.readRowData(ref.name, row.backend).catch((err: unknown) => {
+              throw isInsufficientPrivilege(err) ? tokenNotReadable(backend, ref) : err
+            })
+          : null
         if (!data) {
           throw new BackendError(forBackend, `its token secret ${ref.name} is not in the state, or not on a ${TRUST_ROOT_TYPE} backend`, {
             hint: `create secret ${ref.name} on the ${TRUST_ROOT_TYPE} backend ${DEFAULT_BACKEND} first (it is applied before the backend is used)`,
@@ -125,6 +131,21 @@ export class DriverPool {
     this.trustRootCache.clear()
     this.drivers.clear()
   }
+}
+
+/**
+ * The state's role may not read the trust root's values (the planner role, by design): the run
+ * needs a token of its own, read-only, in the environment.
+ */
+function tokenNotReadable(backend: {name: string; type: string}, ref: {name: string; key: string}): StateError {
+  const variable = tokenOverrideVariable(backend.name)
+  const policy = kindOf(backend.type, backend.name).accessPolicy
+    ? `one with the read-only policy \`secretctl rbac print --role planner --backend ${backend.name}\` prints`
+    : 'one that may read what a plan reads'
+  return new StateError(
+    `backend ${backend.name}: this database role may not read its token from the state (secret ${ref.name}, key ${ref.key}, on the trust root), as a planner's may not`,
+    `give this run a token of its own in ${variable}: ${policy} (or run with a role that may read the trust root, \`secretctl rbac print --role applier\`)`,
+  )
 }
 
 /** `SECRETCTL_BACKEND_TOKEN_<NAME>`: a backend token for this run instead of the trust root's. */

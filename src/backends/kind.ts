@@ -111,8 +111,8 @@ export interface RenderRequest {
 /** The object the kind's apply writes, with its values: for `secretctl render` (never in a plan, a log or an error). */
 export interface ManifestRequest extends RenderRequest {
   values: SecretValues
-  /** Per-key fingerprints with the state's salt, as the state records them. */
-  fingerprints: Record<string, string>
+  /** Per-key fingerprints with the state's salt, as the state records them; absent while there is no state (no salt yet). */
+  fingerprints?: Record<string, string>
   /** Values in clear (`stringData`) instead of encoded, where the format has both. */
   plainValues: boolean
 }
@@ -165,6 +165,47 @@ export interface BackendRekey {
   rekey(req: RekeyRequest): Promise<RekeyOutcome>
 }
 
+/** What `secretctl import TYPE` was asked to look at, beyond the backend (each kind reads the options it has). */
+export interface ImportOptions {
+  /** OpenBao: only the names under the backend's folder that start with this. */
+  path?: string
+  /** Kubernetes: the namespace, which must be the backend's. */
+  namespace?: string
+  /** Kubernetes: a label selector (`app=web,tier!=cache`). */
+  selector?: string
+}
+
+/** An object on the backend that secretctl can adopt where it is, under the name the driver finds it by. */
+export interface ImportCandidate {
+  /** The object as the backend names it (`secret/apps/github`, `apps/github`), for the output. */
+  sourceName: string
+  /** The secretctl name: the driver reaches the object by it, so it is never mapped to another. */
+  name: string
+  /** Where it is, as the state records it. */
+  externalRef: string
+  /** The object is not marked as secretctl's yet (kinds that mark ownership): the import marks it. */
+  claim: boolean
+}
+
+export interface ImportCandidates {
+  /** Where the kind looked: `secret/secretctl`, `namespace apps (selector app=web)`. */
+  origin: string
+  found: ImportCandidate[]
+  /** What it found but cannot adopt where it is, with why (a sub-folder, a name the driver cannot reach, another type). */
+  skipped: Array<{sourceName: string; reason: string}>
+}
+
+/** `secretctl import TYPE --backend NAME`: what is already on a backend of this kind, adopted where it is (values are not rewritten). */
+export interface BackendImport {
+  /** Lists the objects the backend holds, without reading a value. */
+  find(driver: BackendDriver, options: ImportOptions): Promise<ImportCandidates>
+  /**
+   * For kinds that mark ownership: marks the object as secretctl's (labels, the fingerprint
+   * annotation; metadata only, no value sent), on condition it is still at `version`. Returns the new version.
+   */
+  claim?(driver: BackendDriver, secretName: string, fingerprints: Record<string, string>, version: string): Promise<string>
+}
+
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
@@ -192,4 +233,6 @@ export interface BackendKind {
   render?: RenderHooks
   /** A new encryption password for the backend's values (`backend rekey`), for kinds that encrypt. */
   rekey?: BackendRekey
+  /** What `secretctl import TYPE` adopts from a backend of this kind. */
+  import?: BackendImport
 }

@@ -41,14 +41,15 @@ function interpolatedFields(kind: 'SecretBackend' | 'Secret'): string[][] {
   return kind === 'SecretBackend' ? [['config']] : [['backend'], ['data'], ...secretSources().map((s) => [s.field])]
 }
 
-/** Replaces placeholders in `doc.value` in place; problems name the field and the environment. */
+/** Replaces placeholders in `doc.value` in place; problems name the field and the environment. Returns how many it added. */
 export function interpolateDocument(
   doc: ParsedDocument,
   kind: 'SecretBackend' | 'Secret',
   env: Environment | null,
   problems: ManifestProblem[],
-): void {
-  if (!env) return
+): number {
+  if (!env) return 0
+  const before = problems.length
   const root = doc.value as Record<string, unknown>
   const visit = (holder: Record<string, unknown> | unknown[], key: string | number, at: string[]): void => {
     const value = (holder as Record<string | number, unknown>)[key]
@@ -63,4 +64,5 @@ export function interpolateDocument(
       for (const k of Object.keys(value)) visit(value as Record<string, unknown>, k, [...at, k])
   }
   for (const [field] of interpolatedFields(kind)) if (field !== undefined && field in root) visit(root, field, [field])
+  return problems.length - before
 }

@@ -48,6 +48,8 @@ export class ChainResolver {
   private state?: Promise<StateStore | undefined>
   private drivers?: DriverPool
   private declared?: Promise<DesiredModel>
+  /** Why the backend link had no state to read, when it had none. */
+  private missingState?: MissingStateError
 
   constructor(private readonly opts: ChainOptions) {
     this.links = opts.config.exec?.resolve ?? DEFAULT_EXEC_CHAIN
@@ -60,6 +62,8 @@ export class ChainResolver {
       if ('found' in answer) return {...answer.found, link}
       tried.push(`${link}: ${answer.notFound}`)
     }
+    // With the backend the only link, a missing state is the whole story, told with its own hint.
+    if (this.links.length === 1 && this.missingState) throw this.missingState
     const what = m.key === undefined ? `secret ${m.name}` : `key ${m.key} of secret ${m.name}`
     throw new UsageError(
       `${what} not found (${tried.join('; ')})`,
@@ -76,7 +80,7 @@ export class ChainResolver {
 
   private async fromBackend(m: SecretMapping): Promise<Answer> {
     const state = await this.openState()
-    if (!state) return {notFound: 'no state database'}
+    if (!state) return {notFound: this.missingState?.message ?? 'no state'}
     const row = await state.getSecret(m.name)
     if (!row) return {notFound: `no secret named ${m.name} in the state`}
     this.drivers ??= new DriverPool(state, 16, this.opts.env, {dir: this.opts.dir, prompt: this.opts.prompt})
@@ -116,8 +120,9 @@ export class ChainResolver {
   private openState(): Promise<StateStore | undefined> {
     const environment = selectEnvironment(this.opts.config, environmentChoice(this.opts))
     this.state ??= openStateFor(this.opts.config, environment, {...this.opts, stateAccess: 'read'}).catch((err: unknown) => {
-      if (err instanceof MissingStateError) return undefined
-      throw err
+      if (!(err instanceof MissingStateError)) throw err
+      this.missingState = err
+      return undefined
     })
     return this.state
   }

@@ -9,6 +9,11 @@
 const MAX = 63
 const VALID = /^[a-z0-9]([a-z0-9-_.]*[a-z0-9])?$/
 
+/** Whether a name is a valid secretctl name as it is. */
+export function isValidName(name: string): boolean {
+  return name.length <= MAX && VALID.test(name)
+}
+
 /** One name made valid: lowercased, other characters as `-` (runs folded), trimmed to letters or digits at both ends. */
 export function importName(sourceName: string): string {
   const folded = sourceName

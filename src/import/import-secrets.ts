@@ -1,15 +1,19 @@
 /**
  * `secretctl import <source>`: what every import shares, whatever system the values come from
- * (a ToolHive file, a backend's listing, a dotenv file). A source hands over
- * items (its name for each secret, and the values); this module
+ * (ToolHive's encrypted file, a dotenv file, or the backend itself: an OpenBao folder, Kubernetes
+ * Secrets). A source hands over items (its name for each secret, and the values, read only to be
+ * fingerprinted when they stay where they are); this module
  *   - maps the names to valid secretctl names (import-names.ts), the mapping part of the result;
+ *     an item already on the backend keeps the one name the backend finds it by;
  *   - refuses, changing nothing, a name that is already a different secret in the manifests or the
  *     state, or whose manifest file exists; an item already imported (same backend, same values)
- *     is skipped, so a re-run after an interruption finishes the job;
+ *     is skipped, so a re-run after an interruption finishes the job, and a second run is a no-op;
  *   - under the state lock, writes each value to the backend (check-and-set "absent" where the kind
- *     is versioned: an import never overwrites) or, for an item already on it, writes nothing, and
- *     records the secret in the state with its fingerprints; every secret is audited;
- *   - writes a placement-only Secret manifest per secret (imported-manifests.ts),
+ *     is versioned: an import never overwrites) or, for an item already on it, writes nothing (a
+ *     kind that marks ownership marks the object as secretctl's, metadata only), and records the
+ *     secret in the state with its fingerprints and what `scan` looks for; every secret is audited;
+ *   - writes a Secret manifest per secret (imported-manifests.ts): placement only, or naming the
+ *     file the values came from,
  * so that right after, `plan` has nothing to do. A dry run does the checks and writes nothing.
  */
 import {randomUUID} from 'node:crypto'
@@ -26,12 +30,15 @@ import type {SecretManifest} from '../manifests/types.js'
 import {secretAddress} from '../plan/addresses.js'
 import {placementOf} from '../plan/compute-plan.js'
 import type {KeyRecord, SecretRecord, SecretValues} from '../state/types.js'
+import {valueFingerprints} from '../state/keys-digest.js'
 import {resolveActor} from '../workspace/actor.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import {DEFAULT_CONCURRENCY, environmentChoice, type Workspace, withWorkspace} from '../workspace/workspace.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {mapImportNames} from './import-names.js'
 import {manifestPath, writeImportedManifest} from './imported-manifests.js'
+import {scanMarks} from '../scan/scan-marks.js'
 
 /** How the state records an imported key's source: a value secretctl did not produce (placement only). */
 export const IMPORTED_SOURCE = 'external'
@@ -39,9 +46,28 @@ export const IMPORTED_SOURCE = 'external'
 export interface ImportItem {
   /** The secret's name in the source system, as the mapping shows it. */
   sourceName: string
+  /** The secretctl name, when the source decides it (a backend finds an object by one name only); else mapped from sourceName. */
+  name?: string
   values: SecretValues
   /** Already on the destination backend (an import that adopts values where they are): recorded as is, not written. */
-  placed?: {externalRef: string | null; version: string | null}
+  placed?: PlacedItem
+  /** How the state records each key's source (default `external`: placement only). */
+  keySource?: string
+  /** Key → SHA-256 of its ciphertext, for values read from an encrypted file (the plan compares them as apply recorded them). */
+  cipherDigests?: Record<string, string>
+  /** The file the written manifest takes the values from (`envFile:`), absolute; absent: placement only. */
+  envFile?: string
+}
+
+/** An object already on the backend, where it stays. */
+export interface PlacedItem {
+  externalRef: string | null
+  version: string | null
+  /**
+   * For kinds that mark ownership: marks the object as secretctl's (metadata only, at `version`;
+   * no value is sent) and returns its new version. Absent when it is secretctl's already.
+   */
+  claim?: (fingerprints: Record<string, string>) => Promise<string>
 }
 
 /** What a source read. */
@@ -51,12 +77,20 @@ export interface ImportSource {
   /** Where the items came from: a file path, a URL, a namespace. */
   origin: string
   items: ImportItem[]
+  /** What the source found but cannot import, each with why (a sub-folder, a Secret of another type, …). */
+  skipped?: Array<{sourceName: string; reason: string}>
+}
+
+/** What a source may use once the checks have passed: the run's workspace and the destination backend. */
+export interface ImportContext {
+  ws: Workspace
+  backend: string
 }
 
 /** A source to read once the manifests and the backend have passed their checks (so bad input fails before any password is asked). */
 export interface ImportSourceReader {
   kind: string
-  read(): Promise<ImportSource>
+  read(ctx: ImportContext): Promise<ImportSource>
 }
 
 export interface ImportRequest {
@@ -78,15 +112,18 @@ export interface ImportRequest {
   concurrency?: number
 }
 
-export type ImportStatus = 'imported' | 'would import' | 'already imported' | 'failed'
+export type ImportStatus = 'imported' | 'would import' | 'already imported' | 'skipped' | 'failed'
 
 export interface ImportedSecret {
   from: string
-  name: string
+  /** The secretctl name; null for what was skipped before it had one. */
+  name: string | null
   keys: string[]
   status: ImportStatus
   /** The manifest written for it (relative to the manifests directory), or null when one already declares it. */
   manifest: string | null
+  /** Why it was skipped. */
+  reason?: string
   error?: string
 }
 
@@ -107,8 +144,10 @@ interface Planned {
   fingerprints: Record<string, string>
   /** Already in the state as this item: nothing to write. */
   recorded: boolean
-  /** A manifest already declares it placement-only on the backend. */
+  /** A manifest already declares it as the import would. */
   declared: boolean
+  /** Not imported, and why (an object on the backend that secretctl already manages otherwise). */
+  skipped?: string
 }
 
 export async function importSecrets(req: ImportRequest): Promise<ImportResult> {
@@ -128,9 +167,11 @@ export async function importSecrets(req: ImportRequest): Promise<ImportResult> {
     {...req, concurrency: req.concurrency ?? DEFAULT_CONCURRENCY, stateAccess: req.dryRun ? 'read-or-empty' : 'create'},
     async (ws) => {
       await checkBackend(ws, backend)
-      const source = await req.source.read()
+      const source = await req.source.read({ws, backend})
       checkKeys(source)
       if (req.dryRun) return result(req, source, backend, await plan(ws, source, backend, outDir), null, 'would import')
+      // Conflicts refuse the import before the lock is taken: a refused import leaves the state as it was.
+      await plan(ws, source, backend, outDir)
       const lock = {command: `import ${source.kind}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
       return withStateLock(ws.state, lock, async () => {
         const planned = await plan(ws, source, backend, outDir)
@@ -170,27 +211,35 @@ async function checkBackend(ws: Workspace, backend: string): Promise<void> {
 
 /** Names mapped and every conflict found, all at once; any conflict refuses the whole import. */
 async function plan(ws: Workspace, source: ImportSource, backend: string, outDir: string): Promise<Planned[]> {
-  const mapping = mapImportNames(source.items.map((i) => i.sourceName))
+  const mapping = mapImportNames(source.items.filter((i) => i.name === undefined).map((i) => i.sourceName))
+  const nameOf = (i: ImportItem) => i.name ?? (mapping.get(i.sourceName) as string)
   const live = new Map((await ws.state.listSecrets()).map((s) => [s.name, s]))
   const declared = new Map(ws.desired.secrets.map((s) => [s.name, s]))
   const conflicts: string[] = []
   const planned: Planned[] = []
-  for (const item of [...source.items].sort((a, b) => (mapping.get(a.sourceName)! < mapping.get(b.sourceName)! ? -1 : 1))) {
-    const name = mapping.get(item.sourceName)!
-    const fingerprints: Record<string, string> = {}
-    for (const [key, value] of Object.entries(item.values)) fingerprints[key] = await ws.state.fingerprint(key, value)
+  for (const item of [...source.items].sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1))) {
+    const name = nameOf(item)
+    const fingerprints = await valueFingerprints(ws.state, item.values)
     const row = live.get(name)
     const recorded = row !== undefined && sameImport(row, backend, fingerprints)
     const manifest = declared.get(name)
-    const declaredHere = manifest?.placementOnly === true && placementOf(manifest, ws.desired) === backend
+    const declaredHere = manifest !== undefined && declaresImport(manifest, item, ws, backend)
     const from = `${source.kind} ${JSON.stringify(item.sourceName)} → ${name}`
-    if (row && !recorded)
+    const entry: Planned = {item, name, fingerprints, recorded, declared: declaredHere}
+    if (item.placed && row?.backend === backend && !(recorded && (!manifest || declaredHere))) {
+      // The very object on the backend, which secretctl already manages some other way: left alone.
+      entry.skipped = manifest
+        ? `already managed by secretctl as secret ${name} (${where(manifest)})`
+        : `already in the state as secret ${name}, with other keys or values: run secretctl plan`
+    } else if (row && !recorded)
       conflicts.push(`${from}: secret ${name} is already in the state, on backend ${row.backend}, with other keys or values`)
-    else if (manifest && !(declaredHere && recorded)) conflicts.push(`${from}: secret ${name} is already declared at ${where(manifest)}`)
-    else if (!manifest && existsSync(manifestPath(outDir, name))) {
+    else if (manifest && !declaredHere) conflicts.push(`${from}: secret ${name} is already declared at ${where(manifest)}`)
+    else if (manifest && !recorded && !item.placed) {
+      conflicts.push(`${from}: secret ${name} is already declared at ${where(manifest)}: apply it instead`)
+    } else if (!manifest && existsSync(manifestPath(outDir, name))) {
       conflicts.push(`${from}: ${path.relative(ws.desired.dir, manifestPath(outDir, name))} already exists`)
     }
-    planned.push({item, name, fingerprints, recorded, declared: declaredHere})
+    planned.push(entry)
   }
   if (conflicts.length) {
     throw new UsageError(
@@ -199,6 +248,15 @@ async function plan(ws: Workspace, source: ImportSource, backend: string, outDir
     )
   }
   return planned
+}
+
+/** Whether a declared secret is what the import would write: on the backend, placement only, or taking its values from the same file. */
+function declaresImport(m: SecretManifest, item: ImportItem, ws: Workspace, backend: string): boolean {
+  if (placementOf(m, ws.desired) !== backend) return false
+  if (item.envFile === undefined) return m.placementOnly
+  return (
+    m.fileSources.length === 1 && Object.keys(m.data).length === Object.keys(item.values).length && m.fileSources[0]?.path === item.envFile
+  )
 }
 
 function sameImport(row: SecretRecord, backend: string, fingerprints: Record<string, string>): boolean {
@@ -223,8 +281,10 @@ async function write(
   planned: Planned[],
 ): Promise<ImportResult> {
   const driver = await ws.drivers.get(backend)
-  const todo = planned.filter((p) => !p.recorded)
+  const todo = planned.filter((p) => !p.recorded && !p.skipped)
   if (todo.length) {
+    // Before the backend is written: values the state cannot record would be drift.
+    await assertMayRecord(ws.state, ['secret-put'], `${todo.length} imported secret${todo.length === 1 ? '' : 's'}`)
     const health = await driver.health()
     if (!health.ok) throw new BackendError(backend, `is unavailable: ${health.detail}`)
   }
@@ -239,11 +299,21 @@ async function write(
         const entry = {runId, actor, address: secretAddress(p.name), action: 'import'}
         const detail = `from ${source.kind} ${JSON.stringify(p.item.sourceName)} to backend ${backend}`
         try {
-          const written = p.item.placed
-            ? {...p.item.placed, rowData: null}
+          const placed = p.item.placed
+          const written = placed
+            ? {externalRef: placed.externalRef, version: placed.claim ? await placed.claim(p.fingerprints) : placed.version, rowData: null}
             : await driver.write(p.name, p.item.values, driver.capabilities.versioned ? {ifVersion: null} : {})
           const keys: Record<string, KeyRecord> = {}
-          for (const [key, fingerprint] of Object.entries(p.fingerprints)) keys[key] = {fingerprint, source: IMPORTED_SOURCE, writtenAt: at}
+          for (const [key, fingerprint] of Object.entries(p.fingerprints)) {
+            const cipherDigest = p.item.cipherDigests?.[key]
+            keys[key] = {
+              fingerprint,
+              source: p.item.keySource ?? IMPORTED_SOURCE,
+              writtenAt: at,
+              ...(cipherDigest ? {cipherDigest} : {}),
+              scan: await scanMarks(ws.state, key, p.item.values[key] as string),
+            }
+          }
           await ws.state.putSecret({
             name: p.name,
             backend,
@@ -262,8 +332,11 @@ async function write(
   )
   if (todo.length > errors.size) await ws.state.bumpSerial()
   for (const p of planned) {
-    if (errors.has(p) || p.declared) continue
-    await writeImportedManifest({name: p.name, backend, source: source.kind, sourceName: p.item.sourceName, origin: source.origin}, outDir)
+    if (errors.has(p) || p.declared || p.skipped) continue
+    await writeImportedManifest(
+      {name: p.name, backend, source: source.kind, sourceName: p.item.sourceName, origin: source.origin, envFile: p.item.envFile},
+      outDir,
+    )
   }
   return result(req, source, backend, planned, runId, 'imported', errors)
 }
@@ -280,14 +353,18 @@ function result(
   const outDir = path.resolve(req.dir, req.outDir ?? req.source.kind)
   const secrets = planned.map((p): ImportedSecret => {
     const error = errors.get(p)
+    const status: ImportStatus = p.skipped ? 'skipped' : error ? 'failed' : p.recorded ? 'already imported' : fresh
     return {
       from: p.item.sourceName,
       name: p.name,
       keys: Object.keys(p.item.values).sort(),
-      status: error ? 'failed' : p.recorded ? 'already imported' : fresh,
-      manifest: error || p.declared ? null : path.relative(path.resolve(req.dir), manifestPath(outDir, p.name)),
+      status,
+      manifest: error || p.declared || p.skipped ? null : path.relative(path.resolve(req.dir), manifestPath(outDir, p.name)),
+      ...(p.skipped ? {reason: p.skipped} : {}),
       ...(error ? {error} : {}),
     }
   })
+  for (const s of source.skipped ?? [])
+    secrets.push({from: s.sourceName, name: null, keys: [], status: 'skipped', manifest: null, reason: s.reason})
   return {source: source.kind, origin: source.origin, backend, dryRun: req.dryRun, secrets, runId, ok: errors.size === 0}
 }

@@ -131,11 +131,15 @@ async function buildModel(
         continue
       }
       if (!inEnvironment(doc, environment, declaredEnvironments, problems)) continue
-      interpolateDocument(doc, kind, environment, problems)
+      const uninterpolated = problems.slice(problems.length - interpolateDocument(doc, kind, environment, problems))
       const literals = kind === 'Secret' ? checkLiteralValues(doc) : {problems: [], reported: []}
-      const schemaProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)]
-      const reported = new Set(schemaProblems.map((p) => p.field))
-      const valid = schemaProblems.length === 0
+      // A field left as written because its placeholder failed is reported once, for that, not again by the schema.
+      const failed = uninterpolated.map((p) => p.field)
+      const schemaProblems = [...literals.problems, ...validateSchema(kind, doc, literals.reported)].filter(
+        (p) => !failed.some((f) => p.field === f || p.field.startsWith(`${f}.`)),
+      )
+      const reported = new Set([...schemaProblems, ...uninterpolated].map((p) => p.field))
+      const valid = schemaProblems.length === 0 && uninterpolated.length === 0
       problems.push(...schemaProblems)
       if (kind === 'SecretBackend') {
         problems.push(...checkBackendDocument(doc).filter((p) => !reported.has(p.field)))

@@ -4,12 +4,12 @@
  */
 import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {planUnderLock} from '../workspace/with-state-lock.js'
-import {resolveActor} from '../workspace/actor.js'
 import {makePlan, type PlanOptions} from '../plan/make-plan.js'
 import {assertPlanCurrent} from '../plan/saved-plan.js'
 import type {Plan} from '../plan/types.js'
-import {applyPlan} from '../apply/apply-plan.js'
-import type {ApplyResult, ChangeOutcome} from '../apply/types.js'
+import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
+import {assertStateRecords} from '../apply/state-writes.js'
+import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
@@ -27,6 +27,8 @@ export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   /** Asked before applying a plan with changes; false cancels (nothing changes). Absent: apply. */
   approve?: (plan: Plan) => Promise<boolean>
   onOutcome?: (o: ChangeOutcome) => void
+  /** A progress display: started with the number of changes once approved, told each outcome, stopped however the apply ends. */
+  progress?: ApplyProgress
 }
 
 export interface ApplyOutcome {
@@ -54,17 +56,20 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       const context = planContext(ws)
       req.onPlan?.(plan, context)
       if (!plan.changes.length) return {plan, context, result: null, cancelled: false}
+      // Refused before the question: a role that cannot record the plan is told so before anyone says yes.
+      await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
-      const result = await applyPlan(plan, {
-        state: ws.state,
-        desired: ws.desired,
-        values: ws.values,
-        drivers: ws.drivers,
-        actor: resolveActor(req.env),
-        concurrency: ws.concurrency,
-        onOutcome: req.onOutcome,
-      })
-      return {plan, context, result, cancelled: false}
+      await req.progress?.start(plan.changes.length)
+      try {
+        const onOutcome = (o: ChangeOutcome) => {
+          req.onOutcome?.(o)
+          req.progress?.outcome(o)
+        }
+        const result = await applyPlan(plan, {...applyContextOf(ws, req.env, onOutcome), stateWritesChecked: true})
+        return {plan, context, result, cancelled: false}
+      } finally {
+        req.progress?.stop()
+      }
     })
   })
 }

@@ -15,11 +15,10 @@ import {schemaComment} from '../manifests/manifest-schemas.js'
 import type {SecretManifest} from '../manifests/types.js'
 import {makePlan} from '../plan/make-plan.js'
 import {backendAddress, secretAddress} from '../plan/addresses.js'
-import {applyPlan} from '../apply/apply-plan.js'
+import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
 import {describeError} from '../apply/describe-error.js'
 import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
-import {resolveActor} from '../workspace/actor.js'
 import {BackendError, UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
 
@@ -87,15 +86,7 @@ export async function bootstrapBackend(req: BootstrapRequest): Promise<Bootstrap
         const lock = {command: `bootstrap ${type} ${req.name}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
         await withStateLock(ws.state, lock, async () => {
           const plan = await makePlan(ws, {targets: [backendAddress(req.name), secretAddress(tokenSecret)]})
-          const ctx = {
-            state: ws.state,
-            desired: ws.desired,
-            values: ws.values,
-            drivers: ws.drivers,
-            actor: resolveActor(req.env),
-            concurrency: ws.concurrency,
-          }
-          const result = await applyPlan(plan, ctx)
+          const result = await applyPlan(plan, applyContextOf(ws, req.env))
           const failed = result.changes.find((c) => c.outcome !== 'applied')
           if (failed) throw new BackendError(req.name, `recording the new backend failed: ${failed.address}: ${failed.detail}`)
           await ws.state.setTokenMeta(req.name, outcome.tokenMeta)

@@ -35,7 +35,7 @@ export interface RekeyBackendResult {
 }
 
 export function rekeyBackend(req: RekeyBackendRequest): Promise<RekeyBackendResult> {
-  return withExistingState(req, (state) =>
+  return withExistingState({...req, stateAccess: 'write'}, (state) =>
     withStateLock(state, {command: `backend rekey ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env}, async () => {
       const backend = await state.getBackend(req.backend)
       if (!backend) {

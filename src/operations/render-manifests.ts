@@ -17,6 +17,7 @@ import {placementOf} from '../plan/compute-plan.js'
 import {matchesTarget, secretAddress} from '../plan/addresses.js'
 import {resolveValues, type ResolvedValue} from '../sources/resolve-values.js'
 import type {SecretValues} from '../state/types.js'
+import {valueFingerprints} from '../state/keys-digest.js'
 import {environmentChoice, withExistingState, withWorkspace, type Workspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {renderDocuments, type RenderedDocument} from '../render/render-documents.js'
 
@@ -134,8 +135,8 @@ async function secretManifests(req: RenderManifestsRequest, desired: DesiredMode
           if (value === undefined) throw notYetApplied(secret, [key])
           secretValues[key] = value
         }
-        const fingerprints: Record<string, string> = {}
-        for (const [key, value] of Object.entries(secretValues)) fingerprints[key] = await ws.state.fingerprint(key, value)
+        // Fingerprints need the state's salt: before the first apply there is none, and no fingerprint is printed.
+        const fingerprints = ws.state.exists ? await valueFingerprints(ws.state, secretValues) : undefined
         const object = kindOf(backend.type).render?.manifestFor?.({
           backend,
           secret,

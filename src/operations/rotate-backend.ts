@@ -1,9 +1,8 @@
 /** `secretctl rotate backend NAME`: a plan of one token rotation, applied under the lock whatever the token's age. */
 import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
-import {resolveActor} from '../workspace/actor.js'
 import {tokenRotationPlan} from '../plan/compute-plan.js'
-import {applyPlan} from '../apply/apply-plan.js'
+import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
 import type {ApplyResult} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
@@ -26,15 +25,7 @@ export function rotateBackend(req: RotateRequest): Promise<ApplyResult> {
     const lock = {command: `rotate backend ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
     return withStateLock(ws.state, lock, async () => {
       const plan = tokenRotationPlan(await ws.state.meta(), ws.desired.digest, req.backend)
-      const ctx = {
-        state: ws.state,
-        desired: ws.desired,
-        values: ws.values,
-        drivers: ws.drivers,
-        actor: resolveActor(req.env),
-        concurrency: ws.concurrency,
-      }
-      return applyPlan(plan, ctx)
+      return applyPlan(plan, applyContextOf(ws, req.env))
     })
   })
 }

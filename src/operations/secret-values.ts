@@ -16,8 +16,10 @@ import {withStateLock} from '../workspace/with-state-lock.js'
 import {environmentChoice, openStateFor, withExistingState} from '../workspace/workspace.js'
 import {resolveActor} from '../workspace/actor.js'
 import {BackendError, UsageError} from '../errors.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
 import type {StateRequest} from './inspect-state.js'
+import {withScanMarks} from '../scan/scan-marks.js'
 
 export interface SetSecretRequest extends StateRequest {
   name: string
@@ -81,6 +83,8 @@ async function writeOneKey(state: StateStore, drivers: DriverPool, req: SetSecre
     )
   }
   const kind = refuseReadOnly(backendName, backend.type)
+  // Before the backend is written: a value the state cannot record would be drift.
+  await assertMayRecord(state, ['secret-put'], secretAddress(req.name))
   const driver = await drivers.get(backendName)
   // The other keys stay as they are: read, then written back with this one.
   const current = row ? await readRecorded(driver, row) : undefined
@@ -98,12 +102,13 @@ async function writeOneKey(state: StateStore, drivers: DriverPool, req: SetSecre
   for (const key of Object.keys(values).sort()) {
     const fingerprint = await state.fingerprint(key, values[key] as string)
     const kept = row?.keys[key]
-    keys[key] =
+    const record: KeyRecord =
       key === req.key
         ? {fingerprint, source: 'set', writtenAt}
         : kept?.fingerprint === fingerprint
           ? kept
           : {fingerprint, source: 'external', writtenAt}
+    keys[key] = await withScanMarks(state, key, values[key] as string, record)
   }
   await state.putSecret({
     name: req.name,
@@ -144,7 +149,8 @@ export interface GetSecretRequest extends StateRequest {
 export async function revealSecretValue(req: GetSecretRequest): Promise<string> {
   if (!req.reveal)
     throw new UsageError('secret get prints a secret value', `add --reveal: secretctl secret get ${req.name} ${req.key} --reveal`)
-  return withExistingState(req, async (state) => {
+  // Written to: the reveal is audited before the value is returned.
+  return withExistingState({...req, stateAccess: 'write'}, async (state) => {
     const row = await state.getSecret(req.name)
     if (!row) throw new UsageError(`no secret named ${req.name} in the state`, 'list them with `secretctl secret list`')
     if (!(req.key in row.keys))

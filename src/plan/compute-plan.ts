@@ -408,7 +408,7 @@ export function computePlan(input: PlanInput): Plan {
     } else if (!reasons.length && !owner.refused && computed?.reencrypted.length) {
       const n = computed.reencrypted.length
       const reason = `${computed.reencrypted.join(', ')} re-encrypted with ${n > 1 ? 'their values' : 'its value'} unchanged: the state records the new ciphertext digest${n > 1 ? 's' : ''} (nothing is written to ${to})`
-      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason, before, after, keys, recordOnly: true})
+      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason, before, after, keys, digestsOnly: true})
     } else if (reasons.length || owner.refused) {
       if (capabilities(to).readOnly && keys && Object.values(keys).some((k) => k !== 'unchanged')) {
         readOnlyErrors.push(`${where}: secret ${s.name} on ${to} would change, but ${to} is read-only`)

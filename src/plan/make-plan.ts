@@ -17,6 +17,7 @@ import {rotateEveryOf} from '../sources/resolve-values.js'
 import {kindOf} from '../backends/registry.js'
 import {tokenSecretRef} from '../backends/trust-root.js'
 import type {SecretRecord} from '../state/types.js'
+import {valueFingerprints} from '../state/keys-digest.js'
 
 export interface PlanOptions {
   prune?: boolean
@@ -109,9 +110,7 @@ export async function makePlan(ws: Workspace, opts: PlanOptions = {}): Promise<P
               throw err
             })
             if (!values) return
-            const fingerprints: Record<string, string> = {}
-            for (const [key, value] of Object.entries(values)) fingerprints[key] = await ws.state.fingerprint(key, value)
-            liveFingerprints.set(r.name, fingerprints)
+            liveFingerprints.set(r.name, await valueFingerprints(ws.state, values))
           }),
         ),
       )

@@ -149,8 +149,9 @@ export interface SecretUpdate extends SecretWrite {
   /**
    * Only the state changes: the values are as recorded, but their ciphertexts were re-encrypted
    * (new recipients or data key), and the state records the new digests. Nothing is written to the backend.
+   * (Not `recordOnly`, which records what a read-only backend holds.)
    */
-  recordOnly?: boolean
+  digestsOnly?: boolean
 }
 
 export interface SecretMove extends SecretWrite {

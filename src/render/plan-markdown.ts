@@ -69,7 +69,8 @@ function lineFor(c: Change): string {
 /** Renders the plan as one or more Markdown parts, each at most COMMENT_LIMIT characters. */
 export function renderPlanMarkdown(plan: Plan): string[] {
   const header = [
-    `### secretctl plan`,
+    // A CI matrix posts one comment per environment: the heading says which.
+    plan.environment ? `### secretctl plan: environment ${codeSpan(plan.environment)}` : `### secretctl plan`,
     '',
     `**${summaryLine(plan.summary)}**`,
     '',

@@ -1,5 +1,6 @@
-/** The tables `get` and `history` print, the way kubectl prints its lists. */
+/** The tables `get`, `history` and `state list` print, the way kubectl prints its lists. */
 import type {ListedResources} from '../operations/inspect-state.js'
+import type {RemoveResult as StateRemoval, StateRecordEntry} from '../operations/state-records.js'
 import type {RunSummary} from '../operations/history.js'
 import {renderTable} from './table.js'
 
@@ -27,4 +28,29 @@ export function renderHistoryTable(runs: RunSummary[]): string {
       r.changes.map((c) => `${c.action} ${c.address}${c.outcome === 'applied' ? '' : ` (${c.outcome})`}`).join(', '),
     ]),
   )
+}
+
+/** `state list`: one record per line by address, as Terraform's `state list`, with where it is. */
+export function renderStateRecords(records: StateRecordEntry[]): string {
+  return renderTable(
+    ['ADDRESS', 'KIND', 'DETAIL'],
+    records.map((r) => {
+      if (r.kind === 'backend') return [r.address, 'backend', `${r.type}${r.default ? ', default' : ''}`]
+      if (r.kind === 'secret') return [r.address, 'secret', `on ${r.backend}, keys ${r.keys.join(',') || '(none)'}`]
+      return [r.address, 'copy', `on ${r.backend}, ${r.pending ? 'to be deleted (a move was interrupted)' : 'kept by a move (keepSource)'}`]
+    }),
+  )
+}
+
+/** What `state rm` did. */
+export function renderStateRemoval(result: StateRemoval): string {
+  if (!result.removed.length) return 'Kept the records; nothing was removed.\n'
+  const lines = result.removed.map((r) => `  forgot ${r.address}`)
+  lines.push(
+    `Removed ${result.removed.length} record${result.removed.length === 1 ? '' : 's'} (state serial ${result.serial}); no backend was touched.`,
+  )
+  if (result.copiesKept.length) lines.push(`Copies still recorded: ${result.copiesKept.join(', ')}.`)
+  if (result.valuesDeleted.length)
+    lines.push(`The state held the values of ${result.valuesDeleted.join(', ')}: they went with the records.`)
+  return lines.join('\n') + '\n'
 }

@@ -6,7 +6,6 @@
  * dotenvx-encrypted values (`encrypted:…`, src/formats/dotenvx.ts) are decrypted; plain ones pass
  * through, and dotenvx's `DOTENV_PUBLIC_KEY…` line is the file's metadata, not a key.
  */
-import path from 'node:path'
 import {parse} from 'dotenv'
 import {EncryptedFileError} from '../formats/format-errors.js'
 import {decryptDotenvx, dotenvxKeyNames, isDotenvxEncrypted, isDotenvxPublicKey} from '../formats/dotenvx.js'
@@ -23,7 +22,7 @@ import {
   utf8Text,
 } from './encrypted-files.js'
 import type {ResolveContext, SecretSourceKind, ValueFileReport} from './source-kind.js'
-import {readValueFile} from './value-files.js'
+import {declaredFile, readValueFile} from './value-files.js'
 
 export interface EnvFileSource {
   kind: 'envFile'
@@ -127,7 +126,7 @@ export const envFile: SecretSourceKind<EnvFileSource> = {
     'A dotenv file (relative to this manifest file) whose every key becomes a key of the secret; dotenvx-encrypted values (`encrypted:…`) are decrypted.',
   schema: {type: 'string', minLength: 1},
   async expand(raw, ctx) {
-    const file = {path: path.resolve(ctx.here, raw), declaredPath: raw}
+    const file = declaredFile(raw, ctx)
     // Key names only (dotenvx leaves them in the clear); a file that cannot be used is reported by open() at resolution.
     const read = readValueFile(file.path, ctx.roots)
     const parsed = read.ok ? parseFile(read.text) : undefined

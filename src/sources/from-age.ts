@@ -4,7 +4,7 @@
  * `AGE_IDENTITY_FILE`, then the places SOPS looks (src/formats/age-identities.ts). The plaintext
  * must be UTF-8 text, as for `fromFile`; the file is decrypted once per run.
  */
-import path from 'node:path'
+import {declaredFile} from './value-files.js'
 import {ageEncoding, ageStanzaTypes, decryptAge, describeStanzas} from '../formats/age-file.js'
 import {EncryptedFileError} from '../formats/format-errors.js'
 import {
@@ -66,7 +66,7 @@ export const fromAge: KeySourceKind<AgeSource> = {
   level: 'key',
   summary: 'An age-encrypted file (binary or armored, relative to this manifest file) whose whole plaintext is the value.',
   schema: {type: 'string', minLength: 1},
-  build: (raw, ctx) => ({kind: 'age', path: path.resolve(ctx.here, String(raw)), declaredPath: String(raw)}),
+  build: (raw, ctx) => ({kind: 'age', ...declaredFile(raw, ctx)}),
   valueFile: (source) => source.path,
   async resolve(source, ctx) {
     return keyOf(await openAge(source.path, ctx), WHOLE, ctx, {

@@ -1,7 +1,6 @@
 /** `fromFile: PATH`: a file's whole content as is (path relative to the manifest file; see value-files.ts for what is refused). */
-import path from 'node:path'
 import type {KeySourceKind} from './source-kind.js'
-import {readValueFile} from './value-files.js'
+import {declaredFile, readValueFile} from './value-files.js'
 
 export interface FileSource {
   kind: 'file'
@@ -16,7 +15,7 @@ export const fromFile: KeySourceKind<FileSource> = {
   level: 'key',
   summary: 'File holding the value (path relative to this manifest file), read as is.',
   schema: {type: 'string', minLength: 1},
-  build: (raw, ctx) => ({kind: 'file', path: path.resolve(ctx.here, String(raw)), declaredPath: String(raw)}),
+  build: (raw, ctx) => ({kind: 'file', ...declaredFile(raw, ctx)}),
   valueFile: (source) => source.path,
   resolve(source, ctx) {
     const read = readValueFile(source.path, ctx.roots)

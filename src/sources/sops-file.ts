@@ -6,7 +6,6 @@
  * the loader, naming the leaf (give it a name of its own with `fromSops` instead). The values are
  * decrypted once per run, after the MAC is verified. Also the opening of SOPS files that `fromSops` shares.
  */
-import path from 'node:path'
 import {EncryptedFileError} from '../formats/format-errors.js'
 import {decryptSopsFile, parseSopsFile, type ParsedSopsFile, sopsLeaves} from '../formats/sops-file.js'
 import {
@@ -24,7 +23,7 @@ import {
   utf8Text,
 } from './encrypted-files.js'
 import type {SecretSourceKind} from './source-kind.js'
-import {readValueFile} from './value-files.js'
+import {declaredFile, readValueFile} from './value-files.js'
 
 export interface SopsFileSource {
   kind: 'sopsFile'
@@ -89,7 +88,7 @@ export const sopsFile: SecretSourceKind<SopsFileSource> = {
     'A SOPS-encrypted YAML, JSON or dotenv file with age recipients (relative to this manifest file) whose every value becomes a key of the secret, named by its path (`db.password`).',
   schema: {type: 'string', minLength: 1},
   async expand(raw, ctx) {
-    const file = {path: path.resolve(ctx.here, raw), declaredPath: raw}
+    const file = declaredFile(raw, ctx)
     // Key names only (in the clear in a SOPS file); a file that cannot be used is reported by open() at resolution.
     const read = readValueFile(file.path, ctx.roots)
     if (!read.ok) return {...file, keys: null}

@@ -24,6 +24,11 @@ export type BytesRead = {ok: true; bytes: Buffer} | FileRefusal
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
+/** A value file as a manifest names it: resolved against the manifest's folder, and as written (for messages). */
+export function declaredFile(raw: unknown, ctx: {here: string}): {path: string; declaredPath: string} {
+  return {path: path.resolve(ctx.here, String(raw)), declaredPath: String(raw)}
+}
+
 /** The file's text, or why it cannot be used: `does not exist`, `is outside the manifests directory`, … */
 export function readValueFile(absPath: string, roots: FileRoots): FileRead {
   const read = readValueBytes(absPath, roots)

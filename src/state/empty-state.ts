@@ -5,13 +5,14 @@
  * the state. Its fingerprint salt is random and thrown away, which is why a plan made from it
  * cannot be saved (`plan --out` needs a real state's salt to be checked later).
  */
-import {createHmac, randomBytes} from 'node:crypto'
+import {randomBytes} from 'node:crypto'
+import {bytesFingerprinter, fingerprintWith} from './fingerprint.js'
 import {StateError} from '../errors.js'
 import {TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {LockInfo, StateLockHandle} from './state-lock.js'
-import type {AuditRow, BackendRecord, RetainedCopy, SecretRecord, SecretValues, StateMeta, StateStore} from './types.js'
+import type {AuditRow, BackendRecord, RetainedCopy, SecretRecord, SecretValues, StateMeta, StateStore, StateWrite} from './types.js'
 
 export class EmptyStateStore implements StateStore, RetainedCopyStore {
   readonly exists = false
@@ -28,7 +29,11 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
   }
 
   async fingerprint(key: string, value: string): Promise<string> {
-    return createHmac('sha256', this.salt).update(`${key}\0${value}`, 'utf8').digest('hex')
+    return fingerprintWith(this.salt, key, value)
+  }
+
+  async fingerprinter(): Promise<(key: string, bytes: Uint8Array) => string> {
+    return bytesFingerprinter(this.salt)
   }
 
   async listBackends(): Promise<BackendRecord[]> {
@@ -65,6 +70,11 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
 
   async listLocks(): Promise<LockInfo[]> {
     return []
+  }
+
+  /** Nothing is ever written through this view (every write is refused below), so nothing is asked. */
+  async missingPrivileges(): Promise<Map<StateWrite, string[]>> {
+    return new Map()
   }
 
   async close(): Promise<void> {}

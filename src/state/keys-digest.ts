@@ -5,6 +5,14 @@
  * of, so it says nothing about a value to whoever reads it without the state.
  */
 import {createHash} from 'node:crypto'
+import type {SecretValues, StateStore} from './types.js'
+
+/** Each key's fingerprint (StateStore.fingerprint) of a secret's values. */
+export async function valueFingerprints(state: Pick<StateStore, 'fingerprint'>, values: SecretValues): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const [key, value] of Object.entries(values)) out[key] = await state.fingerprint(key, value)
+  return out
+}
 
 /** `sha256:<hex>` over the sorted `key NUL fingerprint` lines. */
 export function keysDigest(fingerprints: Record<string, string>): string {

@@ -4,13 +4,14 @@
  * the rest of the engine sees the same plain objects whichever database holds the state.
  * Every method that changes something runs in one transaction.
  */
-import {createHmac} from 'node:crypto'
+import {bytesFingerprinter, fingerprintWith} from './fingerprint.js'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {BackendStoredData, KindStateStore} from './kind-state-store.js'
 import DataLoader from 'dataloader'
 import {GroupCommit, type BatchWriter} from './group-commit.js'
+import {missingPostgresPrivileges, missingSqlitePrivileges} from './state-privileges.js'
 import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
 import type {
   AuditEntry,
@@ -25,6 +26,7 @@ import type {
   SecretValues,
   StateMeta,
   StateStore,
+  StateWrite,
   TokenMeta,
 } from './types.js'
 
@@ -83,6 +85,8 @@ export interface KnexStateStoreOptions {
   dialect: 'sqlite' | 'postgres'
   /** Redacted description of where the state is. */
   location: string
+  /** The SQLite file (absent on Postgres). */
+  file?: string
   /** Clock for timestamps; tests pass a fixed one. */
   now?: () => Date
 }
@@ -97,6 +101,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
   private retainedHasPending?: Promise<boolean>
+  private readonly file?: string
 
   constructor(
     private readonly db: Knex,
@@ -105,6 +110,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     this.writes = new GroupCommit(db)
     this.location = opts.location
     this.dialect = opts.dialect
+    this.file = opts.file
     this.now = opts.now ?? (() => new Date())
   }
 
@@ -114,12 +120,19 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   }
 
   async fingerprint(key: string, value: string): Promise<string> {
+    return fingerprintWith(await this.saltBytes(), key, value)
+  }
+
+  async fingerprinter(): Promise<(key: string, bytes: Uint8Array) => string> {
+    return bytesFingerprinter(await this.saltBytes())
+  }
+
+  private saltBytes(): Promise<Buffer> {
     if (!this.salt) {
       this.salt = this.metaRow(this.db).then((row) => Buffer.from(row.salt, 'hex'))
       this.salt.catch(() => (this.salt = undefined))
     }
-    const salt = await this.salt
-    return createHmac('sha256', salt).update(`${key}\0${value}`, 'utf8').digest('hex')
+    return this.salt
   }
 
   // ---- backends ----
@@ -222,7 +235,12 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       if (!row || !data) throw new StateError(`token secret ${p.secret} is not a row holding its values in the state (on the trust root)`)
       const keys = parseJson<Record<string, KeyRecord>>(row.keys) ?? {}
       data[p.key] = p.value
-      keys[p.key] = {fingerprint: p.fingerprint, source: keys[p.key]?.source ?? 'external', writtenAt: at}
+      keys[p.key] = {
+        fingerprint: p.fingerprint,
+        source: keys[p.key]?.source ?? 'external',
+        writtenAt: at,
+        ...(p.scan ? {scan: p.scan} : {}),
+      }
       await trx('secrets')
         .where({name: p.secret})
         .update({data: JSON.stringify(sortKeys(data)), keys: JSON.stringify(sortKeys(keys)), updated_at: at})
@@ -361,6 +379,13 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       }
       return updated
     })
+  }
+
+  // ---- privileges (state-privileges.ts) ----
+
+  async missingPrivileges(writes: readonly StateWrite[]): Promise<Map<StateWrite, string[]>> {
+    if (this.dialect === 'postgres') return missingPostgresPrivileges(this.db, writes)
+    return this.file ? missingSqlitePrivileges(this.file, writes) : new Map()
   }
 
   // ---- serial and audit ----

@@ -148,7 +148,7 @@ async function openSqlite(file: string, dir: string, access: StateAccess): Promi
     await db.destroy().catch(() => {})
     throw asStateError(err, location, undefined)
   }
-  return new KnexStateStore(db, {dialect: 'sqlite', location})
+  return new KnexStateStore(db, {dialect: 'sqlite', location, file})
 }
 
 async function openPostgres(given: string, access: StateAccess): Promise<StateStore> {

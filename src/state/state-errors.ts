@@ -46,11 +46,16 @@ export function describeSqliteError(err: unknown, what: string): StateError | un
   return known ? new StateError(`${what} ${known.problem}`, known.hint) : undefined
 }
 
+/** True for Postgres's "permission denied" (the role lacks a privilege on a table or column). */
+export function isInsufficientPrivilege(err: unknown): boolean {
+  return (err as {code?: unknown})?.code === INSUFFICIENT_PRIVILEGE
+}
+
 export function translateStateError(err: unknown): StateError | undefined {
   const sqlite = describeSqliteError(err, 'the state database')
   if (sqlite) return sqlite
   const e = err as {code?: string; message?: string}
-  if (e?.code !== INSUFFICIENT_PRIVILEGE) return undefined
+  if (!isInsufficientPrivilege(err)) return undefined
   // With compileSqlOnError off the message is "<sql with placeholders> - <server message>".
   const refused =
     String(e.message ?? '')

@@ -44,6 +44,27 @@ export interface KeyRecord {
   cipherDigest?: string
   /** Where the value is on a backend secretctl only reads, as the Secret's `refs` named it (absent: the kind's convention). */
   ref?: string
+  /**
+   * What `secretctl scan` looks for (src/scan/scan-marks.ts), recorded whenever the value is in
+   * hand: the value's length and a 16-bit keyed tag, and the same for each line of a multi-line
+   * value with that line's fingerprint. Empty: nothing worth looking for (too short, a plain word).
+   * Absent: recorded before scan existed (scan then tries every candidate against the fingerprint).
+   */
+  scan?: ScanNeedle[]
+}
+
+/** One text `secretctl scan` looks for: the whole value (trimmed) or one line of a multi-line value. Never the text itself. */
+export interface ScanNeedle {
+  /** HMAC-SHA-256(salt, key NUL text), hex; absent when the text is the value as is (the key's own fingerprint). */
+  fingerprint?: string
+  /** The text's length in UTF-8 bytes. */
+  length: number
+  /** A 16-bit keyed hash of the text: a pre-filter, so that scan hashes in full only the few candidates it lets through. */
+  tag: number
+  /** For a line of a multi-line value: its 1-based number in the value. */
+  line?: number
+  /** The text has a blank inside (a passphrase of words): scan then also looks at whole lines and quoted strings with blanks. */
+  spaced?: true
 }
 
 export interface SecretRecord {
@@ -52,7 +73,7 @@ export interface SecretRecord {
   backendId: number
   /** Denormalised for convenience: the backend's name. */
   backend: string
-  /** Where the value lives on an external backend (`mount/pathPrefix/name`); null on plaintext. */
+  /** Where the value lives on an external backend (`mount/pathPrefix/name`); null on a kind that stores values in the state. */
   externalRef: string | null
   /** Key → what the state knows of it; sorted keys. */
   keys: Record<string, KeyRecord>
@@ -117,6 +138,8 @@ export interface RotatedToken {
   key: string
   value: string
   fingerprint: string
+  /** What scan looks for (KeyRecord.scan). */
+  scan?: ScanNeedle[]
   tokenMeta: TokenMeta
 }
 
@@ -127,6 +150,23 @@ export interface BackendInput {
   config: Record<string, unknown>
   rotation: Record<string, unknown> | null
 }
+
+/**
+ * The kinds of write an apply asks of the state (one per store method it calls), so that before
+ * anything changes it can ask whether the database role may make them all (`missingPrivileges`).
+ */
+export type StateWrite =
+  | 'backend-upsert'
+  | 'backend-default'
+  | 'backend-delete'
+  | 'token'
+  | 'secret-put'
+  | 'secret-keys'
+  | 'secret-delete'
+  | 'copy-put'
+  | 'copy-delete'
+  | 'serial'
+  | 'audit'
 
 import type {LockHolder, LockInfo, StateLockHandle} from './state-lock.js'
 
@@ -144,6 +184,11 @@ export interface StateStore {
   meta(): Promise<StateMeta>
   /** HMAC-SHA-256 fingerprint of one key's value with the state's salt. */
   fingerprint(key: string, value: string): Promise<string>
+  /**
+   * The same fingerprint as a synchronous function over bytes (`key NUL bytes`), for hashing many
+   * candidates at once (`secretctl scan`); the salt stays inside it.
+   */
+  fingerprinter(): Promise<(key: string, bytes: Uint8Array) => string>
 
   listBackends(): Promise<BackendRecord[]>
   getBackend(name: string): Promise<BackendRecord | undefined>
@@ -172,6 +217,13 @@ export interface StateStore {
   listRetainedCopies(): Promise<RetainedCopy[]>
   /** Forget the copy of `secretName` on `backend` (after it was deleted there, or when the row came back to it). */
   deleteRetainedCopy(secretName: string, backend: string): Promise<void>
+
+  /**
+   * For each of `writes` this connection may not make, what it lacks, in the database's terms
+   * (`INSERT on secrets`, `write access to /path/state.db`); writes it may make are absent. Reads
+   * the database's privileges (Postgres) or the file's permissions (SQLite); changes nothing.
+   */
+  missingPrivileges(writes: readonly StateWrite[]): Promise<Map<StateWrite, string[]>>
 
   /** Bump the serial by one (an apply that changed something). Returns the new serial. */
   bumpSerial(): Promise<number>

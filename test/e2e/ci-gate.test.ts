@@ -15,11 +15,13 @@ import {
   queryState,
   assertNoCanary,
   assertAuditClean,
+  waitForPostgresLocksReleased,
   CLI,
   ROOT,
   E2E_STATE,
 } from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
+import {waitFor} from '../support/wait-for.js'
 
 function converged(): {dir: string; env: Record<string, string>} {
   const env = {V1: canary('v1'), V2: canary('v2')}
@@ -38,6 +40,32 @@ function converged(): {dir: string; env: Record<string, string>} {
 async function createState(dir: string, env: Record<string, string>): Promise<void> {
   const r = await secretctl(['apply', '--auto-approve', '--target', 'backend.default'], {cwd: dir, env})
   expect(r.exitCode, r.stderr).toBe(0)
+}
+
+/**
+ * An apply at a (pseudo) terminal, stopped at "Apply these changes?": it holds the state lock until
+ * it gets an answer, however slow the machine. Resolves once the lock row names it, with the
+ * apply's own pid (the row's; `script` runs it as a child).
+ */
+async function applyAtPrompt(dir: string, env: Record<string, string>, actor: string) {
+  const child = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {
+    cwd: dir,
+    env: {...env, SECRETCTL_ACTOR: actor},
+    reject: false,
+    stdin: 'pipe',
+  })
+  let exited = false
+  void child.then(() => (exited = true))
+  const pid = await waitFor(
+    `the apply of ${actor} to take the state lock`,
+    async () => {
+      const rows = await queryState<{actor: string; pid: number | string}>(dir, 'select actor, pid from locks').catch(() => [])
+      const mine = rows.find((r) => r.actor === actor)
+      return mine ? Number(mine.pid) : undefined
+    },
+    {stop: () => (exited ? 'it exited' : undefined)},
+  )
+  return {child, pid} // not the subprocess alone: it is a promise, and returning it would wait for it
 }
 
 function schema(name: string) {
@@ -160,21 +188,12 @@ describe('state lock', () => {
   it('a holder killed mid-apply: the next run takes its lock over (SQLite) or finds it released (Postgres)', async () => {
     const {dir, env} = converged()
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
-    // Simulate a holder killed mid-apply: a slow apply (many secrets) killed with SIGKILL while it holds the lock.
-    writeFiles(dir, {'big.yaml': docs(...Array.from({length: 400}, (_, i) => envSecret(`big${i}`, {K: 'V1'})))})
-    const child = execa('node', [CLI, 'apply', '--auto-approve', '--concurrency', '1'], {
-      cwd: dir,
-      env: {...env, NO_COLOR: '1', SECRETCTL_ACTOR: 'killed-runner'},
-      reject: false,
-    })
-    // Wait until the lock row exists, then kill the holder.
-    for (let i = 0; i < 200; i++) {
-      const rows = await queryState(dir, 'select * from locks').catch(() => [])
-      if (rows.length) break
-      await new Promise((r) => setTimeout(r, 25))
-    }
-    child.kill('SIGKILL')
-    await child
+    // A holder killed while it holds the lock: an apply waiting for its answer, killed with SIGKILL.
+    writeFiles(dir, {'more.yaml': docs(...Array.from({length: 3}, (_, i) => envSecret(`more${i}`, {K: 'V1'})))})
+    const holder = await applyAtPrompt(dir, env, 'killed-runner')
+    process.kill(holder.pid, 'SIGKILL')
+    assertNoCanary(String((await holder.child).stdout), 'the killed holder at a terminal')
+    await waitForPostgresLocksReleased(dir)
     if (E2E_STATE === 'postgres') {
       // On Postgres the lock is a session advisory lock: the dead holder's session released it,
       // and the next run replaces its stale row. Nothing to unlock by hand.
@@ -196,21 +215,7 @@ describe('state lock', () => {
   it('two concurrent applies: exactly one proceeds, the other fails naming the holder or waits with --lock-timeout', async () => {
     const {dir, env} = converged()
     // The holder is an apply at a (pseudo) terminal waiting for "yes": it holds the lock until we answer.
-    const startHolder = async () => {
-      const child = execa('script', ['-qfec', `node ${CLI} apply`, '/dev/null'], {
-        cwd: dir,
-        env: {...env, SECRETCTL_ACTOR: 'holder'},
-        reject: false,
-        stdin: 'pipe',
-      })
-      for (let i = 0; i < 400; i++) {
-        if ((await queryState(dir, 'select * from locks').catch(() => [])).length) break
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      return {child} // not the subprocess itself: it is a promise, and returning it would wait for it
-    }
-
-    const {child: holder} = await startHolder()
+    const {child: holder} = await applyAtPrompt(dir, env, 'holder')
     const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     expect(refused.exitCode).toBe(1)
     expect(refused.stderr).toMatch(/the state is locked by holder on .+ \(pid \d+, `apply`\)/)
@@ -223,9 +228,13 @@ describe('state lock', () => {
     expect(await serial()).toBe(1)
 
     writeFiles(dir, {'s.yaml': docs(envSecret('a', {A: 'V1'}, {backend: 'other'}), envSecret('b', {B: 'V2'}, {backend: 'other'}))})
-    const {child: holder2} = await startHolder()
+    const {child: holder2} = await applyAtPrompt(dir, env, 'holder')
+    // While the holder waits for its answer, a run with --lock-timeout waits that long, then gives up naming it.
+    const gaveUp = await secretctl(['apply', '--auto-approve', '--lock-timeout', '1s'], {cwd: dir, env})
+    expect(gaveUp.exitCode).toBe(1)
+    expect(gaveUp.stderr).toMatch(/the state is locked by holder on .+ \(waited \d+s\)/)
+    // One with a longer --lock-timeout goes ahead once the holder is done, with what the holder left.
     const waiting = secretctl(['apply', '--auto-approve', '--lock-timeout', '120s'], {cwd: dir, env})
-    await new Promise((r) => setTimeout(r, 1500))
     holder2.stdin!.write('yes\n')
     expect((await holder2).exitCode).toBe(0)
     const waited = await waiting

@@ -3,10 +3,12 @@
  * staging and production on OpenBao under a prefix chosen by ${vars.prefix}; each environment its
  * own state; the .env.example contract; diff; a saved plan refused for another environment.
  */
-import {existsSync, readFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {execFileSync} from 'node:child_process'
+import {existsSync, readFileSync, rmSync} from 'node:fs'
 import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
-import {canary, E2E_STATE, secretctl, tempProject, writeFiles} from './support/cli.js'
+import {canary, E2E_STATE, postgresUrlOf, secretctl, tempProject, writeFiles} from './support/cli.js'
 import {describeTarget, startBao, type BaoTarget} from './support/bao.js'
 
 let bao: BaoTarget
@@ -128,4 +130,71 @@ describe(`environments (state: ${E2E_STATE}; OpenBao: ${describeTarget()})`, () 
     const viaVariable = await secretctl(['plan'], {cwd: dir, env: {...env, SECRETCTL_ENV: 'qa'}})
     expect(viaVariable.stderr).toContain('SECRETCTL_ENV=qa: no environment named qa')
   })
+
+  it('bad input (an undeclared environment, a variable or an env file one environment lacks, a document for an undeclared environment, a plan for another environment): exit 1 naming it, nothing changed anywhere', async () => {
+    const {dir, env} = project()
+    writeFiles(dir, {'.env.production': `API_KEY=${canary('production-key')}\nDB_URL=${canary('production-db')}\n`})
+    for (const e of ['local', 'staging', 'production'])
+      expect((await secretctl(['apply', '--auto-approve', '--env', e], {cwd: dir, env})).exitCode).toBe(0)
+    writeFiles(dir, {'.env.production': `API_KEY=${canary('production-key-2')}\nDB_URL=${canary('production-db')}\n`})
+    expect((await secretctl(['plan', '--env', 'production', '--out', 'prod.json'], {cwd: dir, env})).exitCode).toBe(0)
+    const before = await everything(dir)
+
+    const cases: {files?: Record<string, string>; remove?: string; args: string[]; says: RegExp}[] = [
+      {args: ['apply', '--auto-approve', '--env', 'qa'], says: /--env qa: no environment named qa/},
+      {
+        files: {'extra.yaml': 'kind: Secret\nname: extra\nbackend: ${vars.region}\ndata: {A: {fromEnv: BAO_TOKEN}}\n'},
+        args: ['apply', '--auto-approve', '--env', 'production'],
+        says: /1 problem in the manifests:\n\s+extra\.yaml:3:\d+: backend: \$\{vars\.region\} is not defined in environment production/,
+      },
+      {
+        files: {'extra.yaml': 'kind: Secret\nname: extra\nenvironments: [qa]\ndata: {A: {fromEnv: BAO_TOKEN}}\n'},
+        args: ['apply', '--auto-approve', '--env', 'staging'],
+        says: /extra\.yaml:3:\d+: environments: no environment named qa \(declared environments: local, staging, production\)/,
+      },
+      {
+        remove: '.env.production',
+        args: ['apply', '--auto-approve', '--env', 'production'],
+        says: /secrets\.yaml:4:\d+: envFile: secret app: envFile \.env\.production does not exist/,
+      },
+      {
+        args: ['apply', 'prod.json', '--env', 'staging'],
+        says: /the saved plan was made for environment production; this run is for environment staging/,
+      },
+    ]
+    for (const c of cases) {
+      const saved = c.remove ? readFileSync(path.join(dir, c.remove), 'utf8') : undefined
+      if (c.files) writeFiles(dir, c.files)
+      if (c.remove) rmSync(path.join(dir, c.remove))
+      const r = await secretctl(c.args, {cwd: dir, env})
+      expect(r.exitCode, `${c.args.join(' ')}: ${r.stdout}${r.stderr}`).toBe(1)
+      expect(r.stderr, c.args.join(' ')).toMatch(c.says)
+      for (const f of Object.keys(c.files ?? {})) rmSync(path.join(dir, f))
+      if (c.remove) writeFiles(dir, {[c.remove]: saved as string})
+      expect(await everything(dir), `after ${c.args.join(' ')}`).toEqual(before)
+    }
+  })
 })
+
+/** Every environment's state (each SQLite file, or each Postgres schema's rows) and the versions OpenBao holds. */
+async function everything(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const pg = postgresUrlOf(dir)
+  for (const e of ['local', 'staging', 'production']) {
+    if (pg) {
+      const tables = ['state_meta', 'backends', 'secrets', 'retained_copies', 'locks', 'audit']
+      const query = tables
+        .map((t) => `select '${t}', coalesce(json_agg(x order by x::text), '[]') from secretctl_${e}.${t} x`)
+        .join(' union all ')
+      out[e] = execFileSync('psql', [pg, '-qAtXc', query], {encoding: 'utf8'})
+    } else {
+      const file = path.join(dir, `.secretctl/${e}.db`)
+      out[e] = existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'none'
+    }
+  }
+  for (const e of ['stg', 'prd']) {
+    const meta = await bao.api('GET', `secret/metadata/${bao.prefix}/${e}/app`)
+    out[`openbao ${e}`] = JSON.stringify([meta.status, meta.body?.data?.current_version, meta.body?.data?.updated_time])
+  }
+  return out
+}

@@ -10,7 +10,7 @@
  */
 import {describe, it, expect, beforeAll, afterAll} from 'vitest'
 import {execa} from 'execa'
-import {mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import YAML from 'yaml'
@@ -108,6 +108,48 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
       expect(kube.testServer.log.filter((e) => e.returnedSecretData)).toEqual([])
     }
     await assertAuditClean(dir)
+  })
+
+  it("kmcp's layout with environments: one backend and one secret, --env picks .env.E and the namespace; render --env is kmcp's --dry-run", async () => {
+    const namespaces = {staging: await kube.namespace('env-staging'), production: await kube.namespace('env-production')}
+    const values = {staging: canary('api-staging'), production: canary('api-production')}
+    const dir = tempProject()
+    // In the Postgres run, tempProject's secretctl.yaml names the database: each environment gets a schema in it.
+    const shared = existsSync(path.join(dir, 'secretctl.yaml')) ? readFileSync(path.join(dir, 'secretctl.yaml'), 'utf8') : ''
+    writeFiles(dir, {
+      'secretctl.yaml': `${shared}environments:
+  staging:
+    vars: {namespace: ${namespaces.staging}}
+  production:
+    vars: {namespace: ${namespaces.production}}
+`,
+      '.env.example': 'API_KEY=\n',
+      '.env.staging': `API_KEY=${values.staging}\n`,
+      '.env.production': `API_KEY=${values.production}\n`,
+      'backends.yaml': kubeBackend('cluster', kube.kubeconfig, '${vars.namespace}', '  nameTemplate: "{{name}}-${env}"\n'),
+      'secrets.yaml': 'kind: Secret\nname: my-mcp-server\nbackend: cluster\nenvFile: .env.${env}\n',
+    })
+    for (const env of ['staging', 'production'] as const) {
+      const dryRun = await secretctlRaw(['render', '--env', env], dir)
+      expect(dryRun.exitCode, dryRun.stderr).toBe(0)
+      const rendered = YAML.parse(dryRun.stdout)
+      expect(rendered.metadata).toMatchObject({name: `my-mcp-server-${env}`, namespace: namespaces[env]})
+      expect(rendered.data).toEqual({API_KEY: b64(values[env])})
+
+      const plan = await secretctl(['plan', '--env', env], {cwd: dir})
+      expect(plan.exitCode, plan.stderr).toBe(0)
+      expect(plan.stdout).toContain(`(environment ${env})`)
+      expect(plan.stdout).toContain('+ secret.my-mcp-server  create: new secret on cluster (1 key)')
+      await applyOk(dir, {}, ['--env', env])
+      const got = await kube.kubectl(['get', 'secret', `my-mcp-server-${env}`, '-n', namespaces[env], '-o', 'json'])
+      expect(got.exitCode, got.stderr).toBe(0)
+      expect(JSON.parse(got.stdout).data).toEqual({API_KEY: b64(values[env])})
+    }
+    // Each environment has its own state: production's apply left staging converged and untouched.
+    const staging = await secretctl(['plan', '--env', 'staging', '--detailed-exitcode'], {cwd: dir})
+    expect(staging.exitCode, staging.stdout + staging.stderr).toBe(0)
+    const other = await kube.kubectl(['get', 'secret', 'my-mcp-server-production', '-n', namespaces.staging])
+    expect(other.exitCode).not.toBe(0)
   })
 
   it('drift made with kubectl (edit, delete, ownership label removed) is shown by plan and repaired by apply', async () => {
@@ -292,13 +334,32 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
       const {'kubectl.kubernetes.io/last-applied-configuration': _, ...annotations} = s.metadata.annotations
       return {name: s.metadata.name, namespace: s.metadata.namespace, labels: s.metadata.labels, annotations, type: s.type, data: s.data}
     }
-    expect(bySecretctl.map(shape)).toEqual(byKubectl.map(shape))
+    // Before the first apply there is no state, so no salt for the fingerprint annotation: render leaves
+    // it out and apply adds it, taking the Secrets as its own; everything else is what kubectl applied.
+    const unsalted = (s: any) => {
+      const {'secretctl.dev/fingerprint': fingerprint, ...annotations} = shape(s).annotations
+      return {...shape(s), annotations, fingerprint: fingerprint ?? null}
+    }
+    expect(byKubectl.map(unsalted).map((s) => s.fingerprint)).toEqual([null, null])
+    expect(bySecretctl.map(unsalted).map((s) => ({...s, fingerprint: null}))).toEqual(byKubectl.map(unsalted))
     expect(shape(bySecretctl[0]).labels).toEqual({
       team: 'tools',
       'app.kubernetes.io/managed-by': 'secretctl',
       'secretctl.dev/secret': 'github',
       'secretctl.dev/backend': 'k8s',
     })
+    const converged = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
+    expect(converged.exitCode, converged.stdout).toBe(0)
+    // With the state, render gives exactly the objects apply wrote: kubectl apply of it changes nothing.
+    const again = await secretctl(['render'], {cwd: dir, env})
+    expect((await kube.kubectl(['apply', '-f', '-'], {input: again.stdout})).exitCode).toBe(0)
+    const reapplied = await Promise.all(['mcp-github', 'mcp-slack'].map((n) => kube.getSecret(ns, n)))
+    expect(reapplied.map(shape)).toEqual(bySecretctl.map(shape))
+    // kubectl's apply bumped the resourceVersion (its last-applied annotation changed): the plan sees that, and the same data.
+    const bumped = await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})
+    expect(bumped.exitCode).toBe(2)
+    expect(bumped.stdout).toContain('its values are as secretctl wrote them')
+    await applyOk(dir, env)
     expect((await secretctl(['plan', '--detailed-exitcode'], {cwd: dir, env})).exitCode).toBe(0)
 
     // --out: mode 0600, the same text; -o json: a v1 List; --string-data: values in clear (stdout only).
@@ -310,7 +371,7 @@ describe(`kubernetes backend (${REAL_KUBE ? 'real cluster' : 'test server'})`, (
     const out = await secretctl(['render', '--out', file], {cwd: dir, env})
     expect(out.stderr).toContain(`wrote 2 documents to ${file} (mode 0600)`)
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readFileSync(file, 'utf8').trimEnd()).toBe(rendered.stdout.trimEnd())
+    expect(readFileSync(file, 'utf8').trimEnd()).toBe(again.stdout.trimEnd())
     const json = JSON.parse((await secretctl(['render', '-o', 'json', '--target', 'secret.slack'], {cwd: dir, env})).stdout)
     expect(json).toMatchObject({apiVersion: 'v1', kind: 'List', items: [{kind: 'Secret', metadata: {name: 'mcp-slack'}}]})
     const plain = await secretctlRaw(['render', '--string-data', '--target', 'secret.slack'], dir, env)

@@ -9,6 +9,7 @@ import {secretctl, tempProject, writeFiles, canary, CLI, assertNoCanary} from '.
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 import {startBao, type BaoTarget} from './support/bao.js'
 import {createRole, freshDatabase, sql, withDb} from './support/postgres-roles.js'
+import {waitFor} from '../support/wait-for.js'
 
 const adminUrl = process.env.SECRETCTL_TEST_PG
 if (!adminUrl) throw new Error('SECRETCTL_TEST_PG is not set: the vitest globalSetup (test/support/global-postgres.ts) starts a server')
@@ -61,11 +62,11 @@ describe.runIf(ONCE)('Postgres state', () => {
       reject: false,
       stdin: 'pipe',
     })
-    for (let i = 0; i < 400; i++) {
-      const rows = await sql(url, 'select * from locks').catch(() => [])
-      if (rows.length) break
-      await new Promise((r) => setTimeout(r, 25))
-    }
+    let exited = false
+    void holder.then(() => (exited = true))
+    await waitFor('the holder to take the state lock', async () => (await sql(url, 'select * from locks').catch(() => [])).length > 0, {
+      stop: () => (exited ? 'it exited' : undefined),
+    })
     const refused = await secretctl(['apply', '--auto-approve'], {cwd: dir, env})
     expect(refused.exitCode).toBe(1)
     expect(refused.stderr).toMatch(/the state is locked by pg-holder/)
@@ -140,7 +141,77 @@ describe.runIf(ONCE)('least-privilege roles', () => {
     writeFiles(dir, {'app.yaml': envSecret('app', {K: 'V1'})})
     const apply = await secretctl(['apply', '--auto-approve', '--state', rotator], {cwd: dir, env: {V1: canary('rot')}})
     expect(apply.exitCode).toBe(1)
-    expect(apply.stdout + apply.stderr).toMatch(/permission denied/)
+    // Refused before anything is written, in the user's terms (issue 11, item 2).
+    expect(apply.stderr).toContain('would not let this role record every change of the plan, so none was applied')
+    expect(apply.stderr).toContain('INSERT on secrets (needed by secret.app)')
     expect(await sql(url, "select name from secrets where name = 'app'")).toEqual([])
+  })
+
+  it('a generated value due on OpenBao, for each role of rbac print: only a role that can record it writes it', async () => {
+    if (!bao.testServer) return console.info('roles test skipped: it needs the OpenBao test server')
+    const {db, url} = await freshDatabase()
+    const dir = tempProject()
+    const prefix = `${bao.prefix}/due`
+    const boot = await secretctl(
+      [
+        ...['bootstrap', 'openbao', 'bao', '--url', bao.url, '--path-prefix', prefix, '--policy-name', `${bao.prefix}-due`],
+        ...['--token-role', `${bao.prefix}-due`, '--admin-token-stdin', '--no-default', '--state', url],
+      ],
+      {cwd: dir, input: bao.rootToken},
+    )
+    expect(boot.exitCode, boot.stderr).toBe(0)
+    writeFiles(dir, {'app.yaml': 'kind: Secret\nname: app\nbackend: bao\ndata:\n  S: { generate: { length: 32, rotateEvery: 1h } }\n'})
+    const created = await secretctl(['apply', '--auto-approve', '--state', url], {cwd: dir})
+    expect(created.exitCode, created.stdout + created.stderr).toBe(0)
+    const version = async () => (await bao.api('GET', `secret/metadata/${prefix}/app`)).body.data.current_version as number
+    expect(await version()).toBe(1)
+    // Written long ago: due under --rotate.
+    const [row] = await sql<{keys: string}>(url, "select keys from secrets where name = 'app'")
+    const keys = JSON.parse(row!.keys)
+    keys.S.writtenAt = '2000-01-01T00:00:00.000Z'
+    await sql(url, "update secrets set keys = $1 where name = 'app'", [JSON.stringify(keys)])
+    const roles = {
+      planner: await createRole(db, 'planner', dir),
+      applier: await createRole(db, 'applier', dir),
+      rotator: await createRole(db, 'rotator', dir),
+    }
+
+    // rotator: may rotate tokens, not record a secret's new version: refused before OpenBao is written.
+    const rotator = await secretctl(['reconcile', '--rotate', '--state', roles.rotator], {cwd: dir})
+    expect(rotator.exitCode).toBe(1)
+    expect(rotator.stderr).toMatch(/would not let this role record every change of the plan, so none was applied/)
+    expect(rotator.stderr).toContain('INSERT on secrets (needed by secret.app)')
+    expect(rotator.stderr).toContain('secretctl rbac print --role applier')
+    expect(rotator.stderr).not.toMatch(/insert into|permission denied for table/)
+    expect(await version()).toBe(1)
+
+    // planner: may not read the trust root's token (item 20), nor take the lock.
+    const planner = await secretctl(['reconcile', '--rotate', '--state', roles.planner], {cwd: dir})
+    expect(planner.exitCode).toBe(1)
+    expect(planner.stderr).toContain('SECRETCTL_BACKEND_TOKEN_BAO')
+    expect(planner.stderr).toContain('secretctl rbac print --role planner --backend bao')
+    const own = {SECRETCTL_BACKEND_TOKEN_BAO: bao.rootToken}
+    const plan = await secretctl(['plan', '--rotate', '--detailed-exitcode', '--state', roles.planner], {cwd: dir, env: own})
+    expect(plan.exitCode, plan.stderr).toBe(2)
+    expect(plan.stdout).toContain('~ secret.app')
+    const refused = await secretctl(['reconcile', '--rotate', '--state', roles.planner], {cwd: dir, env: own})
+    expect(refused.exitCode).toBe(1)
+    expect(refused.stderr).toMatch(/the state database refused this command: permission denied for table locks/)
+    expect(await version()).toBe(1)
+
+    // applier: rotates and records it.
+    const applier = await secretctl(['reconcile', '--rotate', '--state', roles.applier], {cwd: dir})
+    expect(applier.exitCode, applier.stdout + applier.stderr).toBe(0)
+    expect(await version()).toBe(2)
+    expect((await secretctl(['plan', '--rotate', '--detailed-exitcode', '--state', url], {cwd: dir})).exitCode).toBe(0)
+
+    // The same class: `secret set` writes the backend, then records it; a rotator is refused before OpenBao is written.
+    writeFiles(dir, {'manual.yaml': 'kind: Secret\nname: manual\nbackend: bao\n'})
+    const set = await secretctl(['secret', 'set', 'manual', 'M', '--state', roles.rotator], {cwd: dir, input: canary('set')})
+    expect(set.exitCode).toBe(1)
+    expect(set.stderr).toMatch(/would not let this role record secret\.manual \(it lacks INSERT on secrets, .*\), so nothing was written/)
+    expect((await bao.api('GET', `secret/metadata/${prefix}/manual`)).status).toBe(404)
+    const applierSet = await secretctl(['secret', 'set', 'manual', 'M', '--state', roles.applier], {cwd: dir, input: canary('set2')})
+    expect(applierSet.exitCode, applierSet.stderr).toBe(0)
   })
 })

@@ -234,6 +234,7 @@ describe('reading commands never write', () => {
     await queryState(dir, 'alter table locks drop column boot_id')
     await queryState(dir, 'alter table locks drop column started')
     await queryState(dir, 'alter table retained_copies drop column pending')
+    await queryState(dir, 'alter table backends drop column kind_state')
     await assertNoWrites(dir, env, true)
     expect((await queryState<{name: string}>(dir, 'select name from knex_migrations')).map((r) => r.name)).toEqual(['001-initial'])
     expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env})).exitCode).toBe(0)
@@ -243,6 +244,7 @@ describe('reading commands never write', () => {
       '003-erase-freed-pages',
       '004-opaque-versions',
       '005-pending-copy-deletes',
+      '006-kind-state',
     ])
   })
 })

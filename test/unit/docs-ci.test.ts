@@ -28,6 +28,13 @@ function strings(node: unknown): string[] {
   return []
 }
 
+/** Every mapping in a YAML tree (a job's env or variables among them). */
+function maps(node: unknown): Record<string, unknown>[] {
+  if (Array.isArray(node)) return node.flatMap(maps)
+  if (node && typeof node === 'object') return [node as Record<string, unknown>, ...Object.values(node).flatMap(maps)]
+  return []
+}
+
 function secretctlLines(text: string): string[][] {
   const out: string[][] = []
   for (const line of text.split('\n')) {
@@ -84,9 +91,35 @@ describe('docs/ci recipes', () => {
       // The recipes must use the gate and the saved plan.
       const flat = lines.map((l) => l.join(' '))
       expect(flat.some((l) => l.startsWith('plan') && l.includes('--detailed-exitcode') && l.includes('--markdown'))).toBe(true)
-      expect(flat.some((l) => l.startsWith('apply') && l.includes('plan.json'))).toBe(true)
+      expect(flat.some((l) => l.startsWith('apply') && /\bplan[-\w$]*\.json\b/.test(l))).toBe(true)
+      // The plan job runs as the planner, which cannot read the trust root's tokens: it brings its own.
+      const plannerEnv = maps(doc).filter((m) => typeof m.SECRETCTL_STATE === 'string' && /PLANNER/.test(m.SECRETCTL_STATE))
+      expect(plannerEnv.length).toBe(1)
+      expect(Object.keys(plannerEnv[0]!).filter((k) => /^SECRETCTL_BACKEND_TOKEN_[A-Z0-9_]+$/.test(k))).not.toEqual([])
     })
   }
+
+  it('github-actions.yml: plans and applies every environment, a matrix job each, --env on every command', () => {
+    const doc = parse(readFileSync(path.join(ROOT, 'docs/ci/github-actions.yml'), 'utf8'))
+    for (const job of ['plan', 'apply']) {
+      expect(doc.jobs[job].strategy.matrix.environment).toEqual(['staging', 'production'])
+      const lines = strings(doc.jobs[job].steps).flatMap(secretctlLines)
+      expect(lines.length).toBeGreaterThan(0)
+      for (const argv of lines) expect(argv.join(' ')).toContain('--env ${{ matrix.environment }}')
+    }
+    // The saved plan of each environment travels under its own name.
+    expect(JSON.stringify(doc.jobs.plan.steps)).toContain('secretctl-plan-${{ matrix.environment }}-')
+  })
+
+  it('gitlab-ci.yml: plans and applies every environment, SECRETCTL_ENV from a matrix both jobs extend', () => {
+    const doc = parse(readFileSync(path.join(ROOT, 'docs/ci/gitlab-ci.yml'), 'utf8'))
+    expect(doc['.environments'].parallel.matrix).toEqual([{SECRETCTL_ENV: ['staging', 'production']}])
+    for (const job of ['secretctl-plan', 'secretctl-apply']) {
+      expect(doc[job].extends).toBe('.environments')
+      expect(doc[job].environment.name).toBe('secrets/$SECRETCTL_ENV')
+    }
+    expect(doc['secretctl-apply'].resource_group).toBe('secretctl-$SECRETCTL_ENV')
+  })
 
   it('the checker catches a flag that does not exist', () => {
     expect(check(['plan', '--no-such-flag'], commands())).toEqual(['secretctl plan has no flag --no-such-flag'])

@@ -11,13 +11,15 @@ import knexFactory, {type Knex} from 'knex'
 import pg from 'pg'
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {existsSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {connect} from 'node:net'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {startPostgres} from '../support/postgres-server.js'
 import type {PostgresProvided} from '../support/global-postgres.js'
+import {processExited} from '../support/process-exited.js'
+import {waitFor} from '../support/wait-for.js'
 
 const key: PostgresProvided = 'postgresUrl'
 const url = inject(key)
@@ -51,13 +53,17 @@ function listening(port: number): Promise<boolean> {
   })
 }
 
-async function waitUntilGone(port: number, dir: string, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms
-  while (Date.now() < until) {
-    if (!(await listening(port)) && !existsSync(dir)) return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`server on port ${port} (dir ${dir}) still there after ${ms} ms`)
+/**
+ * The postmaster's pid, from its pid file. Whether a stopped server is gone is judged by its
+ * process, not its port: another test process may bind that port as soon as it is free.
+ */
+function postmasterPid(dir: string): number {
+  return Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
+}
+
+/** Waits (bounded, generously: stopping a server on a loaded machine takes a while) for the server and its dir to be gone. */
+async function waitUntilGone(pid: number, dir: string): Promise<void> {
+  await waitFor(`the server (pid ${pid}, dir ${dir}) to be gone`, () => processExited(pid) && !existsSync(dir), {ms: 90_000, everyMs: 100})
 }
 
 describe('the run-wide server (globalSetup)', () => {
@@ -123,6 +129,8 @@ describe('the run-wide server (globalSetup)', () => {
 describe('startPostgres()', () => {
   it('serves password auth only, a non-superuser app role, and leaves nothing after stop()', async () => {
     const server = await startPostgres()
+    const pid = postmasterPid(server.dir)
+    expect(processExited(pid)).toBe(false)
     try {
       const u = new URL(server.url)
       expect(u.port).toBe(String(server.port))
@@ -148,7 +156,8 @@ describe('startPostgres()', () => {
       await server.stop()
     }
     expect(existsSync(server.dir)).toBe(false)
-    expect(await listening(server.port)).toBe(false)
+    // pg_ctl stop -w returns once the postmaster removed its pid file, just before it exits.
+    await waitUntilGone(pid, server.dir)
     await server.stop() // idempotent
   })
 
@@ -164,28 +173,31 @@ describe('startPostgres()', () => {
         writeFileSync(
           script,
           `import {startPostgres} from ${JSON.stringify(serverModule)}\n` +
+            "import {readFileSync} from 'node:fs'\n" +
             'const s = await startPostgres()\n' +
-            'console.log(JSON.stringify({port: s.port, dir: s.dir}))\n' +
+            "const pid = Number(readFileSync(s.dir + '/data/postmaster.pid', 'utf8').split('\\n')[0])\n" +
+            'console.log(JSON.stringify({port: s.port, dir: s.dir, pid}))\n' +
             (mode === 'exit' ? 'process.exit(1)\n' : 'setInterval(() => {}, 1000)\n'),
         )
         const child = spawn(process.execPath, ['--import', 'tsx', script], {cwd: repo, stdio: ['ignore', 'pipe', 'pipe']})
         let out = ''
         let err = ''
         child.stderr.on('data', (c: Buffer) => (err += c.toString()))
-        const started = await new Promise<{port: number; dir: string}>((resolve, reject) => {
+        const started = await new Promise<{port: number; dir: string; pid: number}>((resolve, reject) => {
           child.stdout.on('data', (c: Buffer) => {
             out += c.toString()
             const line = out.split('\n').find((l) => l.startsWith('{'))
-            if (line) resolve(JSON.parse(line) as {port: number; dir: string})
+            if (line) resolve(JSON.parse(line) as {port: number; dir: string; pid: number})
           })
           child.once('exit', (code) => (out.includes('{') ? undefined : reject(new Error(`child exited ${code} before starting: ${err}`))))
         })
+        expect(started.pid).toBeGreaterThan(0)
         if (mode === 'kill') {
           expect(await listening(started.port)).toBe(true)
           child.kill('SIGKILL')
         }
         await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once('exit', r)))
-        await waitUntilGone(started.port, started.dir)
+        await waitUntilGone(started.pid, started.dir)
       } finally {
         rmSync(scratch, {recursive: true, force: true})
       }

@@ -4,16 +4,16 @@
  *
  * In the state database (the default, so a team shares the store with the state): the store
  * header (KDF parameters, salt, key check) is the backend's kind state (`backends.kind_state`),
- * and each secret's envelopes are its row's `data`, never plaintext. Like plaintext, `write` does
- * no I/O: it hands back the envelopes as `rowData`, and apply stores them in the transaction that
- * places the secret, so a write is atomic with its placement. Rows, retained copies, listing and
- * metadata are exactly the plaintext kind's, so that driver does the row work here.
+ * and each secret's envelopes are its row's `data`, never plaintext. `write` does no I/O: it hands
+ * back the envelopes as `rowData`, and apply stores them in the transaction that places the
+ * secret, so a write is atomic with its placement. Rows, retained copies, listing and metadata are
+ * the state-rows driver's (../state-rows-driver.ts), which does the row work here.
  *
  * With `path:`, the file driver (encrypted-file-driver.ts).
  */
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteResult} from '../driver.js'
 import type {BackendCapabilities} from '../kind.js'
-import {PlaintextDriver} from '../plaintext/plaintext-driver.js'
+import {StateRowsDriver} from '../state-rows-driver.js'
 import {StateError} from '../../errors.js'
 import {hasKindState, type KindStateStore} from '../../state/kind-state-store.js'
 import type {SecretValues, StateStore} from '../../state/types.js'
@@ -26,7 +26,7 @@ import type {ValueCipher} from './value-cipher.js'
 
 export {ENCRYPTED_FILE_CAPABILITIES}
 
-/** In the state database: values in the rows like plaintext, written by secretctl alone, so no versions. */
+/** In the state database: envelopes in the rows, written by secretctl alone, so no versions. */
 export const ENCRYPTED_CAPABILITIES: BackendCapabilities = {
   readOnly: false,
   versioned: false,
@@ -41,7 +41,7 @@ export class EncryptedStateDriver implements BackendDriver {
   readonly type = ENCRYPTED_TYPE
   readonly capabilities = ENCRYPTED_CAPABILITIES
   readonly name: string
-  private readonly rows: PlaintextDriver
+  private readonly rows: StateRowsDriver
   private readonly state: StateStore & KindStateStore
   private readonly unlocker: StoreUnlocker
   /** The header as read this run; refreshed when a value does not open under it (a rekey committed meanwhile). */
@@ -53,7 +53,7 @@ export class EncryptedStateDriver implements BackendDriver {
     if (!hasKindState(ctx.state)) throw new StateError(`backend ${ctx.backend.name}: this state store cannot keep an encrypted store`)
     this.name = ctx.backend.name
     this.state = ctx.state
-    this.rows = new PlaintextDriver(ctx)
+    this.rows = new StateRowsDriver(ctx, 'encrypted')
     this.unlocker = unlocker
   }
 

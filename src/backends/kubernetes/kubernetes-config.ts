@@ -91,8 +91,8 @@ export function ownershipLabels(c: KubernetesConfig, backend: string, secretName
 }
 
 /** The annotations of a Secret secretctl writes: the backend's own, then the address and the fingerprint. */
-export function ownershipAnnotations(c: KubernetesConfig, secretAddress: string, digest: string): Record<string, string> {
-  return {...c.annotations, [ADDRESS_ANNOTATION]: secretAddress, [FINGERPRINT_ANNOTATION]: digest}
+export function ownershipAnnotations(c: KubernetesConfig, secretAddress: string, digest: string | undefined): Record<string, string> {
+  return {...c.annotations, [ADDRESS_ANNOTATION]: secretAddress, ...(digest ? {[FINGERPRINT_ANNOTATION]: digest} : {})}
 }
 
 /** The label selector of the Secrets one backend wrote. */

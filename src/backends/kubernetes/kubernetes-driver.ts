@@ -12,7 +12,7 @@ import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMe
 import type {BackendCapabilities} from '../kind.js'
 import type {SecretValues} from '../../state/types.js'
 import {BackendError} from '../../errors.js'
-import {keysDigest} from '../../state/keys-digest.js'
+import {keysDigest, valueFingerprints} from '../../state/keys-digest.js'
 import {secretAddress} from '../../plan/addresses.js'
 import {TransportError} from '../http-transport.js'
 import {KubeClient, type KubeClientTimings} from './kubernetes-http-client.js'
@@ -24,6 +24,8 @@ import {
   type KubernetesConfig,
   ownedBySecretctl,
   ownedSelector,
+  ownershipAnnotations,
+  ownershipLabels,
   SECRET_LABEL,
   secretObjectName,
 } from './kubernetes-config.js'
@@ -61,6 +63,14 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
 /** From this many secrets on, plan's metadata comes from one listing of the namespace rather than a GET each. */
 const LIST_FROM = 16
+
+/** A Secret's metadata as a listing gives it. */
+export interface ObjectMetadata {
+  name: string
+  labels: Record<string, string>
+  annotations: Record<string, string>
+  resourceVersion: string
+}
 
 /** What the driver last saw of a Secret: at this resourceVersion, whose it was. */
 interface Seen {
@@ -348,18 +358,82 @@ export class KubernetesDriver implements BackendDriver {
 
   async list(): Promise<string[]> {
     const names = new Set<string>()
+    for (const object of await this.listObjects({labelSelector: ownedSelector(this.name)})) {
+      const name = object.labels[SECRET_LABEL]
+      if (typeof name === 'string' && name) names.add(name)
+    }
+    return [...names].sort()
+  }
+
+  /** The Secrets of the namespace that match the selectors, metadata only (no value crosses the wire), 500 a page. */
+  async listObjects(selectors: {labelSelector?: string; fieldSelector?: string}): Promise<ObjectMetadata[]> {
+    const out: ObjectMetadata[] = []
     let next: string | undefined
     do {
-      const query = new URLSearchParams({labelSelector: ownedSelector(this.name), limit: '500', ...(next ? {continue: next} : {})})
+      const query = new URLSearchParams({
+        ...(selectors.labelSelector ? {labelSelector: selectors.labelSelector} : {}),
+        ...(selectors.fieldSelector ? {fieldSelector: selectors.fieldSelector} : {}),
+        limit: '500',
+        ...(next ? {continue: next} : {}),
+      })
       const r = await this.client.request('GET', `${this.collection()}?${query}`, {accept: METADATA_LIST})
       if (r.status !== 200) throw responseError(this.scope(), {verb: 'list', object: `Secrets in namespace ${this.namespace()}`}, r)
       for (const item of Array.isArray(r.body?.items) ? r.body.items : []) {
-        const name = item?.metadata?.labels?.[SECRET_LABEL]
-        if (typeof name === 'string' && name) names.add(name)
+        const meta = item?.metadata
+        if (typeof meta?.name !== 'string') continue
+        out.push({
+          name: meta.name,
+          labels: meta.labels ?? {},
+          annotations: meta.annotations ?? {},
+          resourceVersion: String(meta.resourceVersion ?? ''),
+        })
       }
       next = typeof r.body?.metadata?.continue === 'string' && r.body.metadata.continue ? r.body.metadata.continue : undefined
     } while (next)
-    return [...names].sort()
+    return out
+  }
+
+  /** The secret a Secret of this name holds under the backend's nameTemplate, or undefined when no secret name gives it. */
+  secretNameOf(objectName: string): string | undefined {
+    const parts = this.config.nameTemplate.split('{{name}}')
+    if (parts.length !== 2) return undefined
+    const [before, after] = parts as [string, string]
+    if (!objectName.startsWith(before) || !objectName.endsWith(after) || objectName.length <= before.length + after.length) return undefined
+    const name = objectName.slice(before.length, objectName.length - after.length)
+    const named = secretObjectName(this.config, name)
+    return 'name' in named && named.name === objectName ? name : undefined
+  }
+
+  /** The Secrets' type the backend writes (`config.type`). */
+  secretType(): string {
+    return this.config.type
+  }
+
+  /**
+   * Marks an existing Secret as secretctl's, for `secretctl import`: the ownership labels and
+   * annotations (the fingerprint digest of these per-key fingerprints) by a merge patch of its
+   * metadata, on condition it is still at `version`. No value is sent. Returns the new resourceVersion.
+   */
+  async claim(secretName: string, fingerprints: Record<string, string>, version: string): Promise<string> {
+    const object = this.object(secretName)
+    const body = {
+      metadata: {
+        resourceVersion: version,
+        labels: ownershipLabels(this.config, this.name, secretName),
+        annotations: ownershipAnnotations(this.config, secretAddress(secretName), keysDigest(fingerprints)),
+      },
+    }
+    const r = await this.client.request('PATCH', this.item(secretName), {
+      body,
+      contentType: 'application/merge-patch+json',
+      accept: METADATA_ONLY,
+    })
+    if (r.status === 409) throw casMismatchError(this.scope(), object, version)
+    if (r.status !== 200) throw responseError(this.scope(), {verb: 'patch', object}, r)
+    const next = r.body?.metadata?.resourceVersion
+    if (typeof next !== 'string' || !next) throw new BackendError(this.name, `patching ${object} answered without a resourceVersion`)
+    this.seen.set(secretName, {version: next, owned: true, backend: this.name})
+    return next
   }
 
   close(): Promise<void> {
@@ -368,9 +442,7 @@ export class KubernetesDriver implements BackendDriver {
 
   /** keysDigest of the values' salted fingerprints: the annotation secretctl writes, and plan compares. */
   private async digest(values: SecretValues): Promise<string> {
-    const fingerprints: Record<string, string> = {}
-    for (const key of Object.keys(values)) fingerprints[key] = await this.ctx.state.fingerprint(key, values[key] as string)
-    return keysDigest(fingerprints)
+    return keysDigest(await valueFingerprints(this.ctx.state, values))
   }
 
   private remember(secretName: string, meta: {resourceVersion?: unknown; labels?: Record<string, string>}): Seen {

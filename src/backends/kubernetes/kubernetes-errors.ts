@@ -26,7 +26,7 @@ export interface ErrorScope {
 
 /** What the driver was doing: the Kubernetes verb, and the object in words (`Secret staging/db`). */
 export interface Attempted {
-  verb: 'get' | 'list' | 'create' | 'update' | 'delete'
+  verb: 'get' | 'list' | 'create' | 'update' | 'patch' | 'delete'
   /** `Secret staging/db`, `Secrets in namespace staging`. */
   object: string
 }

@@ -9,6 +9,7 @@ import {withKubernetesDefaults} from './kubernetes-config.js'
 import {createKubernetesDriver, KUBERNETES_CAPABILITIES} from './kubernetes-driver.js'
 import {kubernetesAccessPolicy} from './kubernetes-policy.js'
 import {kubernetesRender} from './kubernetes-render.js'
+import {kubernetesImport} from './kubernetes-import.js'
 import schema from './kubernetes-schema.json' with {type: 'json'}
 
 export const kubernetesKind: BackendKind = {
@@ -22,4 +23,5 @@ export const kubernetesKind: BackendKind = {
   createDriver: createKubernetesDriver,
   accessPolicy: kubernetesAccessPolicy,
   render: kubernetesRender,
+  import: kubernetesImport,
 }

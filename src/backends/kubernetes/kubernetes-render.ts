@@ -40,7 +40,7 @@ export const kubernetesRender: RenderHooks = {
       secretName: req.secret.name,
       address: secretAddress(req.secret.name),
       values: req.values,
-      digest: keysDigest(req.fingerprints),
+      digest: req.fingerprints && keysDigest(req.fingerprints),
       plain: req.plainValues,
     }) as unknown as Record<string, unknown>
   },

@@ -32,8 +32,8 @@ export interface SecretObjectInput {
   /** `secret.NAME`. */
   address: string
   values: SecretValues
-  /** keysDigest of the values' fingerprints. */
-  digest: string
+  /** keysDigest of the values' fingerprints; absent when rendered before any state exists. */
+  digest?: string
   /** `stringData` (values in clear) instead of `data`. */
   plain?: boolean
 }

@@ -7,7 +7,7 @@
  * the request's headers, i.e. the token. Errors here never quote a token or a field value.
  */
 import {BackendError} from '../../errors.js'
-import {assertHeaderSafe, HttpTransport, retryAfterMs, TransportError} from '../http-transport.js'
+import {assertHeaderSafe, HttpTransport, retryAfterMs, TransportError, type TransportOptions} from '../http-transport.js'
 
 /** One answer: the status and the parsed JSON body (null when there was none). */
 export interface ConnectResponse {
@@ -16,20 +16,10 @@ export interface ConnectResponse {
   body: any
 }
 
-export interface ConnectClientOptions {
-  /** Backend name, for messages. */
+/** The transport's options (url, concurrency, timeouts, retries), and the backend's name for messages. */
+export interface ConnectClientOptions
+  extends Pick<TransportOptions, 'url' | 'concurrency' | 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'> {
   backend: string
-  url: string
-  /** Requests in flight at once (default 16). */
-  concurrency?: number
-  /** Per attempt, headers and body (default 15 000). */
-  timeoutMs?: number
-  /** Retries after the first attempt (default 3). */
-  retries?: number
-  /** First backoff delay in ms (default 100), doubling (randomised ×1–2) each retry. */
-  minRetryMs?: number
-  /** Longest backoff delay in ms (default 2 000). */
-  maxRetryMs?: number
 }
 
 const TRANSIENT_STATUSES = new Set([429, 502, 503, 504])

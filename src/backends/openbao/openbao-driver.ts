@@ -210,16 +210,32 @@ export class OpenBaoDriver implements BackendDriver {
   }
 
   async list(): Promise<string[]> {
+    // Names are flat: sub-folders (`dir/`) are not secretctl's.
+    return (await this.listFolder()).secrets
+  }
+
+  /** The backend's folder (`mount/pathPrefix`): the secrets in it and its sub-folders (without their `/`), each sorted. */
+  async listFolder(): Promise<{secrets: string[]; folders: string[]}> {
     // GET ?list=true rather than the LIST method: fetch (undici) cannot be relied on to send a
     // non-standard method, and OpenBao treats both the same.
     const path = kvPaths.list(this.config)
     const r = await this.call('GET', `${path}?list=true`)
-    if (isMissing(r)) return []
+    if (isMissing(r)) return {secrets: [], folders: []}
     if (r.status !== 200) throw responseError(this.scope, {operation: 'listing', method: 'LIST', path}, r)
-    const keys: unknown = r.body?.data?.keys
-    if (!Array.isArray(keys)) return []
-    // Names are flat: sub-folders (`dir/`) are not secretctl's.
-    return keys.filter((k): k is string => typeof k === 'string' && !k.endsWith('/')).sort()
+    const raw: unknown = r.body?.data?.keys
+    const keys = Array.isArray(raw) ? raw.filter((k): k is string => typeof k === 'string') : []
+    return {
+      secrets: keys.filter((k) => !k.endsWith('/')).sort(),
+      folders: keys
+        .filter((k) => k.endsWith('/'))
+        .map((k) => k.slice(0, -1))
+        .sort(),
+    }
+  }
+
+  /** The folder the backend's secrets are in: `mount/pathPrefix` as the state writes references, and its two parts. */
+  folder(): {ref: string; mount: string; pathPrefix: string} {
+    return {ref: kvPaths.ref(this.config, ''), mount: this.config.mount, pathPrefix: this.config.pathPrefix}
   }
 
   close(): Promise<void> {

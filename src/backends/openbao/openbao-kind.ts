@@ -10,6 +10,7 @@ import {openBaoBootstrap} from './openbao-bootstrap.js'
 import {openBaoAccessPolicy} from './openbao-policy.js'
 import {openBaoTokenRotation} from './openbao-token-rotation.js'
 import {openBaoRender} from './openbao-external-secrets.js'
+import {openBaoImport} from './openbao-import.js'
 import schema from './openbao-schema.json' with {type: 'json'}
 
 export const openBaoKind: BackendKind = {
@@ -26,4 +27,5 @@ export const openBaoKind: BackendKind = {
   bootstrap: openBaoBootstrap,
   accessPolicy: openBaoAccessPolicy,
   render: openBaoRender,
+  import: openBaoImport,
 }

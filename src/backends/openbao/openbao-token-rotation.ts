@@ -14,6 +14,7 @@ import {OPENBAO_DEFAULTS} from './openbao-config.js'
 import {errorsOf, type BaoResponse} from './openbao-errors.js'
 import type {OpenBaoClient} from './openbao-http-client.js'
 import {OpenBaoDriver} from './openbao-driver.js'
+import {scanMarks} from '../../scan/scan-marks.js'
 
 /** The one call rotation needs: an OpenBao API request with an explicit token. */
 export interface TokenApi {
@@ -130,6 +131,7 @@ export async function rotateBackendToken(ctx: RotationContext): Promise<Rotation
     key: config.tokenSecretRef.key,
     value: successor,
     fingerprint: await state.fingerprint(config.tokenSecretRef.key, successor),
+    scan: await scanMarks(state, config.tokenSecretRef.key, successor),
     tokenMeta: meta,
   })
 

@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 import {expect} from 'vitest'
 import knex from 'knex'
 import {execFileSync} from 'node:child_process'
+import {waitFor} from '../../support/wait-for.js'
 
 /** Which state database the e2e projects use. */
 export const E2E_STATE: 'sqlite' | 'postgres' = process.env.SECRETCTL_E2E_STATE === 'postgres' ? 'postgres' : 'sqlite'
@@ -31,7 +32,7 @@ function createPostgresDatabase(): string {
 }
 
 /** The Postgres URL a project's secretctl.yaml names, or undefined for SQLite. */
-function postgresUrlOf(dir: string): string | undefined {
+export function postgresUrlOf(dir: string): string | undefined {
   const config = path.join(dir, 'secretctl.yaml')
   if (!existsSync(config)) return undefined
   const m = readFileSync(config, 'utf8').match(/^state:\s*(postgres\S+)/m)
@@ -82,7 +83,7 @@ export async function secretctl(
     extendEnv: true,
     reject: false,
     input: opts.input,
-    timeout: opts.timeout ?? 60_000,
+    timeout: opts.timeout ?? 300_000, // a hang detector: one run takes seconds on a loaded machine
   })
   const out = {exitCode: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '')}
   assertNoCanary(out.stdout, `stdout of secretctl ${args.join(' ')}`)
@@ -168,4 +169,21 @@ export async function assertAuditClean(dir: string): Promise<void> {
   })
   assertNoCanary(JSON.stringify(rows), `the audit table of ${dir}`)
   expect(Array.isArray(rows)).toBe(true)
+}
+
+/**
+ * On Postgres, waits until no session holds an advisory lock on the project's database. The
+ * state lock is a session lock: a holder killed with SIGKILL loses it once its server process
+ * notices the closed connection, which happens on the server's own time, not before the kill
+ * returns. (On SQLite there is nothing to wait for.)
+ */
+export async function waitForPostgresLocksReleased(dir: string): Promise<void> {
+  if (!postgresUrlOf(dir)) return
+  await waitFor("the killed holder's Postgres session to end", async () => {
+    const [row] = await queryState<{n: string | number}>(
+      dir,
+      "select count(*) as n from pg_locks where locktype = 'advisory' and database = (select oid from pg_database where datname = current_database())",
+    )
+    return Number(row!.n) === 0
+  })
 }

@@ -2,7 +2,9 @@
  * Fault injection for tests: added latency, failing the Nth (or the next K) matching requests
  * with a chosen status and body, failing a fraction of requests (seeded, deterministic),
  * dropping the connection (before the reply, after its headers, or mid-body; the request itself
- * applied or not), and sealing the server after N matching requests. Rules match on method
+ * applied or not), sealing the server after N matching requests, and holding requests until the
+ * test releases them (so a test waits for an event, "N requests are in flight" or "the client
+ * gave up", instead of guessing with latency and the real clock). Rules match on method
  * (`LIST` also matches `GET ?list=true`), a path glob (`*` any run, `+` one segment) or RegExp
  * on the path after `/v1/`, and the `X-Vault-Namespace` header. The same rules can be posted as
  * JSON to `/__test/faults` when the server runs standalone.
@@ -19,7 +21,8 @@ export interface FaultMatch {
 }
 
 export interface FaultSpec extends FaultMatch {
-  type: 'latency' | 'fail' | 'drop' | 'seal-after'
+  /** `hold`: parked before handling until the rule is released or removed (or the server closes). */
+  type: 'latency' | 'fail' | 'drop' | 'seal-after' | 'hold'
   /** Fire only from the Nth matching request on (1-based); default: from the first. */
   nth?: number
   /** Fire at most this many times (default: once when `nth` is set, else unlimited). */
@@ -51,8 +54,22 @@ export interface FaultHandle {
   remove(): void
 }
 
+/** A `hold` rule: matching requests wait, unhandled, until `release()` (or `remove()`). */
+export interface HoldHandle extends FaultHandle {
+  /** Requests parked right now. */
+  readonly parked: number
+  /** Settles once `n` requests are parked at the same time (at once if they already are). */
+  whenParked(n: number): Promise<void>
+  /** Lets the parked requests go on (handled as usual) and stops holding new ones. */
+  release(): void
+  /** Ends the parked requests unhandled, the connection cut (as if they never arrived), and stops holding new ones. */
+  drop(): void
+}
+
 /** What the faults decided for one request. */
 export interface FaultPlan {
+  /** Settles when every hold rule that parked this request has let it go: `drop` when one dropped it. */
+  hold?: Promise<HoldVerdict>
   delayMs: number
   fail?: {status: number; body: unknown}
   drop?: {directive: DropDirective; applyRequest: boolean}
@@ -75,6 +92,39 @@ interface Rule {
   seen: number
   fired: number
   random: () => number
+  /** For `hold`: the parked requests' wake-ups, and who waits for how many to be parked. */
+  held?: Hold
+}
+
+export type HoldVerdict = 'go' | 'drop'
+
+class Hold {
+  released = false
+  readonly parked = new Set<(verdict: HoldVerdict) => void>()
+  private waiters: {n: number; resolve: () => void}[] = []
+
+  park(): Promise<HoldVerdict> {
+    return new Promise<HoldVerdict>((resolve) => {
+      const wake = (verdict: HoldVerdict) => {
+        this.parked.delete(wake)
+        resolve(verdict)
+      }
+      this.parked.add(wake)
+      const met = this.waiters.filter((w) => this.parked.size >= w.n)
+      this.waiters = this.waiters.filter((w) => this.parked.size < w.n)
+      for (const w of met) w.resolve()
+    })
+  }
+
+  whenParked(n: number): Promise<void> {
+    if (this.parked.size >= n) return Promise.resolve()
+    return new Promise<void>((resolve) => this.waiters.push({n, resolve}))
+  }
+
+  release(verdict: HoldVerdict = 'go'): void {
+    this.released = true
+    for (const wake of [...this.parked]) wake(verdict)
+  }
 }
 
 function mulberry32(seed: number): () => number {
@@ -120,7 +170,13 @@ export class FaultController {
 
   /** Adds a rule from a JSON-able spec. */
   add(spec: FaultSpec): FaultHandle {
-    if (!['latency', 'fail', 'drop', 'seal-after'].includes(spec.type)) throw new Error(`unknown fault type ${JSON.stringify(spec.type)}`)
+    return this.addRule(spec)
+  }
+
+  private addRule(spec: FaultSpec): HoldHandle {
+    if (!['latency', 'fail', 'drop', 'seal-after', 'hold'].includes(spec.type))
+      throw new Error(`unknown fault type ${JSON.stringify(spec.type)}`)
+    const held = spec.type === 'hold' ? new Hold() : undefined
     const rule: Rule = {
       id: this.nextId++,
       spec: {...spec},
@@ -128,6 +184,7 @@ export class FaultController {
       seen: 0,
       fired: 0,
       random: mulberry32(spec.seed ?? 1),
+      held,
     }
     this.rules.push(rule)
     const remove = () => this.remove(rule.id)
@@ -139,8 +196,23 @@ export class FaultController {
       get fired() {
         return rule.fired
       },
+      get parked() {
+        return held?.parked.size ?? 0
+      },
+      whenParked: (n) => held?.whenParked(n) ?? Promise.reject(new Error(`fault rule ${rule.id} is not a hold`)),
+      release: () => held?.release(),
+      drop: () => held?.release('drop'),
       remove,
     }
+  }
+
+  /**
+   * Parks matching requests (every one, or `times` of them from the `nth` on) before they are
+   * handled, until `release()`: the client sees no answer at all. `whenParked(n)` settles once n
+   * of them wait at the same time, so "n requests in flight" is an event, not a guess.
+   */
+  hold(match: FaultMatch & {times?: number; nth?: number} = {}): HoldHandle {
+    return this.addRule({...match, type: 'hold'})
   }
 
   /** Waits `ms` before handling every matching request (or `times` of them). */
@@ -183,11 +255,15 @@ export class FaultController {
     return this.add({...match, type: 'seal-after', after: n})
   }
 
+  /** Removes a rule; a hold lets its parked requests go on. */
   remove(id: number): void {
+    for (const r of this.rules) if (r.id === id) r.held?.release()
     this.rules = this.rules.filter((r) => r.id !== id)
   }
 
+  /** Removes every rule, letting held requests go on. */
   clear(): void {
+    for (const r of this.rules) r.held?.release()
     this.rules = []
   }
 
@@ -220,7 +296,12 @@ export class FaultController {
       const times = spec.times ?? (spec.nth !== undefined ? 1 : Infinity)
       if (rule.seen < from || rule.fired >= times) continue
       if (spec.fraction !== undefined && !(rule.random() < spec.fraction)) continue
-      if (spec.type === 'latency') {
+      if (spec.type === 'hold') {
+        if (rule.held!.released) continue
+        rule.fired++
+        const parked = rule.held!.park()
+        plan.hold = plan.hold ? Promise.all([plan.hold, parked]).then((verdicts) => (verdicts.includes('drop') ? 'drop' : 'go')) : parked
+      } else if (spec.type === 'latency') {
         rule.fired++
         plan.delayMs += Math.max(0, spec.ms ?? 0)
       } else if (spec.type === 'fail') {

@@ -48,7 +48,7 @@ import {sanitizePolicies, SYSTEM_TTL_SECONDS, type TokenEntry} from './token-sto
 
 export {createTestClock, type TestClock} from './clock.js'
 export type {RequestLogEntry} from './request-log.js'
-export type {FaultController, FaultSpec, FaultMatch, FaultHandle} from './faults.js'
+export type {FaultController, FaultSpec, FaultMatch, FaultHandle, HoldHandle} from './faults.js'
 export type {KvPeek} from './kv-v2.js'
 
 export interface OpenBaoTestServerOptions {
@@ -134,6 +134,8 @@ class TestServer implements OpenBaoTestServer {
   readonly faults = new FaultController()
   port = 0
   private seq = 0
+  /** One counter for arrivals and completions: the log's `arrivalTick`/`doneTick`. */
+  private tick = 0
   private closed = false
   private readonly pendingSleeps = new Set<() => void>()
   readonly transport: HttpTransport
@@ -284,6 +286,7 @@ class TestServer implements OpenBaoTestServer {
       if (this.testControl) return handleTestControl(this, req)
     }
     const started = performance.now()
+    const arrivalTick = ++this.tick
     const arrival = this.core.clock.now()
     const isList =
       req.method === 'LIST' || (req.method === 'GET' && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(req.query.get('list') ?? ''))
@@ -296,6 +299,7 @@ class TestServer implements OpenBaoTestServer {
       namespace: req.headers.get('x-vault-namespace')?.[0] ?? '',
     }
     const plan = this.faults.evaluate(faultInfo)
+    const verdict = plan.hold ? await plan.hold : 'go'
     if (plan.delayMs > 0) await this.sleep(plan.delayMs)
 
     let reply: TransportReply
@@ -303,6 +307,9 @@ class TestServer implements OpenBaoTestServer {
     let fault: RequestLogEntry['fault']
     if (this.closed) {
       reply = {status: 503, headers: [], body: null, drop: {stage: 'before-headers'}}
+    } else if (verdict === 'drop') {
+      fault = 'drop'
+      reply = {status: 0, headers: [], body: null, drop: {stage: 'before-headers'}}
     } else if (plan.fail) {
       fault = 'fail'
       const body = plan.fail.body
@@ -350,6 +357,8 @@ class TestServer implements OpenBaoTestServer {
       connectionId: req.connectionId,
       requestId: info?.requestId ?? '',
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      arrivalTick,
+      doneTick: ++this.tick,
     }
     if (fault) entry.fault = fault
     if (plan.sealAfter) entry.sealedAfter = true
@@ -372,6 +381,7 @@ class TestServer implements OpenBaoTestServer {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.faults.clear()
     for (const wake of [...this.pendingSleeps]) wake()
     await this.transport.close()
   }

@@ -46,4 +46,11 @@ export interface RequestLogEntry {
   requestId: string
   /** Wall-clock handling time in ms (including injected latency). */
   durationMs: number
+  /**
+   * Where the request's arrival and its completion fall in the server's sequence of such events
+   * (one counter for both). Two requests were handled at the same time exactly when their
+   * [arrivalTick, doneTick] intervals overlap: concurrency measured without a clock.
+   */
+  arrivalTick: number
+  doneTick: number
 }

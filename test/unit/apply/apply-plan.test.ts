@@ -98,6 +98,47 @@ describe('applyPlan', () => {
     expect((await state.listRetainedCopies()).map((r) => `${r.secretName}@${r.backend}`)).toEqual(['k@default'])
   })
 
+  it('counts the moves per pair of backends: moved, kept (keepSource), failed, skipped', async () => {
+    const state = await factory.create()
+    const base = [backendManifest('other'), backendManifest('third')]
+    const names = ['a', 'b', 'c', 'd']
+    const vals = values(Object.fromEntries(names.map((n) => [n, {K: `v${n}`}])))
+    await planAndApply(
+      state,
+      desiredModel(
+        base,
+        names.map((n) => secretManifest(n, {K: 'env'})),
+      ),
+      vals,
+    )
+    const {result} = await planAndApply(
+      state,
+      desiredModel(base, [
+        secretManifest('a', {K: 'env'}, {backend: 'other'}),
+        secretManifest('b', {K: 'env'}, {backend: 'other', keepSource: true}),
+        secretManifest('c', {K: 'env'}, {backend: 'other'}),
+        secretManifest('d', {K: 'env'}, {backend: 'third'}),
+      ]),
+      vals,
+    )
+    expect(result.moves).toEqual([
+      {from: 'default', to: 'other', moved: 3, kept: 1, failed: 0, skipped: 0},
+      {from: 'default', to: 'third', moved: 1, kept: 0, failed: 0, skipped: 0},
+    ])
+    const created = await planAndApply(
+      state,
+      desiredModel(
+        base,
+        [...names, 'e'].map((n) => secretManifest(n, {K: 'env'})),
+      ),
+      values({e: {K: 've'}}),
+    )
+    expect(created.result.moves).toEqual([
+      {from: 'other', to: 'default', moved: 3, kept: 0, failed: 0, skipped: 0},
+      {from: 'third', to: 'default', moved: 1, kept: 0, failed: 0, skipped: 0},
+    ])
+  })
+
   it('a backend that fails to be created skips the secrets that land on it; the rest go on', async () => {
     const state = await factory.create()
     const desired = desiredModel(

@@ -260,9 +260,9 @@ describe('encrypted backend in the state database', () => {
     await place(await driver('enc'), 'bao-creds', {token: CANARY_VALUE})
     const pool = new DriverPool(state, 1)
     const readTrustRoot = (
-      pool as unknown as {readTrustRoot(b: string, r: {name: string; key: string}): Promise<string>}
+      pool as unknown as {readTrustRoot(b: {name: string; type: string}, r: {name: string; key: string}): Promise<string>}
     ).readTrustRoot.bind(pool)
-    const err = await caught(() => readTrustRoot('bao', {name: 'bao-creds', key: 'token'}))
+    const err = await caught(() => readTrustRoot({name: 'bao', type: 'openbao'}, {name: 'bao-creds', key: 'token'}))
     expect(err.message).toContain('is not in the state, or not on a plaintext backend')
   })
 })

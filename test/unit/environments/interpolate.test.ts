@@ -98,6 +98,19 @@ describe('loading manifests for an environment', () => {
     ])
   })
 
+  it('a placeholder that fails is reported once: the field left as written is not checked again by the schema', async () => {
+    const dir = tree({'secretctl.yaml': CONFIG, 's.yaml': 'kind: Secret\nname: app\nbackend: ${vars.nothere}\ndata: {A: {fromEnv: T}}\n'})
+    const error = (await loadManifests(dir, {flag: 'staging'}).catch((e: unknown) => e)) as ManifestErrors
+    expect(error.problems).toEqual([
+      expect.objectContaining({
+        file: 's.yaml',
+        line: 3,
+        field: 'backend',
+        message: '${vars.nothere} is not defined in environment staging',
+      }),
+    ])
+  })
+
   it('a document restricted to an undeclared environment is an error naming it', async () => {
     const dir = tree({'secretctl.yaml': CONFIG, 's.yaml': 'kind: Secret\nname: app\nenvironments: [prod]\ndata: {A: {fromEnv: A}}\n'})
     const error = (await loadManifests(dir).catch((e: unknown) => e)) as ManifestErrors

@@ -65,7 +65,9 @@ describe('Kubernetes test server: faults and the request log', () => {
     kube.faults.latency(30, {verb: 'list'})
     await api(kube, 'GET', '/api/v1/namespaces/app/secrets')
     expect(kube.log[0]!.delayMs).toBe(30)
-    expect(kube.log[0]!.durationMs).toBeGreaterThanOrEqual(30)
+    // A 30 ms timer never fires early by a whole millisecond (timers count whole milliseconds),
+    // however loaded the machine; later is always possible.
+    expect(kube.log[0]!.durationMs).toBeGreaterThanOrEqual(29)
   })
 
   it('drops the connection: with the write applied, or before it reaches the API', async () => {

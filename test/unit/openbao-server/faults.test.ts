@@ -76,6 +76,43 @@ describe('OpenBao test server: fault injection and the request log', () => {
     expect(bao.log.map((e) => e.delayMs)).toEqual([150, 0])
   })
 
+  it('holds matching requests unanswered until released or dropped; the log orders arrivals and completions', async () => {
+    const gate = bao.faults.hold({method: 'GET', path: 'secret/data/*'})
+    const first = api(bao, 'GET', 'secret/data/app/db')
+    const second = api(bao, 'GET', 'secret/data/app/db')
+    await gate.whenParked(2)
+    expect((await api(bao, 'GET', 'sys/mounts')).status).toBe(200) // others go through meanwhile
+    expect([gate.parked, gate.fired, bao.log.length]).toEqual([2, 2, 1])
+    gate.release()
+    expect([(await first).status, (await second).status]).toEqual([200, 200])
+    expect((await api(bao, 'GET', 'secret/data/app/db')).status).toBe(200) // released: no longer held
+    const [mounts, a, b] = bao.log
+    // Both reads arrived before the mounts request and finished after it: they overlapped it.
+    for (const read of [a!, b!]) {
+      expect(read.arrivalTick).toBeLessThan(mounts!.arrivalTick)
+      expect(read.doneTick).toBeGreaterThan(mounts!.doneTick)
+    }
+
+    const once = bao.faults.hold({nth: 2, times: 1})
+    expect((await api(bao, 'GET', 'sys/mounts')).status).toBe(200)
+    const parked = api(bao, 'GET', 'sys/mounts')
+    await once.whenParked(1)
+    once.remove() // removing a hold lets its requests go on too
+    expect((await parked).status).toBe(200)
+    const dropped = bao.faults.hold({method: 'POST', times: 1})
+    const lost = api(bao, 'POST', 'secret/data/app/db', {body: {data: {password: 'lost'}}})
+    await dropped.whenParked(1)
+    dropped.drop() // or ends them unhandled
+    await expect(lost).rejects.toThrow()
+    expect(bao.readKv('secret', 'app/db')).toMatchObject({version: 1, data: {password: 'p'}})
+    expect(bao.log.at(-1)).toMatchObject({method: 'POST', fault: 'drop', status: 0})
+    const held = bao.faults.hold({times: 1})
+    const cut = api(bao, 'GET', 'sys/mounts')
+    await held.whenParked(1)
+    await bao.close() // and closing the server drops them
+    await expect(cut).rejects.toThrow()
+  })
+
   it('seals the server after N matching requests', async () => {
     bao.faults.sealAfter(2, {path: 'secret/data/*'})
     expect((await api(bao, 'GET', 'secret/data/app/db')).status).toBe(200)
@@ -126,8 +163,9 @@ describe('OpenBao test server: fault injection and the request log', () => {
     expect((await api(bao, 'GET', 'secret/data/app/db')).status).toBe(502)
     const log = await (await fetch(`${bao.url}/__test/log`)).json()
     expect(log.entries).toHaveLength(1)
+    const before = Date.now()
     const clock = await (await post('clock', {advanceMs: 60_000})).json()
-    expect(clock.now).toBeGreaterThan(Date.now() + 50_000)
+    expect(clock.now).toBeGreaterThanOrEqual(before + 60_000)
     expect((await post('seal', {})).status).toBe(204)
     expect((await api(bao, 'GET', 'sys/mounts')).status).toBe(503)
     await post('unseal', {})

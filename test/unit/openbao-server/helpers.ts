@@ -32,7 +32,11 @@ export async function api(bao: OpenBaoTestServer, method: string, path: string, 
   return {status: res.status, headers: res.headers, text, json: text ? JSON.parse(text) : undefined}
 }
 
-/** Sends `raw` bytes on a fresh socket and collects everything until the server closes it (or `untilCount` responses arrived). */
+/**
+ * Sends `raw` bytes on a fresh socket and collects everything until the server closes it (or
+ * `untilResponses` responses arrived). `timeoutMs` only stops a hang (what arrived by then is
+ * returned): generous, since the server closing is the event waited for.
+ */
 export function rawExchange(port: number, raw: string | Buffer, opts: {untilResponses?: number; timeoutMs?: number} = {}): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1')
@@ -40,7 +44,7 @@ export function rawExchange(port: number, raw: string | Buffer, opts: {untilResp
     const timer = setTimeout(() => {
       socket.destroy()
       resolve(out)
-    }, opts.timeoutMs ?? 3000)
+    }, opts.timeoutMs ?? 30_000)
     socket.on('connect', () => socket.write(raw))
     socket.on('data', (d) => {
       out += d.toString('utf8')

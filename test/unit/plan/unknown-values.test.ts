@@ -66,7 +66,7 @@ describe('values that could not be decrypted (--allow-undecryptable)', () => {
     expect(p.changes).toEqual([
       expect.objectContaining({
         action: 'update',
-        recordOnly: true,
+        digestsOnly: true,
         keys: {K: 'unchanged'},
         reason: 'K re-encrypted with its value unchanged: the state records the new ciphertext digest (nothing is written to default)',
       }),
@@ -75,7 +75,7 @@ describe('values that could not be decrypted (--allow-undecryptable)', () => {
     // A changed value is a plain update, whose write records the digest anyway.
     const changed = plan({K: known('f2', 'c2')}, {K: keyRecord('f1', {cipherDigest: 'c1'})})
     expect(changed.changes[0]).toMatchObject({action: 'update', keys: {K: 'changed'}})
-    expect(changed.changes[0]).not.toHaveProperty('recordOnly')
+    expect(changed.changes[0]).not.toHaveProperty('digestsOnly')
   })
 
   it('a saved plan holding unknown values is never applied', () => {

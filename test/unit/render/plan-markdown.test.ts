@@ -36,6 +36,13 @@ function plan(changes: Change[]): Plan {
 }
 
 describe('renderPlanMarkdown', () => {
+  it('names the environment in the heading, so a CI matrix posts one comment per environment that says which', () => {
+    expect(renderPlanMarkdown({...plan([move(1, 'bao')]), environment: 'production'})[0]).toMatch(
+      /^### secretctl plan: environment `production`\n/,
+    )
+    expect(renderPlanMarkdown(plan([move(1, 'bao')]))[0]).toMatch(/^### secretctl plan\n/)
+  })
+
   it('a small plan: one part, a summary line, a collapsible section per change', () => {
     const parts = renderPlanMarkdown(plan([move(1, 'bao'), move(2, 'bao')]))
     expect(parts).toHaveLength(1)
