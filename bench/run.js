@@ -336,10 +336,13 @@ async function encryptedRepetition(n, rep) {
   await run('exec.encrypted', n, rep, NODE, [CLI, 'exec', '-d', dirs.state, ...one], {cwd: dirs.state, env})
   await run('exec.encrypted.all', n, rep, NODE, [CLI, 'exec', '-d', dirs.state, ...all], {cwd: dirs.state, env})
   await run('exec.encrypted-file', n, rep, NODE, [CLI, 'exec', '-d', dirs.file, ...one], {cwd: dirs.file, env})
+  // The plaintext project's N secrets moved onto the encrypted backend (one line per secret: `backend: vault`).
+  writeEncryptedManifests(dirs.plaintext, {n, store: 'state'})
+  await run('move.encrypted', n, rep, NODE, [CLI, 'apply', '--auto-approve', '-d', dirs.plaintext], {cwd: dirs.plaintext, env})
   const kdf = await run('kdf.default', n, rep, NODE, [path.join(ROOT, 'bench/baselines/derive-key.js')], {cwd: ROOT, env})
   measurements.at(-1).kdfMs = round(JSON.parse(kdf.stdout.trim().split('\n').at(-1)).ms)
   log(
-    `N=${n} run ${rep} (encrypted): apply ${ms(find('apply.encrypted', n, rep))}, file ${ms(find('apply.encrypted-file', n, rep))}, exec ${ms(find('exec.encrypted', n, rep))} (plaintext ${ms(find('exec.plaintext', n, rep))}), exec all ${ms(find('exec.encrypted.all', n, rep))}, Argon2id ${measurements.at(-1).kdfMs.toFixed(0)} ms`,
+    `N=${n} run ${rep} (encrypted): apply ${ms(find('apply.encrypted', n, rep))}, file ${ms(find('apply.encrypted-file', n, rep))}, exec ${ms(find('exec.encrypted', n, rep))} (plaintext ${ms(find('exec.plaintext', n, rep))}), exec all ${ms(find('exec.encrypted.all', n, rep))}, move ${ms(find('move.encrypted', n, rep))}, Argon2id ${measurements.at(-1).kdfMs.toFixed(0)} ms`,
   )
   if (!process.env.BENCH_KEEP) for (const d of Object.values(dirs)) rmSync(d, {recursive: true, force: true})
 }

@@ -23,6 +23,7 @@ export const SCENARIOS = [
   ['apply.encrypted', 'apply creating N, encrypted in the state (SQLite)'],
   ['apply.encrypted-file', 'apply creating N, encrypted file'],
   ['plan.encrypted', 'plan, nothing to do, encrypted in the state'],
+  ['move.encrypted', 'move N default → encrypted in the state (apply)'],
   ['exec.plaintext', 'exec of 1 secret, plaintext (baseline)'],
   ['exec.encrypted', 'exec of 1 secret, encrypted in the state'],
   ['exec.encrypted.all', 'exec of all N secrets, encrypted in the state'],
