@@ -38,7 +38,7 @@ export async function scaleGroup(ctx) {
         if (gaps.requests < n) throw new Error(`scale move N=${n}: only ${gaps.requests} requests reached the server`)
         Object.assign(ctx.last(), gaps)
         log(
-          `scale N=${n} run ${rep}: apply ${(apply.wallMs / 1000).toFixed(1)} s (${(apply.maxRssKB / 1024).toFixed(0)} MiB), plan ${(plan.wallMs / 1000).toFixed(1)} s (${(plan.maxRssKB / 1024).toFixed(0)} MiB), move ${(move.wallMs / 1000).toFixed(1)} s (${(move.maxRssKB / 1024).toFixed(0)} MiB), largest gap ${gaps.maxGapMs} ms`,
+          `scale N=${n} run ${rep}: apply ${(apply.wallMs / 1000).toFixed(1)} s (${(apply.maxRssKB / 1024).toFixed(0)} MiB), plan ${(plan.wallMs / 1000).toFixed(1)} s (${(plan.maxRssKB / 1024).toFixed(0)} MiB), move ${(move.wallMs / 1000).toFixed(1)} s (${(move.maxRssKB / 1024).toFixed(0)} MiB), largest gap ${gaps.maxGapMs} ms (request ${gaps.maxGapAt?.index} of ${gaps.requests}: ${gaps.maxGapAt?.before} → ${gaps.maxGapAt?.after}), ${gaps.gapsOver100Ms} over 100 ms`,
         )
         if (!process.env.BENCH_KEEP) rmSync(dir, {recursive: true, force: true})
       }

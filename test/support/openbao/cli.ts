@@ -3,7 +3,8 @@
  * 127.0.0.1, prints its address, root token and unseal key (like `bao server -dev`), and runs
  * until SIGINT/SIGTERM. Flags: `--port N` (default 8200, 0 = any free port), `--root-token T`,
  * `--no-dev-mounts` (start without `secret/`, like a non-dev server), `--uninitialized`,
- * `--sealed`, `--no-test-control` (hide `/__test/`), `--json` (print one JSON line instead).
+ * `--sealed`, `--no-test-control` (hide `/__test/`), `--json` (print one JSON line instead),
+ * `--max-log-entries N` (the request log's cap, default 100,000; a benchmark's move of 100,000 needs more).
  */
 import {startOpenBaoTestServer} from './index.js'
 
@@ -15,12 +16,13 @@ interface CliOptions {
   sealed: boolean
   testControl: boolean
   json: boolean
+  maxLogEntries?: number
 }
 
 function usage(): string {
   return [
     'usage: npm run openbao:dev -- [--port 8200] [--root-token TOKEN] [--no-dev-mounts]',
-    '                              [--uninitialized] [--sealed] [--no-test-control] [--json]',
+    '                              [--uninitialized] [--sealed] [--no-test-control] [--json] [--max-log-entries N]',
   ].join('\n')
 }
 
@@ -62,6 +64,12 @@ function parseArgs(argv: string[]): CliOptions {
       case '--json':
         opts.json = true
         break
+      case '--max-log-entries': {
+        const n = Number(value())
+        if (!Number.isInteger(n) || n < 1) throw new Error('--max-log-entries must be a positive integer')
+        opts.maxLogEntries = n
+        break
+      }
       case '--help':
       case '-h':
         process.stdout.write(`${usage()}\n`)
@@ -89,6 +97,7 @@ async function main(): Promise<void> {
     initialized: opts.initialized,
     sealed: opts.sealed,
     testControl: opts.testControl,
+    maxLogEntries: opts.maxLogEntries,
   })
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({address: server.url, rootToken: server.rootToken, unsealKey: server.unsealKey})}\n`)
