@@ -17,12 +17,13 @@ import {loadValidators, validateSchema} from './validate-schema.js'
  */
 export async function readProjectConfig(dir: string): Promise<ProjectConfig> {
   const files: {file: string; absPath: string; text: string}[] = []
-  await loadValidators()
   for (const file of PROJECT_CONFIG_FILES) {
     const absPath = path.join(path.resolve(dir), file)
     const text = await readFile(absPath, 'utf8').catch(() => undefined)
     if (text !== undefined) files.push({file, absPath, text})
   }
+  // The validators (150 kB) only when there is a file to validate: `exec` in a project without one loads none.
+  if (files.length > 0) await loadValidators()
   const {config, problems} = parseProjectConfig(files)
   if (problems.length > 0) throw new ManifestErrors(problems)
   return config
