@@ -3,7 +3,7 @@
  * of BENCH_PROGRESS_SIZES (default 10,000), `apply` creating N plaintext secrets, in turn:
  * - off a terminal (stdout and stderr piped): progress lines at the default interval, against
  *   SECRETCTL_PROGRESS_INTERVAL=off; and a line after every change (`0s`) as information;
- * - at a terminal (a pseudo-terminal from `script -qec`): the bar on stderr, against the same run with
+ * - at a terminal (a pseudo-terminal from `script -qfec`): the bar on stderr, against the same run with
  *   stderr sent to a file, which turns the display off (SECRETCTL_PROGRESS_INTERVAL=off) while stdout
  *   stays a terminal.
  * Target: ≤ 2 % more wall time, paired per repetition (medians). A build without a progress display
@@ -41,7 +41,7 @@ export async function progressGroup(ctx) {
         else {
           const stderr = tty === 'stderr-to-file' ? ` 2>${quote(path.join(work, 'progress-stderr.txt'))}` : ''
           const line = `${[NODE, ...args].map(quote).join(' ')}${stderr}`
-          await run(scenario, n, rep, 'script', ['-qec', line, '/dev/null'], {cwd: template, env: {...env, TERM: 'xterm'}})
+          await run(scenario, n, rep, 'script', ['-qfec', line, '/dev/null'], {cwd: template, env: {...env, TERM: 'xterm'}})
         }
       }
       log(`progress N=${n} run ${rep} done`)

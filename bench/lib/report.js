@@ -311,6 +311,9 @@ export function evaluate(ms, {sizes}) {
   // The whole-process ratios are printed with them (docs/performance.md says why they cannot reach these limits).
   for (const n of sizes.filter((x) => x >= 1000))
     judge('move efficiency (migration): secretctl req/s ÷ server req/s', n, ratios.perN[n].moveEfficiencyWindow?.median, 0.5, '>=')
+  // Issue 18 target 4: the whole `apply` process (Node's start, the manifests, the plan, the move) at 10,000.
+  if (sizes.includes(10000))
+    judge('move efficiency, whole process: secretctl req/s ÷ server req/s', 10000, ratios.perN[10000].moveEfficiency?.median, 0.5, '>=')
   for (const n of sizes.filter((x) => x >= 1000)) {
     judge(
       'kubernetes move efficiency (migration): secretctl req/s ÷ server req/s',
