@@ -156,7 +156,9 @@ describe.runIf(ONCE)('least-privilege roles', () => {
       {cwd: dir, input: bao.rootToken},
     )
     expect(boot2.exitCode).toBe(1)
-    expect(boot2.stderr).toMatch(/would not let this role record the openbao backend bao2 and its token secret bao2-token \(it lacks INSERT on backends/)
+    expect(boot2.stderr).toMatch(
+      /would not let this role record the openbao backend bao2 and its token secret bao2-token \(it lacks INSERT on backends/,
+    )
     expect(boot2.stderr).not.toMatch(/insert into|permission denied for table/)
     expect((await bao.api('GET', `sys/policies/acl/${policy}`)).status).toBe(404)
     expect(await sql(url, "select name from backends where name = 'bao2'")).toEqual([])
