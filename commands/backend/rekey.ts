@@ -27,6 +27,7 @@ export default class BackendRekey extends BaseCommand {
       backend: args.name,
       newPassword: () => readNewPassword(flags['new-password-stdin'], `encrypted backend ${args.name}`),
       lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onTakeover: this.sayTakeover,
     })
     this.emit(outputFormat(flags), result, {text: () => renderRekeyText(result, this.colour)})
   }

@@ -21,7 +21,14 @@ export default class SecretSet extends BaseCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(SecretSet)
     const value = await readSecretValue(`value of ${args.key} for secret ${args.name} (not shown): `)
-    const request = {...this.where(flags), name: args.name, key: args.key, value, lockTimeoutMs: lockTimeoutMs(flags['lock-timeout'])}
+    const request = {
+      ...this.where(flags),
+      name: args.name,
+      key: args.key,
+      value,
+      lockTimeoutMs: lockTimeoutMs(flags['lock-timeout']),
+      onTakeover: this.sayTakeover,
+    }
     const r = await setSecretValue(request)
     this.emit(outputFormat(flags), r, {
       text: () => `${r.created ? 'Created' : 'Updated'} secret ${r.name}: ${r.key} set on ${r.backend}.\n`,

@@ -17,9 +17,10 @@ import {makePlan} from '../plan/make-plan.js'
 import {backendAddress, secretAddress} from '../plan/addresses.js'
 import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
 import {describeError} from '../apply/describe-error.js'
-import {withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
+import {withExistingState, withWorkspace, type WorkspaceOptions} from '../workspace/workspace.js'
+import {assertMayRecord} from '../apply/state-writes.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
-import {BackendError, UsageError} from '../errors.js'
+import {BackendError, MissingStateError, UsageError} from '../errors.js'
 import type {LockInfo} from '../state/state-lock.js'
 
 export interface BootstrapRequest extends WorkspaceOptions {
@@ -63,6 +64,7 @@ export async function bootstrapBackend(req: BootstrapRequest): Promise<Bootstrap
       throw new UsageError(`${path.join(req.dir, f)} already exists`, 'remove it or bootstrap under another name')
   }
 
+  await assertMayBootstrap(req, type, tokenSecret)
   const outcome = await wizard.setUp({name: req.name, options: req.options, adminToken: req.adminToken})
   const texts = manifestTexts(req, type, tokenSecret, outcome.backend)
   try {
@@ -77,12 +79,7 @@ export async function bootstrapBackend(req: BootstrapRequest): Promise<Bootstrap
     await withWorkspace(
       req,
       async (ws) => {
-        if (await ws.state.getBackend(req.name)) {
-          throw new UsageError(
-            `backend ${req.name} already exists in the state`,
-            'bootstrap under another name, or rotate its token with `secretctl rotate backend`',
-          )
-        }
+        if (await ws.state.getBackend(req.name)) throw alreadyInState(req.name)
         const lock = {command: `bootstrap ${type} ${req.name}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover}
         await withStateLock(ws.state, lock, async () => {
           const plan = await makePlan(ws, {targets: [backendAddress(req.name), secretAddress(tokenSecret)]})
@@ -105,6 +102,35 @@ export async function bootstrapBackend(req: BootstrapRequest): Promise<Bootstrap
   writeFileSync(path.join(req.dir, files.secret), texts.secret, {flag: 'wx'})
   const steps = [...outcome.steps, `stored the token on the trust root as secret ${tokenSecret}; wrote ${files.backend}, ${files.secret}`]
   return {files: [files.backend, files.secret], tokenSecret, steps}
+}
+
+/**
+ * Before the wizard touches the server: the state must be able to record the backend, its token
+ * secret and the token's metadata, and must not hold a backend of that name, or the mount, policy
+ * and token the wizard makes would be left on the server unrecorded. A state that does not exist
+ * yet is created by this run's owner, who may write it.
+ */
+async function assertMayBootstrap(req: BootstrapRequest, type: string, tokenSecret: string): Promise<void> {
+  try {
+    await withExistingState({...req, stateAccess: 'write'}, async (state) => {
+      if (await state.getBackend(req.name)) throw alreadyInState(req.name)
+      await assertMayRecord(
+        state,
+        ['backend-upsert', 'secret-put', 'token'],
+        `the ${type} backend ${req.name} and its token secret ${tokenSecret}`,
+      )
+    })
+  } catch (err) {
+    if (err instanceof MissingStateError) return
+    throw err
+  }
+}
+
+function alreadyInState(name: string): UsageError {
+  return new UsageError(
+    `backend ${name} already exists in the state`,
+    'bootstrap under another name, or rotate its token with `secretctl rotate backend`',
+  )
 }
 
 function manifestTexts(

@@ -11,6 +11,7 @@ import {describeError} from '../apply/describe-error.js'
 import {UsageError} from '../errors.js'
 import {backendAddress} from '../plan/addresses.js'
 import {resolveActor} from '../workspace/actor.js'
+import type {LockInfo} from '../state/state-lock.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
 import {withExistingState} from '../workspace/workspace.js'
 
@@ -23,6 +24,7 @@ export interface RekeyBackendRequest {
   /** The new password, asked once the current one has opened the store. */
   newPassword(): Promise<string>
   lockTimeoutMs: number
+  onTakeover?: (previous: LockInfo) => void
 }
 
 export interface RekeyBackendResult {
@@ -36,34 +38,38 @@ export interface RekeyBackendResult {
 
 export function rekeyBackend(req: RekeyBackendRequest): Promise<RekeyBackendResult> {
   return withExistingState({...req, stateAccess: 'write'}, (state) =>
-    withStateLock(state, {command: `backend rekey ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env}, async () => {
-      const backend = await state.getBackend(req.backend)
-      if (!backend) {
-        throw new UsageError(
-          `no backend named ${req.backend} in the state`,
-          'list them with `secretctl get backends` (a backend exists once apply created it)',
-        )
-      }
-      const rekey = kindOf(backend.type, backend.name).rekey
-      if (!rekey) {
-        const able = backendKinds()
-          .filter((k) => k.rekey)
-          .map((k) => k.type)
-        throw new UsageError(
-          `backend ${backend.name} is a ${backend.type} backend: it has no encryption key to change`,
-          `backend rekey works on ${able.join(', ')} backends`,
-        )
-      }
-      const runId = randomUUID()
-      const entry = {runId, actor: resolveActor(req.env), address: backendAddress(backend.name), action: 'rekey'}
-      try {
-        const outcome = await rekey.rekey({backend, state, env: req.env, dir: req.dir, prompt: req.prompt, newPassword: req.newPassword})
-        await state.audit({...entry, outcome: 'applied', detail: outcome.detail})
-        return {backend: backend.name, type: backend.type, runId, ...outcome}
-      } catch (err) {
-        await state.audit({...entry, outcome: 'failed', detail: describeError(err)}).catch(() => {})
-        throw err
-      }
-    }),
+    withStateLock(
+      state,
+      {command: `backend rekey ${req.backend}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover},
+      async () => {
+        const backend = await state.getBackend(req.backend)
+        if (!backend) {
+          throw new UsageError(
+            `no backend named ${req.backend} in the state`,
+            'list them with `secretctl get backends` (a backend exists once apply created it)',
+          )
+        }
+        const rekey = kindOf(backend.type, backend.name).rekey
+        if (!rekey) {
+          const able = backendKinds()
+            .filter((k) => k.rekey)
+            .map((k) => k.type)
+          throw new UsageError(
+            `backend ${backend.name} is a ${backend.type} backend: it has no encryption key to change`,
+            `backend rekey works on ${able.join(', ')} backends`,
+          )
+        }
+        const runId = randomUUID()
+        const entry = {runId, actor: resolveActor(req.env), address: backendAddress(backend.name), action: 'rekey'}
+        try {
+          const outcome = await rekey.rekey({backend, state, env: req.env, dir: req.dir, prompt: req.prompt, newPassword: req.newPassword})
+          await state.audit({...entry, outcome: 'applied', detail: outcome.detail})
+          return {backend: backend.name, type: backend.type, runId, ...outcome}
+        } catch (err) {
+          await state.audit({...entry, outcome: 'failed', detail: describeError(err)}).catch(() => {})
+          throw err
+        }
+      },
+    ),
   )
 }

@@ -20,6 +20,7 @@ import {assertMayRecord} from '../apply/state-writes.js'
 import type {KeyRecord, SecretValues, StateStore} from '../state/types.js'
 import type {StateRequest} from './inspect-state.js'
 import {withScanMarks} from '../scan/scan-marks.js'
+import type {LockInfo} from '../state/state-lock.js'
 
 export interface SetSecretRequest extends StateRequest {
   name: string
@@ -27,6 +28,7 @@ export interface SetSecretRequest extends StateRequest {
   /** From stdin or a hidden prompt (the command reads it), never argv. */
   value: string
   lockTimeoutMs: number
+  onTakeover?: (previous: LockInfo) => void
 }
 
 export interface SetSecretResult {
@@ -63,8 +65,10 @@ export async function setSecretValue(req: SetSecretRequest): Promise<SetSecretRe
   const state = await openStateFor(desired.config, desired.environment, {...req, stateAccess: 'create'})
   const drivers = new DriverPool(state, 1, req.env, {dir: req.dir, prompt: req.prompt})
   try {
-    return await withStateLock(state, {command: `secret set ${req.name} ${req.key}`, timeoutMs: req.lockTimeoutMs, env: req.env}, () =>
-      writeOneKey(state, drivers, req, placement),
+    return await withStateLock(
+      state,
+      {command: `secret set ${req.name} ${req.key}`, timeoutMs: req.lockTimeoutMs, env: req.env, onTakeover: req.onTakeover},
+      () => writeOneKey(state, drivers, req, placement),
     )
   } finally {
     await drivers.close()

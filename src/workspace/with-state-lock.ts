@@ -11,7 +11,7 @@ export interface LockOptions {
   timeoutMs: number
   env: NodeJS.ProcessEnv
   /** Told when the lock was taken over from a holder that is no longer running (the command says so on stderr). */
-  onTakeover?: (previous: LockInfo) => void
+  onTakeover: ((previous: LockInfo) => void) | undefined
 }
 
 export async function withStateLock<T>(state: StateStore, opts: LockOptions, work: () => Promise<T>): Promise<T> {

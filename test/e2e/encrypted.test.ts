@@ -1,7 +1,7 @@
 /**
  * The encrypted backend end to end, through the built CLI: create (state and file variants), read
  * through `exec`, moves plaintext → encrypted → OpenBao and back, drift of the file variant,
- * `backend rekey` killed with SIGKILL at random points, a wrong password, a tampered ciphertext, a
+ * `backend rekey` killed with SIGKILL at points chosen by what it has done, a wrong password, a tampered ciphertext, a
  * truncated file, no password in CI, and ToolHive files in both formats imported with the plan
  * converged. Every value and password is a canary: searched in every output, in the state (the
  * SQLite file's bytes, or every Postgres table) and in the store file, which must hold ciphertext only.
@@ -18,6 +18,7 @@ import {
   assertNoCanary,
   CLI,
   canary,
+  postgresUrlOf,
   queryState,
   rowData,
   secretBackend,
@@ -28,6 +29,8 @@ import {
 } from './support/cli.js'
 import {docs, envSecret} from './support/manifests.js'
 import {createRole, freshDatabase, sql} from './support/postgres-roles.js'
+import {stateFreezer} from './support/state-freeze.js'
+import {waitFor} from '../support/wait-for.js'
 
 const PASSWORD = canary('enc-password')
 /** Cheap Argon2id for the many processes here; the default cost is measured by the benchmark. */
@@ -293,7 +296,7 @@ describe('backend rekey', () => {
     ['state database', ''],
     ['file', '  path: store/vault.json\n'],
   ])(
-    'SIGKILL at random points (%s): the old password or the new one opens every value, never a mix',
+    'SIGKILL at chosen points (%s): the old password or the new one opens every value, never a mix',
     async (_label, extra) => {
       const N = 40
       const names = Array.from({length: N}, (_, i) => `s${String(i).padStart(2, '0')}`)
@@ -306,18 +309,17 @@ describe('backend rekey', () => {
       const created = await secretctl(['apply', '--auto-approve'], {cwd: dir, env: {...values, SECRETCTL_ENCRYPTION_PASSWORD: current}})
       expect(created.exitCode, created.stdout + created.stderr).toBe(0)
 
-      const rekey = (from: string, to: string) =>
+      const rekey = (from: string, actor = 'e2e') =>
         execa('node', [CLI, 'backend', 'rekey', 'vault', '--new-password-stdin'], {
           cwd: dir,
-          env: {NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e', SECRETCTL_ENCRYPTION_PASSWORD: from},
-          input: to,
+          env: {NO_COLOR: '1', SECRETCTL_ACTOR: actor, SECRETCTL_ENCRYPTION_PASSWORD: from},
+          stdin: 'pipe',
           reject: false,
         })
-      // Time one complete rekey, to spread the kill points over one.
       const first = canary('rekey-first')
-      const t0 = Date.now()
-      const full = await rekey(current, first)
-      const fullMs = Date.now() - t0
+      const whole = rekey(current)
+      whole.stdin?.end(first)
+      const full = await whole
       expect(full.exitCode, String(full.stderr)).toBe(0)
       current = first
 
@@ -329,31 +331,69 @@ describe('backend rekey', () => {
             env: {SECRETCTL_ENCRYPTION_PASSWORD: password},
           })
         ).exitCode === 0
-      const kills = 8
-      let interrupted = 0
-      for (let i = 0; i < kills; i++) {
-        const next = canary(`rekey-${i}`)
-        const child = rekey(current, next)
-        const delay = Math.floor(Math.random() * fullMs * 1.2)
-        const timer = setTimeout(() => child.kill('SIGKILL'), delay)
-        const r = await child
-        clearTimeout(timer)
-        assertNoCanary(String(r.stdout) + String(r.stderr), 'an interrupted rekey')
-        if (r.signal === 'SIGKILL') interrupted++
-        else expect(r.exitCode, String(r.stderr)).toBe(0)
-        const [oldOpens, newOpens] = [await opens(current), await opens(next)]
-        expect(oldOpens !== newOpens, `after a kill at ${delay} ms, exactly one of the two passwords opens the store`).toBe(true)
-        if (newOpens) current = next
-        for (const n of [names[0]!, names[N - 1]!]) {
-          expect((await consumerSees(dir, n, 'KEY', {SECRETCTL_ENCRYPTION_PASSWORD: current})).stdout).toBe(sha(values[`V_${n}`]!))
-        }
-        // A killed run leaves its lock behind, as a crashed Terraform does: the operator removes it.
-        for (const lock of await queryState<{lock_id: string}>(dir, 'select lock_id from locks')) {
-          expect((await secretctl(['state', 'unlock', lock.lock_id, '--force'], {cwd: dir})).exitCode).toBe(0)
-        }
+      /** The key check of the store as it stands: the state's header row, or the store file's. */
+      const keyCheck = async (query: <R>(sql: string, bindings?: unknown[]) => Promise<R[]>) => {
+        if (extra) return JSON.parse(readFileSync(path.join(dir, 'store/vault.json'), 'utf8')).keyCheck as string
+        const [row] = await query<{kind_state: string}>("select kind_state from backends where name = 'vault'")
+        return JSON.parse(row!.kind_state).keyCheck as string
       }
-      console.info(`rekey (${_label}): ${interrupted} of ${kills} runs killed before they finished`)
-      expect(interrupted).toBeGreaterThanOrEqual(1)
+      const freezer = stateFreezer(dir)
+      // Kill points chosen by what the run has done, never by time: each kill lands inside the run,
+      // which holds the state lock and cannot finish while the test holds the state's write lock.
+      //  - 'awaiting': the store opened with the old password, the new one not given yet (the run reads stdin);
+      //  - 'replaced': the new key committed (the store file replaced; or, on Postgres, the state's
+      //    transaction), the run not finished (its lock release waits for the test);
+      //  - 'held': SQLite state variant, where the commit itself waits for the test: the new password
+      //    given and the key derived or being derived, the transaction not committed.
+      const postgres = !!postgresUrlOf(dir)
+      const points = ['awaiting', extra || postgres ? 'replaced' : 'held', 'awaiting', extra || postgres ? 'replaced' : 'held'] as const
+      try {
+        for (const [i, point] of points.entries()) {
+          const next = canary(`rekey-${i}`)
+          const actor = `rekey-${i}`
+          const child = rekey(current, actor)
+          let exited = false
+          void child.then(() => (exited = true))
+          await waitFor(
+            `rekey ${i} to take the state lock`,
+            async () => (await queryState<{actor: string}>(dir, 'select actor from locks').catch(() => [])).some((r) => r.actor === actor),
+            {stop: () => (exited ? 'it exited' : undefined)},
+          )
+          const before = await freezer.frozen(keyCheck)
+          if (point === 'awaiting') child.kill('SIGKILL')
+          else {
+            await freezer.frozen(async (query) => {
+              child.stdin?.end(next)
+              if (point === 'replaced') {
+                await waitFor(`rekey ${i} to commit the new key`, async () => (await keyCheck(query)) !== before, {
+                  stop: () => (exited ? 'it exited' : undefined),
+                })
+              }
+              child.kill('SIGKILL')
+            })
+          }
+          const r = await child
+          expect(r.signal, `rekey ${i} (${point}) was killed before it finished: ${String(r.stderr)}`).toBe('SIGKILL')
+          assertNoCanary(String(r.stdout) + String(r.stderr), 'an interrupted rekey')
+          const newKey = point === 'replaced'
+          expect(
+            [await opens(current), await opens(next)],
+            `after a kill at '${point}', exactly the ${newKey ? 'new' : 'old'} password opens the store`,
+          ).toEqual([!newKey, newKey])
+          if (newKey) current = next
+          for (const n of [names[0]!, names[N - 1]!]) {
+            expect((await consumerSees(dir, n, 'KEY', {SECRETCTL_ENCRYPTION_PASSWORD: current})).stdout).toBe(sha(values[`V_${n}`]!))
+          }
+          // The killed run's lock is taken over by the next run (its process is gone, on this host).
+        }
+      } finally {
+        await freezer.close()
+      }
+      const last = rekey(current)
+      last.stdin?.end(canary('rekey-last'))
+      const finished = await last
+      expect(finished.exitCode, String(finished.stderr)).toBe(0)
+      expect(String(finished.stderr) + String(finished.stdout)).toMatch(/took over|taking over|took the lock/i)
       const history = await secretctl(['history', '--json'], {cwd: dir})
       expect(JSON.parse(history.stdout).some((run: {changes: {action: string}[]}) => run.changes[0]?.action === 'rekey')).toBe(true)
       expectCiphertextOnly(stateBytes(dir), 'the state database')

@@ -145,6 +145,23 @@ describe.runIf(ONCE)('least-privilege roles', () => {
     expect(apply.stderr).toContain('would not let this role record every change of the plan, so none was applied')
     expect(apply.stderr).toContain('INSERT on secrets (needed by secret.app)')
     expect(await sql(url, "select name from secrets where name = 'app'")).toEqual([])
+
+    // The same class: a bootstrap the rotator could not record is refused before the wizard makes anything on the server.
+    const policy = `${bao.prefix}-rot2`
+    const boot2 = await secretctl(
+      [
+        ...['bootstrap', 'openbao', 'bao2', '--url', bao.url, '--path-prefix', `${bao.prefix}/rot2`, '--policy-name', policy],
+        ...['--token-role', policy, '--admin-token-stdin', '--no-default', '--state', rotator],
+      ],
+      {cwd: dir, input: bao.rootToken},
+    )
+    expect(boot2.exitCode).toBe(1)
+    expect(boot2.stderr).toMatch(
+      /would not let this role record the openbao backend bao2 and its token secret bao2-token \(it lacks INSERT on backends/,
+    )
+    expect(boot2.stderr).not.toMatch(/insert into|permission denied for table/)
+    expect((await bao.api('GET', `sys/policies/acl/${policy}`)).status).toBe(404)
+    expect(await sql(url, "select name from backends where name = 'bao2'")).toEqual([])
   })
 
   it('a generated value due on OpenBao, for each role of rbac print: only a role that can record it writes it', async () => {
