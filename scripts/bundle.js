@@ -106,8 +106,10 @@ const namedExportsOfCommonJs = {
       const names = Object.keys(exports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && n !== 'default')
       return {path: args.path, namespace: 'commonjs-exports', pluginData: {names, resolveDir: args.resolveDir}}
     })
+    // require(), not `import m from`: a package marked __esModule (eciesjs) would give esbuild's `m` its
+    // `exports.default`, undefined there, where Node's import() gives module.exports as the default.
     b.onLoad({filter: /.*/, namespace: 'commonjs-exports'}, (args) => ({
-      contents: `import m from ${JSON.stringify(args.path)}\nexport default m\nexport const {${args.pluginData.names.join(', ')}} = m\n`,
+      contents: `const m = require(${JSON.stringify(args.path)})\nexport default m\nexport const {${args.pluginData.names.join(', ')}} = m\n`,
       resolveDir: args.pluginData.resolveDir,
       loader: 'js',
     }))
