@@ -32,7 +32,7 @@ export class DriverPool {
     if (cached) return cached
     const backend = await this.state.getBackend(backendName)
     if (!backend) throw new StateError(`backend ${backendName} does not exist in the state`)
-    const driver = createDriver({
+    const driver = await createDriver({
       backend,
       state: this.state,
       concurrency: this.concurrency,
@@ -56,7 +56,7 @@ export class DriverPool {
     const cached = this.declaredDrivers.get(id)
     if (cached) return cached
     const now = new Date(0).toISOString()
-    const driver = createDriver({
+    const driver = await createDriver({
       backend: {
         id: record?.id ?? 0,
         name: b.name,

@@ -206,6 +206,11 @@ export interface BackendImport {
   claim?(driver: BackendDriver, secretName: string, fingerprints: Record<string, string>, version: string): Promise<string>
 }
 
+/** The part of a kind that `BackendKind.load` imports on first use. */
+export interface BackendKindCode {
+  createDriver: DriverFactory
+}
+
 export interface BackendKind {
   /** The `type:` in manifests. */
   type: string
@@ -222,7 +227,13 @@ export interface BackendKind {
   rotationSchema?: object
   /** The config as written, with the kind's defaults filled in. */
   withDefaults(config: Record<string, unknown>): Record<string, unknown>
-  createDriver: DriverFactory
+  /**
+   * The kind's driver code, imported only when a backend of the kind is used: what every run needs
+   * from a kind (the fields above, the checks of a manifest) stays small, and a run on plaintext
+   * backends never compiles the HTTP clients of the others. Hooks below that are async load their
+   * code the same way, inside the kind's file.
+   */
+  load(): Promise<BackendKindCode>
   tokenRotation?: TokenRotation
   bootstrap?: BootstrapWizard
   /** For kinds whose values secretctl reads where they are: how a Secret's `refs` name them. */

@@ -1,6 +1,7 @@
 /**
  * The one place that maps a backend `type` to its kind. Every kind lives in
- * `src/backends/<type>/` and is registered here by a single line.
+ * `src/backends/<type>/` and is registered here by a single line. A kind's module is small (what
+ * manifests, plan and help need); its driver is imported when a backend of the kind is used.
  */
 import type {BackendDriver, DriverContext} from './driver.js'
 import type {BackendKind} from './kind.js'
@@ -39,9 +40,10 @@ export function typeSpellings(): string[] {
   return [...BY_SPELLING.keys()]
 }
 
-/** The driver for one backend record; an unknown type is a BackendError. */
-export function createDriver(ctx: DriverContext): BackendDriver {
-  return kindOf(ctx.backend.type, ctx.backend.name).createDriver(ctx)
+/** The driver for one backend record (its kind's code loaded on first use); an unknown type is a BackendError, thrown at once. */
+export function createDriver(ctx: DriverContext): Promise<BackendDriver> {
+  const kind = kindOf(ctx.backend.type, ctx.backend.name)
+  return kind.load().then((code) => code.createDriver(ctx))
 }
 
 /** The backend types this build has a kind for, sorted. */

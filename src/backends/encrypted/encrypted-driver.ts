@@ -12,7 +12,7 @@
  * With `path:`, the file driver (encrypted-file-driver.ts).
  */
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteResult} from '../driver.js'
-import type {BackendCapabilities} from '../kind.js'
+import {ENCRYPTED_CAPABILITIES, ENCRYPTED_TYPE} from './encrypted-kind.js'
 import {StateRowsDriver} from '../state-rows-driver.js'
 import {StateError} from '../../errors.js'
 import {hasKindState, type KindStateStore} from '../../state/kind-state-store.js'
@@ -27,16 +27,6 @@ import type {ValueCipher} from './value-cipher.js'
 export {ENCRYPTED_FILE_CAPABILITIES}
 
 /** In the state database: envelopes in the rows, written by secretctl alone, so no versions. */
-export const ENCRYPTED_CAPABILITIES: BackendCapabilities = {
-  readOnly: false,
-  versioned: false,
-  storesInState: true,
-  rotatableToken: false,
-  listable: true,
-}
-
-export const ENCRYPTED_TYPE = 'encrypted'
-
 export class EncryptedStateDriver implements BackendDriver {
   readonly type = ENCRYPTED_TYPE
   readonly capabilities = ENCRYPTED_CAPABILITIES

@@ -5,10 +5,18 @@
  * variant's driver declares its own (versioned, not in the state), which is what apply and the
  * planner's drift check read. Registered by one line in ../registry.ts.
  */
-import type {BackendKind} from '../kind.js'
-import {createEncryptedDriver, ENCRYPTED_CAPABILITIES, ENCRYPTED_TYPE} from './encrypted-driver.js'
-import {encryptedRekey} from './encrypted-rekey.js'
+import type {BackendCapabilities, BackendKind} from '../kind.js'
 import schema from './encrypted-schema.json' with {type: 'json'}
+
+export const ENCRYPTED_CAPABILITIES: BackendCapabilities = {
+  readOnly: false,
+  versioned: false,
+  storesInState: true,
+  rotatableToken: false,
+  listable: true,
+}
+
+export const ENCRYPTED_TYPE = 'encrypted'
 
 export const encryptedKind: BackendKind = {
   type: ENCRYPTED_TYPE,
@@ -18,6 +26,6 @@ export const encryptedKind: BackendKind = {
   configSchema: schema.config,
   configRequired: false,
   withDefaults: (config) => ({...config}),
-  createDriver: createEncryptedDriver,
-  rekey: encryptedRekey,
+  load: async () => ({createDriver: (await import('./encrypted-driver.js')).createEncryptedDriver}),
+  rekey: {rekey: async (req) => (await import('./encrypted-rekey.js')).encryptedRekey.rekey(req)},
 }

@@ -15,7 +15,7 @@ export const environmentKind: BackendKind = {
   configSchema: schema.config,
   configRequired: false,
   withDefaults: (config) => ({prefix: DEFAULT_ENVIRONMENT_PREFIX, ...config}),
-  createDriver: createEnvironmentDriver,
+  load: async () => ({createDriver: createEnvironmentDriver}),
   secretRefs: {
     syntax: 'a variable name',
     convention: `the variable ${DEFAULT_ENVIRONMENT_PREFIX}<SECRET>_<KEY> (or the backend's prefix)`,

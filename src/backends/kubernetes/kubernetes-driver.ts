@@ -9,7 +9,7 @@
  * fingerprint tells whether the lost write landed. No value or token ever reaches a message.
  */
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, WriteOptions, WriteResult} from '../driver.js'
-import type {BackendCapabilities} from '../kind.js'
+import {KUBERNETES_CAPABILITIES} from './kubernetes-kind.js'
 import type {SecretValues} from '../../state/types.js'
 import {BackendError} from '../../errors.js'
 import {keysDigest, valueFingerprints} from '../../state/keys-digest.js'
@@ -45,15 +45,6 @@ import {decodeSecretData, secretObject} from './kubernetes-secret-object.js'
 export type KubernetesDriverOptions = KubeClientTimings
 
 /** resourceVersion drives drift and check-and-set; Secrets are listed by label; ownership is marked. */
-export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
-  readOnly: false,
-  versioned: true,
-  storesInState: false,
-  rotatableToken: false,
-  listable: true,
-  marksOwnership: true,
-}
-
 /** Metadata only: the apiserver answers a PartialObjectMetadata(List) without `data`. */
 const METADATA_ONLY = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json'
 const METADATA_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json'

@@ -4,13 +4,20 @@
  * check-and-set writes, ownership marked and respected, the Role of `rbac print`, and what
  * `secretctl render` prints. Registered by one line in ../registry.ts.
  */
-import type {BackendKind} from '../kind.js'
+import type {BackendCapabilities, BackendKind} from '../kind.js'
 import {withKubernetesDefaults} from './kubernetes-config.js'
-import {createKubernetesDriver, KUBERNETES_CAPABILITIES} from './kubernetes-driver.js'
 import {kubernetesAccessPolicy} from './kubernetes-policy.js'
 import {kubernetesRender} from './kubernetes-render.js'
-import {kubernetesImport} from './kubernetes-import.js'
 import schema from './kubernetes-schema.json' with {type: 'json'}
+
+export const KUBERNETES_CAPABILITIES: BackendCapabilities = {
+  readOnly: false,
+  versioned: true,
+  storesInState: false,
+  rotatableToken: false,
+  listable: true,
+  marksOwnership: true,
+}
 
 export const kubernetesKind: BackendKind = {
   type: 'kubernetes',
@@ -20,8 +27,12 @@ export const kubernetesKind: BackendKind = {
   configSchema: schema.config,
   configRequired: false,
   withDefaults: withKubernetesDefaults,
-  createDriver: createKubernetesDriver,
+  load: async () => ({createDriver: (await import('./kubernetes-driver.js')).createKubernetesDriver}),
   accessPolicy: kubernetesAccessPolicy,
   render: kubernetesRender,
-  import: kubernetesImport,
+  import: {
+    find: async (driver, options) => (await import('./kubernetes-import.js')).kubernetesImport.find(driver, options),
+    claim: async (driver, secretName, fingerprints, version) =>
+      (await import('./kubernetes-import.js')).kubernetesImport.claim?.(driver, secretName, fingerprints, version) ?? version,
+  },
 }

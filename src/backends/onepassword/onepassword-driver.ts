@@ -7,7 +7,7 @@
  * `forbidden`, never "missing"; only an item that is not there is missing.
  */
 import type {BackendDriver, DriverContext, DriverFactory, HealthReport, SecretMetadata, SecretRefs, WriteResult} from '../driver.js'
-import type {BackendCapabilities} from '../kind.js'
+import {ONEPASSWORD_CAPABILITIES} from './onepassword-kind.js'
 import type {SecretValues} from '../../state/types.js'
 import {BackendError} from '../../errors.js'
 import {KEY_NAME_PATTERN} from '../../manifests/manifest-schemas.js'
@@ -18,14 +18,6 @@ import {formatOpRef, looksLikeId, parseOpRef, type OpRef} from './onepassword-re
 export type OnePasswordDriverOptions = Pick<ConnectClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>
 
 /** Read-only, versioned by item version; the token is made in 1Password, not rotated by secretctl. */
-export const ONEPASSWORD_CAPABILITIES: BackendCapabilities = {
-  readOnly: true,
-  versioned: true,
-  storesInState: false,
-  rotatableToken: false,
-  listable: false,
-}
-
 /** A field of a full item, as Connect answers it. */
 interface ConnectField {
   id: string

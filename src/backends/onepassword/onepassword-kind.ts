@@ -4,10 +4,17 @@
  * (`op://vault/item/[section/]field`); drift is the item's version. Registered by one line in
  * ../registry.ts.
  */
-import type {BackendKind} from '../kind.js'
-import {createOnePasswordDriver, ONEPASSWORD_CAPABILITIES} from './onepassword-driver.js'
+import type {BackendCapabilities, BackendKind} from '../kind.js'
 import {checkOpRef} from './onepassword-refs.js'
 import schema from './onepassword-schema.json' with {type: 'json'}
+
+export const ONEPASSWORD_CAPABILITIES: BackendCapabilities = {
+  readOnly: true,
+  versioned: true,
+  storesInState: false,
+  rotatableToken: false,
+  listable: false,
+}
 
 export const onePasswordKind: BackendKind = {
   type: 'onepassword',
@@ -17,7 +24,7 @@ export const onePasswordKind: BackendKind = {
   configSchema: schema.config,
   configRequired: true,
   withDefaults: (config) => ({...config}),
-  createDriver: createOnePasswordDriver,
+  load: async () => ({createDriver: (await import('./onepassword-driver.js')).createOnePasswordDriver}),
   secretRefs: {
     syntax: 'op://vault/item/[section/]field',
     convention: "the field KEY of the item titled like the secret, in the backend's vault",

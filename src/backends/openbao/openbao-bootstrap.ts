@@ -10,6 +10,7 @@ import {BackendError, UsageError} from '../../errors.js'
 import {parseDuration} from '../../duration.js'
 import type {BootstrapOutcome, BootstrapRequest, BootstrapWizard} from '../kind.js'
 import {OPENBAO_DEFAULTS} from './openbao-config.js'
+import {OPENBAO_BOOTSTRAP_OPTIONS} from './openbao-bootstrap-options.js'
 import {errorsOf, type BaoResponse} from './openbao-errors.js'
 import {OpenBaoClient} from './openbao-http-client.js'
 import {backendPolicy} from './openbao-policy.js'
@@ -39,22 +40,7 @@ export interface OpenBaoBootstrapOptions {
 }
 
 export const openBaoBootstrap: BootstrapWizard = {
-  adminTokenVariable: 'SECRETCTL_BAO_ADMIN_TOKEN',
-  options: [
-    {name: 'url', type: 'string', description: 'OpenBao address', required: true},
-    {name: 'mount', type: 'string', description: 'KV v2 mount (created when missing)', default: OPENBAO_DEFAULTS.mount},
-    {name: 'path-prefix', type: 'string', description: 'secrets land at MOUNT/data/PREFIX/NAME', default: OPENBAO_DEFAULTS.pathPrefix},
-    {name: 'namespace', type: 'string', description: 'OpenBao namespace (X-Vault-Namespace)'},
-    {name: 'policy-name', type: 'string', description: 'name of the policy to write', default: 'secretctl'},
-    {name: 'token-role', type: 'string', description: 'name of the token role to write', default: 'secretctl'},
-    {name: 'period', type: 'string', description: 'rotate the token when older than this', default: '24h'},
-    {
-      name: 'ttl',
-      type: 'string',
-      description: 'token period on the role: a token not renewed or rotated within it stops working',
-      default: '720h',
-    },
-  ],
+  ...OPENBAO_BOOTSTRAP_OPTIONS,
   async setUp(req: BootstrapRequest): Promise<BootstrapOutcome> {
     const text = (name: string) => (typeof req.options[name] === 'string' ? (req.options[name] as string) : undefined)
     const o: OpenBaoBootstrapOptions = {

@@ -20,21 +20,13 @@ import {
   type ErrorScope,
 } from './openbao-errors.js'
 import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
-import type {BackendCapabilities} from '../kind.js'
+import {OPENBAO_CAPABILITIES} from './openbao-kind.js'
 import {NEVER_SENT} from '../http-transport.js'
 
 /** Timings of the driver's HTTP client; the defaults suit production, tests shorten them. */
 export type OpenBaoDriverOptions = Pick<OpenBaoClientOptions, 'timeoutMs' | 'retries' | 'minRetryMs' | 'maxRetryMs'>
 
 /** KV v2 keeps versions (drift, check-and-set) and lists folders; the token can be rotated. */
-export const OPENBAO_CAPABILITIES: BackendCapabilities = {
-  readOnly: false,
-  versioned: true,
-  storesInState: false,
-  rotatableToken: true,
-  listable: true,
-}
-
 const CAS_MISMATCH = /check-and-set parameter did not match/
 
 export class OpenBaoDriver implements BackendDriver {

@@ -3,15 +3,20 @@
  * with drift from metadata versions, check-and-set writes, token rotation, a bootstrap wizard
  * and the policies of `rbac print`. Registered by one line in ../registry.ts.
  */
-import type {BackendKind} from '../kind.js'
+import type {BackendCapabilities, BackendKind} from '../kind.js'
 import {withOpenBaoDefaults} from './openbao-config.js'
-import {createOpenBaoDriver, OPENBAO_CAPABILITIES} from './openbao-driver.js'
-import {openBaoBootstrap} from './openbao-bootstrap.js'
+import {OPENBAO_BOOTSTRAP_OPTIONS} from './openbao-bootstrap-options.js'
 import {openBaoAccessPolicy} from './openbao-policy.js'
-import {openBaoTokenRotation} from './openbao-token-rotation.js'
 import {openBaoRender} from './openbao-external-secrets.js'
-import {openBaoImport} from './openbao-import.js'
 import schema from './openbao-schema.json' with {type: 'json'}
+
+export const OPENBAO_CAPABILITIES: BackendCapabilities = {
+  readOnly: false,
+  versioned: true,
+  storesInState: false,
+  rotatableToken: true,
+  listable: true,
+}
 
 export const openBaoKind: BackendKind = {
   type: 'openbao',
@@ -22,10 +27,10 @@ export const openBaoKind: BackendKind = {
   configRequired: true,
   rotationSchema: schema.rotation,
   withDefaults: withOpenBaoDefaults,
-  createDriver: createOpenBaoDriver,
-  tokenRotation: openBaoTokenRotation,
-  bootstrap: openBaoBootstrap,
+  load: async () => ({createDriver: (await import('./openbao-driver.js')).createOpenBaoDriver}),
+  tokenRotation: {rotate: async (ctx) => (await import('./openbao-token-rotation.js')).openBaoTokenRotation.rotate(ctx)},
+  bootstrap: {...OPENBAO_BOOTSTRAP_OPTIONS, setUp: async (req) => (await import('./openbao-bootstrap.js')).openBaoBootstrap.setUp(req)},
   accessPolicy: openBaoAccessPolicy,
   render: openBaoRender,
-  import: openBaoImport,
+  import: {find: async (driver, options) => (await import('./openbao-import.js')).openBaoImport.find(driver, options)},
 }

@@ -15,5 +15,5 @@ export const plaintextKind: BackendKind = {
   configSchema: schema.config,
   configRequired: false,
   withDefaults: (config) => ({...config}),
-  createDriver: createPlaintextDriver,
+  load: async () => ({createDriver: createPlaintextDriver}),
 }

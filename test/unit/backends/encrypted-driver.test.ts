@@ -90,7 +90,7 @@ afterEach(async () => {
 
 describe('encrypted backend in the state database', () => {
   it('is built by the registry, stores in the state and is not versioned', async () => {
-    const d = createDriver(await context('enc'))
+    const d = await createDriver(await context('enc'))
     expect(d).toBeInstanceOf(EncryptedStateDriver)
     expect(d.type).toBe('encrypted')
     expect(d.capabilities).toEqual({readOnly: false, versioned: false, storesInState: true, rotatableToken: false, listable: true})

@@ -27,7 +27,7 @@ describe('plaintext driver', () => {
     state = await factory.create()
     await state.upsertBackend({name: 'local', type: 'plaintext', description: null, config: {}, rotation: null})
     await state.upsertBackend({name: 'bao', type: 'openbao', description: null, config: {}, rotation: null})
-    driver = createDriver(await context(state, 'default'))
+    driver = await createDriver(await context(state, 'default'))
   })
   afterEach(() => factory.cleanup())
 
@@ -62,7 +62,7 @@ describe('plaintext driver', () => {
     expect(await driver.list()).toEqual(['gh'])
     expect(await driver.metadata('gh')).toEqual({exists: true, version: null})
     expect(await driver.metadata('elsewhere')).toEqual({exists: false, version: null})
-    const local = createDriver(await context(state, 'local'))
+    const local = await createDriver(await context(state, 'local'))
     expect(await local.read('elsewhere')).toEqual({B: 'two'})
     expect(await local.list()).toEqual(['elsewhere'])
   })
