@@ -150,22 +150,21 @@ describe('a state that is not one is refused by name and left as it was', () => 
     expect((await secretctl(['apply', '--auto-approve', '--state', file], {cwd: dir, env})).exitCode).toBe(0)
     const changed = {V: canary('changed')}
     const before = tree(dir)
-    // As root, modes do not stop a write: run as another user, to whom the state and its directory are read-only.
-    const asReader = process.getuid?.() === 0
-    if (asReader) {
-      for (const p of [dir, file, path.join(dir, 's.yaml')]) fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644)
-    } else {
-      fs.chmodSync(file, 0o444)
-      fs.chmodSync(dir, 0o555)
-    }
+    // Root ignores modes: as root, the CLI runs without the capabilities that override them (setpriv
+    // from util-linux), so the modes hold for it as for any owner. (Running as another user instead
+    // needs every directory above the checkout to be open to that user, which a mktemp -d clone is not.)
+    const asRoot = process.getuid?.() === 0
+    const modes = {dir: fs.statSync(dir).mode & 0o777, file: fs.statSync(file).mode & 0o777}
+    fs.chmodSync(file, 0o444)
+    fs.chmodSync(dir, 0o555)
     const home = fs.mkdtempSync(path.join(tmpdir(), 'secretctl-home-'))
-    fs.chmodSync(home, 0o777)
+    const withoutOverride = asRoot ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search,-fowner'] : []
     const run = async (args: string[]) => {
-      const r = await execa('node', [CLI, ...args, '--state', file], {
+      const [command, ...rest] = [...withoutOverride, 'node', CLI, ...args, '--state', file]
+      const r = await execa(command!, rest, {
         cwd: dir,
         env: {...changed, NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home},
         reject: false,
-        ...(asReader ? {uid: 65534, gid: 65534} : {}),
       })
       const out = {exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
       assertNoCanary(out.stdout + out.stderr, `secretctl ${args.join(' ')} on a read-only state`)
@@ -179,16 +178,14 @@ describe('a state that is not one is refused by name and left as it was', () => 
       expect(apply.exitCode).toBe(1)
       expect(apply.stderr).toContain(`Error: the state sqlite:${file} is read-only for this command`)
       expect(apply.stderr).not.toMatch(/SQLITE_|insert into|select /i)
-      if (asReader) {
-        // The file writable, its directory not: SQLite could not create its journal there.
-        fs.chownSync(file, 65534, 65534)
-        const noJournal = await run(['apply', '--auto-approve'])
-        expect(noJournal.exitCode).toBe(1)
-        expect(noJournal.stderr).toContain(`Error: the state sqlite:${file} is read-only for this command: its directory ${dir}`)
-        fs.chownSync(file, 0, 0)
-      }
+      // The file writable, its directory not: SQLite could not create its journal there.
+      fs.chmodSync(file, 0o644)
+      const noJournal = await run(['apply', '--auto-approve'])
+      expect(noJournal.exitCode).toBe(1)
+      expect(noJournal.stderr).toContain(`Error: the state sqlite:${file} is read-only for this command: its directory ${dir}`)
     } finally {
-      if (!asReader) fs.chmodSync(dir, 0o700)
+      fs.chmodSync(dir, modes.dir)
+      fs.chmodSync(file, modes.file)
       fs.rmSync(home, {recursive: true, force: true})
     }
     expect(tree(dir)).toEqual(before)
