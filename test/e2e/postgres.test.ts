@@ -8,7 +8,8 @@ import {execa} from 'execa'
 import {secretctl, tempProject, writeFiles, canary, CLI, assertNoCanary} from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 import {startBao, type BaoTarget} from './support/bao.js'
-import {createRole, freshDatabase, sql, withDb} from './support/postgres-roles.js'
+import {createRole, freshDatabase, sql} from './support/postgres-roles.js'
+import {withDb} from '../support/postgres-url.js'
 import {waitFor} from '../support/wait-for.js'
 
 const adminUrl = process.env.SECRETCTL_TEST_PG

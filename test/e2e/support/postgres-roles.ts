@@ -7,6 +7,7 @@ import {randomBytes} from 'node:crypto'
 import pg from 'pg'
 import {expect} from 'vitest'
 import {secretctl} from './cli.js'
+import {withDb} from '../../support/postgres-url.js'
 
 function adminUrl(): string {
   const url = process.env.SECRETCTL_TEST_PG
@@ -22,16 +23,6 @@ export async function sql<T = any>(url: string, text: string, params: unknown[] 
   } finally {
     await c.end()
   }
-}
-
-export function withDb(url: string, db: string, user?: {name: string; password: string}): string {
-  const u = new URL(url)
-  u.pathname = `/${db}`
-  if (user) {
-    u.username = user.name
-    u.password = user.password
-  }
-  return u.toString()
 }
 
 export async function freshDatabase(): Promise<{db: string; url: string}> {

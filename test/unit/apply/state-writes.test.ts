@@ -21,6 +21,7 @@ import type {AccessRole} from '../../../src/backends/kind.js'
 import type {Plan} from '../../../src/plan/types.js'
 import {sqliteFactory, tempDir} from '../../support/state-factories.js'
 import {desiredModel, secretManifest} from '../plan/model-builders.js'
+import {withDb} from '../../support/postgres-url.js'
 
 const ADMIN = process.env.SECRETCTL_TEST_PG
 if (!ADMIN) throw new Error('SECRETCTL_TEST_PG is not set: the vitest globalSetup (test/support/global-postgres.ts) starts a server')
@@ -47,16 +48,6 @@ async function admin(url: string, sql: string): Promise<void> {
   } finally {
     await c.end()
   }
-}
-
-function withDb(url: string, db: string, user?: {name: string; password: string}): string {
-  const u = new URL(url)
-  u.pathname = `/${db}`
-  if (user) {
-    u.username = user.name
-    u.password = user.password
-  }
-  return u.toString()
 }
 
 const opened: StateStore[] = []
