@@ -85,6 +85,13 @@ function paired(ms, n, f) {
   return stats(reps.map((rep) => f(rep)).filter((x) => x !== undefined))
 }
 
+/** Per-repetition ratio of scenario a's `field` to scenario b's at the same N (repetitions missing either are left out). */
+function pairedOver(ms, n, a, b, field = 'wallMs') {
+  const x = byRep(ms, a, n)
+  const y = byRep(ms, b, n)
+  return paired(ms, n, (rep) => (x.get(rep)?.[field] && y.get(rep)?.[field] ? x.get(rep)[field] / y.get(rep)[field] : undefined))
+}
+
 /**
  * The Kubernetes rows' ratios: requests per second that secretctl's create and move got from the
  * server between the first and the last request of their apply, against the raw loop's capacity
@@ -119,11 +126,7 @@ function kubeRatios(ms, n) {
 /** The fixed group's ratios, paired per repetition (N = 100): plan and exec against their baselines, and against a BENCH_BEFORE build. */
 function fixedRatios(ms) {
   const n = 100
-  const over = (a, b, field = 'wallMs') => {
-    const x = byRep(ms, a, n)
-    const y = byRep(ms, b, n)
-    return paired(ms, n, (rep) => (x.get(rep)?.[field] && y.get(rep)?.[field] ? x.get(rep)[field] / y.get(rep)[field] : undefined))
-  }
+  const over = (a, b, field = 'wallMs') => pairedOver(ms, n, a, b, field)
   return {
     plan: over('fixed.plan', 'baseline.minimalPlan'),
     exec: over('fixed.exec', 'baseline.nodeChild'),
@@ -239,11 +242,7 @@ export function evaluate(ms, {sizes}) {
   ratios.scale = scaleRatios(ms, rows)
   ratios.progress = {}
   for (const n of [...new Set(ms.filter((m) => m.scenario.startsWith('progress.')).map((m) => m.n))]) {
-    const over = (a, b) => {
-      const x = byRep(ms, a, n)
-      const y = byRep(ms, b, n)
-      return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
-    }
+    const over = (a, b) => pairedOver(ms, n, a, b)
     ratios.progress[n] = {
       lines: over('progress.lines', 'progress.off'),
       everyChange: over('progress.everyChange', 'progress.off'),
@@ -252,11 +251,7 @@ export function evaluate(ms, {sizes}) {
   }
   ratios.pgstate = {}
   for (const n of [...new Set(ms.filter((m) => m.scenario.startsWith('pgstate.')).map((m) => m.n))]) {
-    const over = (a, b) => {
-      const x = byRep(ms, a, n)
-      const y = byRep(ms, b, n)
-      return paired(ms, n, (rep) => (x.has(rep) && y.has(rep) ? x.get(rep).wallMs / y.get(rep).wallMs : undefined))
-    }
+    const over = (a, b) => pairedOver(ms, n, a, b)
     ratios.pgstate[n] = {
       apply: over('pgstate.apply.postgres', 'pgstate.apply.sqlite'),
       move: over('pgstate.move.postgres', 'pgstate.move.sqlite'),
