@@ -32,7 +32,8 @@ export class FewKeysMap<V> implements ReadonlyMap<string, V> {
     }
     const at = this.#find(key)
     if (at >= 0) this.#flat[at + 1] = value
-    else if (this.#flat.length / 2 < INDEX_FROM) this.#flat = this.#flat.concat(key, value) // exactly its size
+    else if (this.#flat.length / 2 < INDEX_FROM)
+      this.#flat = this.#flat.concat(key, value) // exactly its size
     else {
       this.#map = new Map(this.#pairs())
       this.#map.set(key, value)
