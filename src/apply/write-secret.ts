@@ -25,7 +25,7 @@ interface Placement {
   dest: BackendDriver
   /** Where the secret is now, for a move (and for reading what it holds). */
   source: BackendDriver | undefined
-  resolved: Map<string, ResolvedValue> | undefined
+  resolved: ReadonlyMap<string, ResolvedValue> | undefined
 }
 
 export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {

@@ -158,7 +158,7 @@ async function secretManifests(req: RenderManifestsRequest, desired: DesiredMode
 async function storedValues(
   ws: Workspace,
   secret: SecretManifest,
-  resolved: Map<string, ResolvedValue> | undefined,
+  resolved: ReadonlyMap<string, ResolvedValue> | undefined,
 ): Promise<SecretValues | undefined> {
   const missing = resolved ? [...resolved].filter(([, rv]) => rv.value === undefined).map(([k]) => k) : ['(all: placement only)']
   if (!missing.length) return undefined

@@ -55,7 +55,7 @@ export interface PlanInput {
   backends: BackendRecord[]
   secrets: SecretRecord[]
   /** secret name → key → desired key; absent for placement-only secrets. */
-  desiredKeys: Map<string, Map<string, DesiredKey>>
+  desiredKeys: Map<string, ReadonlyMap<string, DesiredKey>>
   /** secret name → metadata read from its current backend, for versioned backends only. */
   backendMetadata: Map<string, SecretMetadata>
   /** secret name → metadata at the destination of a create or move, for kinds that mark ownership only. */
@@ -135,7 +135,7 @@ function ownershipAt(meta: SecretMetadata | undefined, s: SecretManifest, backen
 }
 
 function keyChanges(
-  desiredKeys: Map<string, DesiredKey>,
+  desiredKeys: ReadonlyMap<string, DesiredKey>,
   live: SecretRecord | undefined,
   drift: Drift | undefined,
   rotate: boolean,
@@ -530,10 +530,10 @@ export function computePlan(input: PlanInput): Plan {
 }
 
 /** The value files that could not be decrypted, each with the keys planned from their ciphertexts and where the manifests name them. */
-function undecryptableFiles(desiredKeys: Map<string, Map<string, DesiredKey>>): UndecryptableFile[] {
+function undecryptableFiles(desiredKeys: Map<string, ReadonlyMap<string, DesiredKey>>): UndecryptableFile[] {
   const byFile = new Map<string, UndecryptableFile>()
   for (const name of [...desiredKeys.keys()].sort()) {
-    const keys = desiredKeys.get(name) as Map<string, DesiredKey>
+    const keys = desiredKeys.get(name) as ReadonlyMap<string, DesiredKey>
     for (const key of [...keys.keys()].sort()) {
       const unknown = keys.get(key)?.unknown
       if (!unknown) continue
@@ -648,10 +648,10 @@ export function tokenRotation(backend: string, reason: string): TokenRotate {
   }
 }
 
-function flattenFingerprints(desiredKeys: Map<string, Map<string, DesiredKey>>): Record<string, string> {
+function flattenFingerprints(desiredKeys: Map<string, ReadonlyMap<string, DesiredKey>>): Record<string, string> {
   const out: Record<string, string> = {}
   for (const name of [...desiredKeys.keys()].sort()) {
-    const keys = desiredKeys.get(name) as Map<string, DesiredKey>
+    const keys = desiredKeys.get(name) as ReadonlyMap<string, DesiredKey>
     for (const key of [...keys.keys()].sort()) {
       const fp = keys.get(key)?.fingerprint
       if (fp) out[`${secretAddress(name)}/${key}`] = fp

@@ -18,6 +18,7 @@ import {kindOf} from '../backends/registry.js'
 import {tokenSecretRef} from '../backends/trust-root.js'
 import type {SecretRecord} from '../state/types.js'
 import {valueFingerprints} from '../state/keys-digest.js'
+import {FewKeysMap} from '../sources/few-keys-map.js'
 
 export interface PlanOptions {
   prune?: boolean
@@ -26,12 +27,12 @@ export interface PlanOptions {
   now?: Date
 }
 
-export async function desiredFingerprints(ws: Workspace): Promise<Map<string, Map<string, DesiredKey>>> {
-  const out = new Map<string, Map<string, DesiredKey>>()
+export async function desiredFingerprints(ws: Workspace): Promise<Map<string, ReadonlyMap<string, DesiredKey>>> {
+  const out = new Map<string, ReadonlyMap<string, DesiredKey>>()
   for (const secret of ws.desired.secrets) {
     const resolved = ws.values.get(secret.name)
     if (!resolved) continue
-    const keys = new Map<string, DesiredKey>()
+    const keys = new FewKeysMap<DesiredKey>()
     for (const [key, rv] of resolved) {
       if (rv.unknown) {
         const {cipherDigest, file, reason, declared} = rv.unknown

@@ -7,6 +7,7 @@ import path from 'node:path'
 import {ManifestErrors, type ManifestProblem} from '../errors.js'
 import type {DesiredModel, SecretManifest} from '../manifests/types.js'
 import {sortProblems} from '../manifests/problems.js'
+import {FewKeysMap} from './few-keys-map.js'
 import {sourceKind} from './registry.js'
 import type {ResolveContext, ResolvedValue} from './source-kind.js'
 import type {FileRoots} from './value-files.js'
@@ -17,7 +18,7 @@ export type {ResolvedValue} from './source-kind.js'
  * Secret name → key → resolved value. A secret has no entry when it is placement-only (its
  * value already lives in the store) or was left out by `secrets`.
  */
-export type ResolvedValues = Map<string, Map<string, ResolvedValue>>
+export type ResolvedValues = Map<string, ReadonlyMap<string, ResolvedValue>>
 
 export interface ResolveOptions {
   env: NodeJS.ProcessEnv
@@ -68,7 +69,7 @@ async function resolveSecret(
   run: Pick<ResolveContext, 'env' | 'roots' | 'cache' | 'describeFile'>,
   problems: ManifestProblem[],
   allowUndecryptable: boolean,
-): Promise<Map<string, ResolvedValue>> {
+): Promise<ReadonlyMap<string, ResolvedValue>> {
   const positionOf = (field: string) => secret.fields[field] ?? secret.at
   const context = (field: string, who: string): ResolveContext => ({
     ...run,
@@ -82,7 +83,7 @@ async function resolveSecret(
     const kind = sourceKind(file.kind)
     if (kind.level === 'secret') await kind.open(file, context(kind.field, `secret ${secret.name}`))
   }
-  const values = new Map<string, ResolvedValue>()
+  const values = new FewKeysMap<ResolvedValue>()
   for (const [key, source] of Object.entries(secret.data)) {
     const kind = sourceKind(source.kind)
     const field = kind.level === 'key' ? `data.${key}.${kind.field}` : kind.field
