@@ -4,11 +4,13 @@
 // and compiling some 900 small ones on every start: the fixed cost of a run was mostly module loading
 // (docs/performance.md, "Where the time went"). A dynamic import() stays lazy: it becomes a chunk of its own.
 // Run by `npm run build`, after tsc and write-validators.js.
-import {readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
 import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
+import {IMPORT} from './vendor-loader.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const outdir = path.join(root, 'dist/bundle')
@@ -41,17 +43,19 @@ function commandEntries(dir = path.join(root, 'dist/commands'), prefix = 'comman
   return out
 }
 
+/** Third-party CommonJS packages nearly every run loads, kept out of the chunks: see scripts/vendor-loader.js. */
+const VENDOR = {'@oclif/core': 'oclif-core', knex: 'knex', yaml: 'yaml'}
+
 /**
- * Bundle-only resolutions: the run entry (a virtual module), knex's unused dialects (a module that says so),
- * and knex's copy of `debug`, handed to knex already silenced for its namespaces, as src/state/knex-debug.ts
- * does for the copy an unbundled knex loads (they print statement bindings: values and tokens).
+ * knex's unused dialects (a module that says so instead), and knex's copy of `debug`, handed to knex already
+ * silenced for its namespaces, as src/state/knex-debug.ts does for the copy an unbundled knex loads (they print
+ * statement bindings: values and tokens). For the knex vendor file.
  */
-const secretctlModules = {
-  name: 'secretctl-modules',
+const knexTrims = {
+  name: 'knex-trims',
   setup(b) {
     const knexDir = path.dirname(require.resolve('knex/package.json'))
     const knexDebug = createRequire(path.join(knexDir, 'package.json')).resolve('debug')
-    b.onResolve({filter: /^secretctl:run$/}, () => ({path: 'run', namespace: 'secretctl'}))
     b.onResolve({filter: /^debug$/}, (args) =>
       args.importer.startsWith(knexDir + path.sep) ? {path: 'knex-debug', namespace: 'secretctl'} : undefined,
     )
@@ -64,11 +68,6 @@ const secretctlModules = {
       contents: `throw new Error('knex dialect ${args.path} is not part of secretctl')`,
       loader: 'js',
     }))
-    b.onLoad({filter: /^run$/, namespace: 'secretctl'}, () => ({
-      contents: "import {execute} from '@oclif/core'\nawait execute({dir: import.meta.url})\n",
-      resolveDir: root,
-      loader: 'js',
-    }))
     b.onLoad({filter: /^knex-debug$/, namespace: 'secretctl'}, () => ({
       contents: [
         `const debug = require(${JSON.stringify(knexDebug)})`,
@@ -76,6 +75,29 @@ const secretctlModules = {
         'module.exports = debug',
       ].join('\n'),
       resolveDir: root,
+      loader: 'js',
+    }))
+  },
+}
+
+/** The run entry (a virtual module), and each VENDOR package as a module that loads its vendor file. */
+const secretctlModules = {
+  name: 'secretctl-modules',
+  setup(b) {
+    b.onResolve({filter: /^secretctl:run$/}, () => ({path: 'run', namespace: 'secretctl'}))
+    b.onLoad({filter: /^run$/, namespace: 'secretctl'}, () => ({
+      contents: "import {execute} from '@oclif/core'\nawait execute({dir: import.meta.url})\n",
+      resolveDir: root,
+      loader: 'js',
+    }))
+    const names = Object.keys(VENDOR).map((n) => n.replace(/[/.]/g, '\\$&'))
+    b.onResolve({filter: new RegExp(`^(${names.join('|')})$`)}, (args) => ({path: vendorFiles[args.path], namespace: 'secretctl-vendor'}))
+    b.onLoad({filter: /.*/, namespace: 'secretctl-vendor'}, (args) => ({
+      contents: [
+        "const vendor = globalThis[Symbol.for('secretctl.vendor')]",
+        `if (!vendor) throw new Error('dist/bundle/ runs through bin/run.js, which loads dist/bundle/vendor/loader.js first')`,
+        `module.exports = vendor.load(${JSON.stringify(args.path)})`,
+      ].join('\n'),
       loader: 'js',
     }))
   },
@@ -117,6 +139,40 @@ const namedExportsOfCommonJs = {
 }
 
 rmSync(outdir, {recursive: true, force: true})
+
+// Each VENDOR package as one CommonJS file, vendor/PACKAGE-HASH.cjs (scripts/vendor-loader.js;
+// scripts/write-vendor-caches.js writes the caches).
+const vendorDir = path.join(outdir, 'vendor')
+/** Package name → its file's name without `.cjs`, which the modules of secretctlModules load. */
+const vendorFiles = {}
+for (const [pkg, name] of Object.entries(VENDOR)) {
+  const {outputFiles} = await build({
+    stdin: {contents: `module.exports = require(${JSON.stringify(pkg)})`, resolveDir: root, loader: 'js'},
+    outfile: path.join(vendorDir, `${name}.cjs`),
+    write: false,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    // ES module code inside (src/state/knex-debug.js, via knexTrims) asks for its own URL: the vendor file's.
+    banner: {js: "const __secretctlMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
+    define: {'import.meta.url': '__secretctlMetaUrl'},
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+    legalComments: 'eof',
+    plugins: pkg === 'knex' ? [knexTrims] : [],
+    logLevel: 'warning',
+  })
+  // import(x) → __secretctlImport(x) (scripts/vendor-loader.js, IMPORT); `'import()'` in a message stays.
+  const code = outputFiles[0].text.replace(/(?<![\w$.'"`])import\((?!\))/g, `${IMPORT}(`)
+  vendorFiles[pkg] = `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
+  mkdirSync(vendorDir, {recursive: true})
+  writeFileSync(path.join(vendorDir, `${vendorFiles[pkg]}.cjs`), code)
+}
+copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
+
 const result = await build({
   entryPoints: {run: 'secretctl:run', ...commandEntries()},
   outdir,

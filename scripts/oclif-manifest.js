@@ -1,5 +1,7 @@
 // Writes oclif.manifest.json so that `secretctl` start-up reads one JSON file instead of importing every command.
 // This is what `oclif manifest` does; the oclif CLI package itself is a heavy dev dependency for this one step.
+// The bundled commands load @oclif/core, knex and yaml through the vendor loader, as under bin/run.js.
+import '../dist/bundle/vendor/loader.js'
 import {Plugin} from '@oclif/core/config'
 import {writeFileSync} from 'node:fs'
 import {fileURLToPath} from 'node:url'

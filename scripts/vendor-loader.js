@@ -1,0 +1,64 @@
+// Loads the third-party CommonJS packages every run needs (@oclif/core, knex, yaml) from dist/bundle/vendor/,
+// where scripts/bundle.js puts each as one CommonJS file with a V8 code cache beside it. Node 20 has no compile
+// cache for modules (22 does), but vm.Script takes V8's cached data: the bytecode of the file's code as the build
+// ran it, so a run skips most of compiling it again (docs/performance.md, "Where the time went").
+// Copied to dist/bundle/vendor/loader.js by scripts/bundle.js; scripts/write-vendor-caches.js writes the caches. bin/run.js
+// imports it before the bundle, and the bundle reaches it through a global: the bundle's chunks sit at several
+// depths, so none of them could name this file by one relative path.
+import {readFileSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import vm from 'node:vm'
+
+/** This file's directory: dist/bundle/vendor/. */
+const vendorDir = path.dirname(fileURLToPath(import.meta.url))
+
+/**
+ * What the build renamed the packages' import() calls to (scripts/bundle.js): code compiled by vm has no import()
+ * of its own (Node 20 offers one only as an experimental feature, and loses it when the code comes from a cache).
+ * They import absolute file URLs (oclif its commands), so this module's import() serves.
+ */
+export const IMPORT = '__secretctlImport'
+const importFromHere = (specifier) => import(specifier)
+
+/**
+ * NAME is `package-HASH`, HASH from the file's content (scripts/bundle.js), and so is its cache's name: V8 itself
+ * checks only the source's length, so a rebuilt file never meets the cache of another text. (Not the file's size
+ * and time: npm sets every packed file's time to one date.)
+ */
+function compile(name) {
+  const file = path.join(vendorDir, `${name}.cjs`)
+  const cache = path.join(vendorDir, `${name}.cache`)
+  let cachedData
+  try {
+    cachedData = readFileSync(cache)
+  } catch {
+    // No cache (the build writes it last): compiled as Node would.
+  }
+  const source = `(function (exports, require, module, __filename, __dirname, ${IMPORT}) {${readFileSync(file, 'utf8')}\n})`
+  const script = new vm.Script(source, {filename: file, cachedData})
+  const module = {exports: {}}
+  script.runInThisContext()(module.exports, createRequire(file), module, file, vendorDir, importFromHere)
+  compiled.set(cache, script)
+  return module.exports
+}
+
+/** Each file compiled in this process, by the cache file it would have. */
+const compiled = new Map()
+
+/** module.exports of vendor/NAME.cjs (NAME from scripts/bundle.js, with its HASH). */
+export function loadVendor(name) {
+  return compile(name)
+}
+
+/**
+ * For the build (scripts/write-vendor-caches.js): writes the code cache of each file this process compiled,
+ * taken at exit, so that it holds every function the run compiled, not only the files' top-level code.
+ */
+export function writeVendorCaches() {
+  for (const [cache, script] of compiled) writeFileSync(cache, script.createCachedData())
+}
+
+/** The name the bundle's modules for these packages read (scripts/bundle.js, vendorModules). */
+globalThis[Symbol.for('secretctl.vendor')] = {load: loadVendor}
