@@ -31,6 +31,18 @@ import type {
 } from './types.js'
 
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
+import {
+  type BackendRow,
+  chunks,
+  isTrue,
+  NAMES_PER_STATEMENT,
+  parseJson,
+  SECRET_COLUMNS,
+  type SecretRow,
+  sortKeys,
+  toBackend,
+  toSecret,
+} from './state-rows.js'
 
 /** The description of the built-in trust root, as a new state is seeded with it. */
 export const TRUST_ROOT_DESCRIPTION = `built-in ${TRUST_ROOT_TYPE} trust root`
@@ -40,36 +52,6 @@ const NAMES_SHOWN = 5
 
 /** Rows per multi-row INSERT: at 8 bindings a row, well under SQLite's limit of bound variables. */
 const ROWS_PER_INSERT = 100
-/** Names per `IN (…)` list. */
-const NAMES_PER_STATEMENT = 500
-
-interface BackendRow {
-  id: number
-  name: string
-  type: string
-  description: string | null
-  is_default: boolean | number
-  config: string
-  rotation: string | null
-  token_meta: string | null
-  /** Since migration 004; absent in rows read before it ran. */
-  kind_state?: string | null
-  created_at: string
-  updated_at: string
-}
-
-interface SecretRow {
-  id: number
-  name: string
-  backend_id: number
-  backend: string
-  external_ref: string | null
-  keys: string
-  backend_version: number | string | null
-  created_at: string
-  updated_at: string
-}
-
 interface AuditDbRow {
   id: number
   at: string
@@ -577,93 +559,12 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   private secretQuery(q: Knex | Knex.Transaction): Knex.QueryBuilder {
     return q('secrets as s')
       .join('backends as b', 'b.id', 's.backend_id')
-      .select(
-        's.id',
-        's.name',
-        's.backend_id',
-        'b.name as backend',
-        's.external_ref',
-        's.keys',
-        's.backend_version',
-        's.created_at',
-        's.updated_at',
-      )
+      .select(...SECRET_COLUMNS)
   }
-}
-
-function toBackend(r: BackendRow): BackendRecord {
-  return {
-    id: Number(r.id),
-    name: r.name,
-    type: r.type,
-    description: r.description,
-    isDefault: isTrue(r.is_default),
-    config: parseJson<Record<string, unknown>>(r.config) ?? {},
-    rotation: parseJson<Record<string, unknown>>(r.rotation),
-    tokenMeta: parseJson<TokenMeta>(r.token_meta),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  }
-}
-
-/** `shared`: strings already seen in earlier rows of the same read, reused instead of copied. */
-function toSecret(r: SecretRow, shared?: Map<string, string>): SecretRecord {
-  const one = (text: string): string => {
-    if (!shared) return text
-    const seen = shared.get(text)
-    if (seen !== undefined) return seen
-    shared.set(text, text)
-    return text
-  }
-  const keys = sortKeys(parseJson<Record<string, KeyRecord>>(r.keys) ?? {})
-  for (const record of Object.values(keys)) {
-    if (typeof record.source === 'string') record.source = one(record.source)
-    if (typeof record.writtenAt === 'string') record.writtenAt = one(record.writtenAt)
-  }
-  return {
-    id: Number(r.id),
-    name: r.name,
-    backendId: Number(r.backend_id),
-    backend: one(r.backend),
-    externalRef: r.external_ref,
-    keys,
-    backendVersion: r.backend_version === null ? null : String(r.backend_version),
-    createdAt: one(r.created_at),
-    updatedAt: one(r.updated_at),
-  }
-}
-
-/** SQLite returns booleans as 0/1, Postgres as true/false. */
-function isTrue(v: boolean | number | string): boolean {
-  return v === true || v === 1 || v === '1' || v === 't' || v === 'true'
 }
 
 function toJson(v: unknown): string | null {
   return v === null || v === undefined ? null : JSON.stringify(v)
-}
-
-/** Parses a JSON column. A parse error must not echo the text: the column may hold secret values. */
-function parseJson<T>(text: string | null): T | null {
-  if (text === null || text === undefined) return null
-  try {
-    return JSON.parse(text) as T
-  } catch {
-    throw new StateError('the state database holds a malformed JSON column', 'the state database is damaged; restore it from a backup')
-  }
-}
-
-function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
-  return Object.fromEntries(
-    Object.keys(obj)
-      .sort()
-      .map((k) => [k, obj[k]!]),
-  )
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
 }
 
 /** Secret names grouped by a key (a backend), in the order they came. */

@@ -6,27 +6,13 @@
  * taken over. SQLite specifics (how a file is checked and created, how no value is left in it) are
  * in sqlite-file.ts.
  */
-import {randomBytes, randomUUID} from 'node:crypto'
 import path from 'node:path'
-import knexFactory, {type Knex} from 'knex'
 import {MissingStateError, StateError} from '../errors.js'
-import {EmptyStateStore} from './empty-state.js'
-import {SILENT_LOG} from './knex-debug.js'
-import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
-import {KnexStateStore, TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
-import {MIGRATIONS, migratorConfig} from './migrations/migration-source.js'
+import {MIGRATIONS, type NamedMigration} from './migrations/migration-source.js'
 import {redactUrl} from './redact-url.js'
-import {
-  createSqliteState,
-  inspectSqliteFile,
-  quickCheck,
-  removeLeftoverJournal,
-  requireDirectory,
-  requireWritable,
-  sqliteKnex,
-} from './sqlite-file.js'
 import {describeSqliteError} from './state-errors.js'
 import type {StateStore} from './types.js'
+import {openSqliteReader} from './sqlite-read-store.js'
 
 /**
  * How a command opens the state:
@@ -95,11 +81,38 @@ export function assertStateExists(state: StateStore, hint: string): void {
 /**
  * Opens the state at `url` (default: the one in `dir`) for `access` (default `create`).
  * Every refusal is a StateError naming the state; nothing is created or changed by a refused open.
+ * A reading open of a SQLite state reads it without knex (sqlite-read-store.ts); everything else, and
+ * what that reader does not do itself, goes through knex (open-knex-state.ts), loaded only then.
  */
 export async function openState(opts: {url?: string; dir: string; access?: StateAccess}): Promise<StateStore> {
   const access = opts.access ?? 'create'
   const target = parseStateUrl(opts.url ?? resolveStateUrl({dir: opts.dir}), opts.dir)
-  return target.dialect === 'sqlite' ? openSqlite(target.file, opts.dir, access) : openPostgres(target.url, access)
+  if (target.dialect === 'sqlite' && !writes(access)) {
+    const reader = await openSqliteReader(target.file, opts.dir, access)
+    if (reader) return reader
+  }
+  const {openKnexState} = await import('./open-knex-state.js')
+  return openKnexState(target, opts.dir, access)
+}
+
+export const writes = (access: StateAccess) => access === 'create' || access === 'write'
+
+/** A reading open of a state with pending migrations: refused when this version cannot read it without one. */
+export function refuseUnreadable(pending: readonly NamedMigration[], location: string): void {
+  if (pending.some((m) => m.neededToRead)) {
+    throw new StateError(
+      `the state at ${location} was made by an older secretctl and must be upgraded before this one can read it`,
+      'a writing command upgrades it: run `secretctl apply` (with the same -d / --state)',
+    )
+  }
+}
+
+/** A state whose state_meta has no row. */
+export function noLineage(location: string): StateError {
+  return new StateError(
+    `the state at ${location} has no lineage record (state_meta is empty)`,
+    'the state database is damaged; restore it from a backup',
+  )
 }
 
 /**
@@ -125,93 +138,16 @@ export function postgresSchema(url: string): {url: string; schema?: string} {
   }
 }
 
-const writes = (access: StateAccess) => access === 'create' || access === 'write'
-
-async function openSqlite(file: string, dir: string, access: StateAccess): Promise<StateStore> {
-  const location = `sqlite:${file}`
-  // DIR/.secretctl/ is secretctl's: the default state and each environment's (ENV.db) live there.
-  const isDefault = path.dirname(file) === path.dirname(defaultStateFile(dir))
-  if (!inspectSqliteFile(file, location)) {
-    // The default `DIR/.secretctl/` is secretctl's to create; a directory a person named is not.
-    if (!isDefault) requireDirectory(file, location)
-    if (access === 'read-or-empty') return new EmptyStateStore(location, 'sqlite')
-    if (access !== 'create') throw noStateYet(location)
-    await createSqliteState(file, location, {createDirectory: isDefault}, (db) => prepare(db, {location, fresh: true, write: true}))
-  }
-  if (writes(access)) requireWritable(file, location)
-  const db = sqliteKnex(file, {readOnly: !writes(access)})
-  try {
-    await removeLeftoverJournal(db, file, location, {readOnly: !writes(access)})
-    if (writes(access)) await quickCheck(db, location)
-    await prepare(db, {location, fresh: false, write: writes(access)})
-  } catch (err) {
-    await db.destroy().catch(() => {})
-    throw asStateError(err, location, undefined)
-  }
-  return new KnexStateStore(db, {dialect: 'sqlite', location, file})
-}
-
-async function openPostgres(given: string, access: StateAccess): Promise<StateStore> {
-  const location = redactUrl(given)
-  const {url, schema} = postgresSchema(given)
-  const db = knexFactory({
-    client: 'pg',
-    connection: url,
-    ...(schema ? {searchPath: [schema]} : {}),
-    pool: {min: 0, max: 10},
-    log: SILENT_LOG,
-    compileSqlOnError: false,
-  })
-  try {
-    if (schema && access === 'create') await db.raw(`create schema if not exists "${schema}"`)
-    // A database without secretctl's tables holds no state yet; only a `create` open makes them.
-    if (!(await db.schema.hasTable('knex_migrations'))) {
-      if (access === 'read-or-empty') {
-        await db.destroy()
-        return new EmptyStateStore(location, 'postgres')
-      }
-      if (access !== 'create') throw noStateYet(location)
-    }
-    // Two first runs at once on a new database: the second finds the first's tables, maybe not yet seeded.
-    await prepare(db, {location, fresh: access === 'create', write: writes(access)})
-  } catch (err) {
-    await db.destroy().catch(() => {})
-    throw asStateError(err, location, passwordOf(url))
-  }
-  return new KnexStateStore(db, {dialect: 'postgres', location})
-}
-
 /**
- * Checks that the database is a secretctl state this version knows, migrates it when writing
- * (a reading open reads a state with pending migrations as it is, unless one is needed to read it),
- * and, when `fresh` (a database secretctl is creating the state in), seeds it.
+ * The migrations not yet applied, from the database's `tables` (sorted) and the names in knex_migrations (read
+ * only when it exists). Refuses a database that is not a secretctl state, or one a newer secretctl migrated.
  */
-async function prepare(db: Knex, opts: {location: string; fresh: boolean; write: boolean}): Promise<void> {
-  const pending = await pendingMigrations(db, opts)
-  if (pending.length > 0) {
-    if (opts.write) await db.migrate.latest(migratorConfig)
-    else if (pending.some((m) => m.neededToRead)) {
-      throw new StateError(
-        `the state at ${opts.location} was made by an older secretctl and must be upgraded before this one can read it`,
-        'a writing command upgrades it: run `secretctl apply` (with the same -d / --state)',
-      )
-    }
-  }
-  if (await db('state_meta').first('lineage')) return
-  if (!opts.fresh) {
-    throw new StateError(
-      `the state at ${opts.location} has no lineage record (state_meta is empty)`,
-      'the state database is damaged; restore it from a backup',
-    )
-  }
-  await seed(db)
-}
-
-/** The migrations not yet applied. Refuses a database that is not a secretctl state, or one a newer secretctl migrated. */
-async function pendingMigrations(db: Knex, opts: {location: string; fresh: boolean}) {
+export async function pendingMigrations(
+  tables: readonly string[],
+  appliedNames: () => Promise<string[]>,
+  opts: {location: string; fresh: boolean},
+): Promise<NamedMigration[]> {
   const location = opts.location
-  // Read knex_migrations directly: knex's migrate.list() creates its tables when they are missing.
-  const tables = await listTables(db)
   if (!tables.includes('knex_migrations')) {
     if (tables.length === 0 && opts.fresh) return [...MIGRATIONS]
     if (tables.length === 0) {
@@ -226,7 +162,7 @@ async function pendingMigrations(db: Knex, opts: {location: string; fresh: boole
       'give --state the path of a secretctl state, a file that does not exist yet, or a database (or schema) of its own',
     )
   }
-  const applied = new Set(((await db('knex_migrations').select('name')) as {name: string}[]).map((r) => r.name))
+  const applied = new Set(await appliedNames())
   const known = new Set(MIGRATIONS.map((m) => m.name))
   const unknown = [...applied].filter((n) => !known.has(n))
   if (unknown.length > 0) {
@@ -238,46 +174,7 @@ async function pendingMigrations(db: Knex, opts: {location: string; fresh: boole
   return MIGRATIONS.filter((m) => !applied.has(m.name))
 }
 
-async function listTables(db: Knex): Promise<string[]> {
-  if (db.client.config.client === 'sqlite3') {
-    const rows: {name: string}[] = await db('sqlite_master').where({type: 'table'}).whereNot('name', 'like', 'sqlite_%').select('name')
-    return rows.map((r) => r.name).sort()
-  }
-  const rows: {name: string}[] = await db('information_schema.tables')
-    .whereRaw('table_schema = current_schema()')
-    .select('table_name as name')
-  return rows.map((r) => r.name).sort()
-}
-
-/** A new state: its lineage, serial 0, a random fingerprint salt and the trust root `default`. */
-async function seed(db: Knex): Promise<void> {
-  const at = new Date().toISOString()
-  try {
-    await db.transaction(async (trx) => {
-      await trx('state_meta').insert({id: 1, lineage: randomUUID(), serial: 0, salt: randomBytes(32).toString('hex'), created_at: at})
-      await trx('backends')
-        .insert({
-          name: DEFAULT_BACKEND,
-          type: TRUST_ROOT_TYPE,
-          description: TRUST_ROOT_DESCRIPTION,
-          is_default: true,
-          config: '{}',
-          rotation: null,
-          token_meta: null,
-          created_at: at,
-          updated_at: at,
-        })
-        .onConflict('name')
-        .ignore()
-    })
-  } catch (err) {
-    // Another process seeded the same new state first (Postgres): theirs stands.
-    if (await db('state_meta').first('lineage')) return
-    throw err
-  }
-}
-
-function passwordOf(url: string): string | undefined {
+export function passwordOf(url: string): string | undefined {
   try {
     const p = decodeURIComponent(new URL(url).password)
     return p || undefined
@@ -287,7 +184,7 @@ function passwordOf(url: string): string | undefined {
 }
 
 /** Wraps a driver error in the user's terms, with the password (if any) masked out of its message. */
-function asStateError(err: unknown, location: string, password: string | undefined): StateError {
+export function asStateError(err: unknown, location: string, password: string | undefined): StateError {
   if (err instanceof StateError) return err
   const sqlite = describeSqliteError(err, `the state ${location}`)
   if (sqlite) return sqlite

@@ -20,7 +20,7 @@
 import {randomBytes} from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import knexFactory, {type Knex} from 'knex'
+import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import {SILENT_LOG} from './knex-debug.js'
 import {describeSqliteError} from './state-errors.js'
@@ -114,16 +114,25 @@ export function requireWritable(file: string, location: string): void {
   }
 }
 
-/** A knex instance over the SQLite file, with the per-connection settings that keep values off the disk. */
-export function sqliteKnex(file: string, opts: {readOnly: boolean}): Knex {
-  const pragmas = [
+/** The per-connection settings that keep values off the disk (and, reading, keep the file as it is). */
+export function sqlitePragmas(opts: {readOnly: boolean}): string {
+  return [
     'PRAGMA foreign_keys = ON',
     `PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`,
     'PRAGMA secure_delete = ON',
     'PRAGMA temp_store = MEMORY',
     // Setting the mode it already has changes nothing in the file; a reading open leaves it alone.
     opts.readOnly ? 'PRAGMA query_only = ON' : 'PRAGMA journal_mode = DELETE',
-  ]
+  ].join('; ')
+}
+
+/**
+ * A knex instance over the SQLite file, with sqlitePragmas. knex is imported here, when a run needs it: a
+ * reading run never does (sqlite-read-store.ts), and loading knex was a fifth of `exec`'s start.
+ */
+export async function sqliteKnex(file: string, opts: {readOnly: boolean}): Promise<Knex> {
+  const {default: knexFactory} = await import('knex')
+  const pragmas = sqlitePragmas(opts)
   return knexFactory({
     client: 'sqlite3',
     connection: {filename: file},
@@ -135,7 +144,7 @@ export function sqliteKnex(file: string, opts: {readOnly: boolean}): Knex {
       min: 1,
       max: 1,
       afterCreate(conn: RawConnection, done: (err: Error | null, conn: unknown) => void) {
-        conn.exec(pragmas.join('; '), (err) => done(err, conn))
+        conn.exec(pragmas, (err) => done(err, conn))
       },
     },
   })
@@ -169,7 +178,7 @@ export async function createSqliteState(
     throw cannotCreate(location, dir, (err as NodeJS.ErrnoException).code)
   }
   try {
-    const db = sqliteKnex(tmp, {readOnly: false})
+    const db = await sqliteKnex(tmp, {readOnly: false})
     try {
       await init(db)
     } finally {

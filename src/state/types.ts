@@ -1,6 +1,7 @@
 /**
  * The live model as the state database records it, and the store interface every stage uses.
- * One implementation (knex) serves SQLite and Postgres; nothing outside src/state speaks SQL.
+ * The knex store serves SQLite and Postgres; a reading open of SQLite reads without knex
+ * (sqlite-read-store.ts, the same rows through state-rows.ts). Nothing outside src/state speaks SQL.
  */
 
 /** Values of one secret: key → plaintext value. Only ever held in memory or in a plaintext row. */

@@ -1,0 +1,121 @@
+/**
+ * The state's rows as records: the column lists and conversions both readers of the state use (the
+ * knex store, knex-state-store.ts, and SQLite's reader without knex, sqlite-read-store.ts), so the two
+ * read a row alike.
+ */
+import {StateError} from '../errors.js'
+import type {BackendRecord, KeyRecord, SecretRecord, TokenMeta} from './types.js'
+
+/** Names per `IN (…)` list. */
+export const NAMES_PER_STATEMENT = 500
+
+/** A secret row's columns, with its backend's name (`secrets as s` joined to `backends as b`). */
+export const SECRET_COLUMNS = [
+  's.id',
+  's.name',
+  's.backend_id',
+  'b.name as backend',
+  's.external_ref',
+  's.keys',
+  's.backend_version',
+  's.created_at',
+  's.updated_at',
+] as const
+
+export interface BackendRow {
+  id: number
+  name: string
+  type: string
+  description: string | null
+  is_default: boolean | number
+  config: string
+  rotation: string | null
+  token_meta: string | null
+  /** Since migration 004; absent in rows read before it ran. */
+  kind_state?: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SecretRow {
+  id: number
+  name: string
+  backend_id: number
+  backend: string
+  external_ref: string | null
+  keys: string
+  backend_version: number | string | null
+  created_at: string
+  updated_at: string
+}
+
+export function toBackend(r: BackendRow): BackendRecord {
+  return {
+    id: Number(r.id),
+    name: r.name,
+    type: r.type,
+    description: r.description,
+    isDefault: isTrue(r.is_default),
+    config: parseJson<Record<string, unknown>>(r.config) ?? {},
+    rotation: parseJson<Record<string, unknown>>(r.rotation),
+    tokenMeta: parseJson<TokenMeta>(r.token_meta),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  }
+}
+
+/** `shared`: strings already seen in earlier rows of the same read, reused instead of copied. */
+export function toSecret(r: SecretRow, shared?: Map<string, string>): SecretRecord {
+  const one = (text: string): string => {
+    if (!shared) return text
+    const seen = shared.get(text)
+    if (seen !== undefined) return seen
+    shared.set(text, text)
+    return text
+  }
+  const keys = sortKeys(parseJson<Record<string, KeyRecord>>(r.keys) ?? {})
+  for (const record of Object.values(keys)) {
+    if (typeof record.source === 'string') record.source = one(record.source)
+    if (typeof record.writtenAt === 'string') record.writtenAt = one(record.writtenAt)
+  }
+  return {
+    id: Number(r.id),
+    name: r.name,
+    backendId: Number(r.backend_id),
+    backend: one(r.backend),
+    externalRef: r.external_ref,
+    keys,
+    backendVersion: r.backend_version === null ? null : String(r.backend_version),
+    createdAt: one(r.created_at),
+    updatedAt: one(r.updated_at),
+  }
+}
+
+/** SQLite returns booleans as 0/1, Postgres as true/false. */
+export function isTrue(v: boolean | number | string): boolean {
+  return v === true || v === 1 || v === '1' || v === 't' || v === 'true'
+}
+
+/** Parses a JSON column. A parse error must not echo the text: the column may hold secret values. */
+export function parseJson<T>(text: string | null): T | null {
+  if (text === null || text === undefined) return null
+  try {
+    return JSON.parse(text) as T
+  } catch {
+    throw new StateError('the state database holds a malformed JSON column', 'the state database is damaged; restore it from a backup')
+  }
+}
+
+export function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(
+    Object.keys(obj)
+      .sort()
+      .map((k) => [k, obj[k]!]),
+  )
+}
+
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
