@@ -145,31 +145,48 @@ rmSync(outdir, {recursive: true, force: true})
 const vendorDir = path.join(outdir, 'vendor')
 /** Package name → its file's name without `.cjs`, which the modules of secretctlModules load. */
 const vendorFiles = {}
-for (const [pkg, name] of Object.entries(VENDOR)) {
+/**
+ * Builds `contents` (or `entry`) as one CommonJS file in vendor/, named NAME-HASH.cjs, HASH of its content;
+ * returns NAME-HASH.
+ */
+async function vendorFile(name, {contents, entry, plugins = [], define = {}}) {
   const {outputFiles} = await build({
-    stdin: {contents: `module.exports = require(${JSON.stringify(pkg)})`, resolveDir: root, loader: 'js'},
+    ...(entry ? {entryPoints: [entry]} : {stdin: {contents, resolveDir: root, loader: 'js'}}),
     outfile: path.join(vendorDir, `${name}.cjs`),
     write: false,
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
+    // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` build is plain ESM.
+    mainFields: ['module', 'main'],
     external: EXTERNAL,
-    // ES module code inside (src/state/knex-debug.js, via knexTrims) asks for its own URL: the vendor file's.
+    // ES module code inside (src/state/knex-debug.js, src/plan/plan-file.js, …) asks for its own URL: the vendor file's.
     banner: {js: "const __secretctlMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
-    define: {'import.meta.url': '__secretctlMetaUrl'},
+    define: {'import.meta.url': '__secretctlMetaUrl', ...define},
     minifyWhitespace: true,
     minifySyntax: true,
     keepNames: true,
     legalComments: 'eof',
-    plugins: pkg === 'knex' ? [knexTrims] : [],
+    plugins,
     logLevel: 'warning',
   })
   // import(x) → __secretctlImport(x) (scripts/vendor-loader.js, IMPORT); `'import()'` in a message stays.
   const code = outputFiles[0].text.replace(/(?<![\w$.'"`])import\((?!\))/g, `${IMPORT}(`)
-  vendorFiles[pkg] = `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
+  const named = `${name}-${createHash('sha256').update(code).digest('hex').slice(0, 16)}`
   mkdirSync(vendorDir, {recursive: true})
-  writeFileSync(path.join(vendorDir, `${vendorFiles[pkg]}.cjs`), code)
+  writeFileSync(path.join(vendorDir, `${named}.cjs`), code)
+  return named
+}
+
+for (const [pkg, name] of Object.entries(VENDOR)) {
+  vendorFiles[pkg] = await vendorFile(name, {
+    contents: `module.exports = require(${JSON.stringify(pkg)})`,
+    plugins: pkg === 'knex' ? [knexTrims] : [],
+    // @oclif/core's index checks the Node version against its own package.json, which is not beside the
+    // vendor file: the check always failed silently, after loading semver. Skipped instead.
+    define: pkg === '@oclif/core' ? {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'} : {},
+  })
 }
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
@@ -199,6 +216,7 @@ const result = await build({
 // What went where, for tuning (esbuild's analyzer reads it too: https://esbuild.github.io/analyze/).
 writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+
 console.log(
   `bundle: dist/bundle/ (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
 )

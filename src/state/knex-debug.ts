@@ -4,7 +4,8 @@
  * values and freshly minted tokens. knex's own `log` option does not cover these namespaces, so
  * this turns them off in the copy of `debug` that knex loads, and keeps them off when anything
  * enables debug output later (`-knex:*` is appended to whatever is enabled). Other namespaces
- * (oclif's) still print. Imported by the modules that create knex instances.
+ * (oclif's) still print. Called by the modules that load knex (open-knex-state.ts, sqliteKnex), not
+ * on import: a reading run on SQLite loads no knex and need not load its `debug` either.
  */
 import {createRequire} from 'node:module'
 
@@ -49,5 +50,3 @@ export function silenceKnexDebug(debug: DebugModule = knexDebugModule()): void {
     else process.env.DEBUG = before
   }
 }
-
-silenceKnexDebug()

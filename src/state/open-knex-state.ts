@@ -7,7 +7,7 @@ import {randomBytes, randomUUID} from 'node:crypto'
 import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
 import {EmptyStateStore} from './empty-state.js'
-import {SILENT_LOG} from './knex-debug.js'
+import {SILENT_LOG, silenceKnexDebug} from './knex-debug.js'
 import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
 import {KnexStateStore, TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
 import {migratorConfig} from './migrations/migration-source.js'
@@ -35,6 +35,8 @@ import {
   sqliteKnex,
 } from './sqlite-file.js'
 import type {StateStore} from './types.js'
+
+silenceKnexDebug()
 
 /** Opens the state `target` through knex (see openState). */
 export function openKnexState(target: StateTarget, dir: string, access: StateAccess): Promise<StateStore> {

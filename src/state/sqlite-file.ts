@@ -22,7 +22,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
-import {SILENT_LOG} from './knex-debug.js'
+import {SILENT_LOG, silenceKnexDebug} from './knex-debug.js'
 import {describeSqliteError} from './state-errors.js'
 
 /** Milliseconds a SQLite connection waits for another process's lock before failing. */
@@ -132,6 +132,7 @@ export function sqlitePragmas(opts: {readOnly: boolean}): string {
  */
 export async function sqliteKnex(file: string, opts: {readOnly: boolean}): Promise<Knex> {
   const {default: knexFactory} = await import('knex')
+  silenceKnexDebug()
   const pragmas = sqlitePragmas(opts)
   return knexFactory({
     client: 'sqlite3',

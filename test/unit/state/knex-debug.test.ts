@@ -1,10 +1,10 @@
 /**
  * knex's debug namespaces print statement bindings (values, tokens): they stay off whatever enables
- * debug output, before or after the state module is loaded; other namespaces are left alone.
+ * debug output, before or after the module that loads knex is loaded; other namespaces are left alone.
  */
 import {createRequire} from 'node:module'
 import {afterEach, describe, expect, it} from 'vitest'
-import '../../../src/state/open-state.js'
+import '../../../src/state/open-knex-state.js'
 import {withoutKnex} from '../../../src/state/knex-debug.js'
 
 interface Debug {
