@@ -51,7 +51,9 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
   if (written) return written
   let real: string
   try {
-    real = realpathSync(absPath)
+    // One realpath(3) call: Node's own realpathSync lstat()s every component from JavaScript, which was
+    // the largest part of reading 10,000 value files (docs/performance.md, "Issue 18").
+    real = realpathSync.native(absPath)
   } catch (error) {
     return {ok: false, problem: fsReason(error)}
   }
@@ -96,11 +98,11 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
 
 /** Refuses a resolved path outside the allowed roots, or inside the state directory. */
 function outsideRoots(real: string, roots: FileRoots, resolved: boolean): FileRefusal | undefined {
-  const dir = resolved ? realOrSelf(roots.dir) : path.resolve(roots.dir)
+  const dir = resolved ? realOrSelf(roots.dir, roots) : path.resolve(roots.dir)
   if (within(real, path.join(dir, '.secretctl'))) {
     return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}
   }
-  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root) : path.resolve(root)))) return undefined
+  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root, roots) : path.resolve(root)))) return undefined
   return {
     ok: false,
     problem: resolved ? `is outside the manifests directory (resolved to ${real})` : 'is outside the manifests directory',
@@ -113,12 +115,22 @@ function within(file: string, root: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
-function realOrSelf(p: string): string {
-  try {
-    return realpathSync(p)
-  } catch {
-    return path.resolve(p)
+/** Each FileRoots' directories resolved once: every value file of a run is checked against the same few. */
+const resolvedRoots = new WeakMap<FileRoots, Map<string, string>>()
+
+function realOrSelf(p: string, roots: FileRoots): string {
+  let resolved = resolvedRoots.get(roots)
+  if (!resolved) resolvedRoots.set(roots, (resolved = new Map()))
+  let real = resolved.get(p)
+  if (real === undefined) {
+    try {
+      real = realpathSync.native(p)
+    } catch {
+      real = path.resolve(p)
+    }
+    resolved.set(p, real)
   }
+  return real
 }
 
 /** Why a file could not be read, from its error code only (never its content). */
