@@ -102,7 +102,8 @@ function outsideRoots(real: string, roots: FileRoots, resolved: boolean): FileRe
   if (within(real, path.join(dir, '.secretctl'))) {
     return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}
   }
-  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root, roots) : path.resolve(root)))) return undefined
+  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root, roots) : path.resolve(root))))
+    return undefined
   return {
     ok: false,
     problem: resolved ? `is outside the manifests directory (resolved to ${real})` : 'is outside the manifests directory',
@@ -120,7 +121,10 @@ const resolvedRoots = new WeakMap<FileRoots, Map<string, string>>()
 
 function realOrSelf(p: string, roots: FileRoots): string {
   let resolved = resolvedRoots.get(roots)
-  if (!resolved) resolvedRoots.set(roots, (resolved = new Map()))
+  if (!resolved) {
+    resolved = new Map()
+    resolvedRoots.set(roots, resolved)
+  }
   let real = resolved.get(p)
   if (real === undefined) {
     try {
