@@ -27,7 +27,13 @@ try {
     return data[key]
   }
   const from = await createDriver({backend: source, state, readTrustRoot, concurrency: 1, env: {}})
-  const to = await createDriver({backend: {...bao, config: {...bao.config, pathPrefix: prefix}}, state, readTrustRoot, concurrency: 1, env: {}})
+  const to = await createDriver({
+    backend: {...bao, config: {...bao.config, pathPrefix: prefix}},
+    state,
+    readTrustRoot,
+    concurrency: 1,
+    env: {},
+  })
   const todo = (await state.listSecrets()).filter((s) => s.backend === 'default' && s.name !== 'bao-creds')
   const started = performance.now()
   for (const s of todo) {

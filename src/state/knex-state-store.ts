@@ -9,7 +9,6 @@ import type {Knex} from 'knex'
 import {StateError} from '../errors.js'
 import type {RetainedCopyStore} from './retained-copy-store.js'
 import type {BackendStoredData, KindStateStore} from './kind-state-store.js'
-import DataLoader from 'dataloader'
 import {GroupCommit, type BatchWriter} from './group-commit.js'
 import {missingPostgresPrivileges, missingSqlitePrivileges} from './state-privileges.js'
 import {acquireLock, listLocks, removeLock, type LockHolder, type LockInfo, type StateLockHandle} from './state-lock.js'
@@ -37,10 +36,13 @@ import {
   isTrue,
   NAMES_PER_STATEMENT,
   parseJson,
+  type RetainedCopyRow,
+  rowDataReader,
   SECRET_COLUMNS,
   type SecretRow,
   sortKeys,
   toBackend,
+  toRetainedCopy,
   toSecret,
 } from './state-rows.js'
 
@@ -248,10 +250,8 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     return row ? toSecret(row) : undefined
   }
 
-  async readRowData(name: string, onBackend?: string): Promise<SecretValues | null> {
-    const row = await this.rowReads.load(name)
-    if (!row || (onBackend !== undefined && row.backend !== onBackend)) return null
-    return parseJson<SecretValues>(row.data)
+  readRowData(name: string, onBackend?: string): Promise<SecretValues | null> {
+    return this.rowReads(name, onBackend)
   }
 
   putSecret(p: SecretPlacement): Promise<void> {
@@ -280,18 +280,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       'r.created_at',
       ...((await this.retainedHasPending) ? ['r.pending'] : []),
     ]
-    const rows: {secret_name: string; backend: string; external_ref: string | null; pending?: boolean | number; created_at: string}[] =
-      await this.db('retained_copies as r')
-        .join('backends as b', 'b.id', 'r.backend_id')
-        .select(columns)
-        .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
-    return rows.map((r) => ({
-      secretName: r.secret_name,
-      backend: r.backend,
-      externalRef: r.external_ref,
-      pending: isTrue(r.pending ?? false),
-      createdAt: r.created_at,
-    }))
+    const rows: RetainedCopyRow[] = await this.db('retained_copies as r')
+      .join('backends as b', 'b.id', 'r.backend_id')
+      .select(columns)
+      .orderBy([{column: 'r.secret_name'}, {column: 'b.name'}])
+    return rows.map(toRetainedCopy)
   }
 
   async readRetainedData(secretName: string, backend: string): Promise<SecretValues | null | undefined> {
@@ -430,21 +423,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   // ---- batched reads and writes (see group-commit.ts) ----
 
-  /** Row reads issued together (a move reads many plaintext sources at once) go in one query. */
-  private readonly rowReads = new DataLoader<string, {data: string | null; backend: string} | undefined>(
-    async (names) => {
-      const found = new Map<string, {data: string | null; backend: string}>()
-      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
-        const rows: {name: string; data: string | null; backend: string}[] = await this.db('secrets as s')
-          .join('backends as b', 'b.id', 's.backend_id')
-          .whereIn('s.name', chunk)
-          .select('s.name', 's.data', 'b.name as backend')
-        for (const r of rows) found.set(r.name, {data: r.data, backend: r.backend})
-      }
-      return names.map((n) => found.get(n))
-    },
-    // Rows change under the apply: every load reads the database.
-    {cache: false, maxBatchSize: NAMES_PER_STATEMENT},
+  private readonly rowReads = rowDataReader((names) =>
+    this.db('secrets as s')
+      .join('backends as b', 'b.id', 's.backend_id')
+      .whereIn('s.name', names)
+      .select('s.name', 's.data', 'b.name as backend'),
   )
 
   /** Create rows or flip them to new placements; forget copies retained where they now are; record copies left behind. */

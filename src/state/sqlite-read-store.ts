@@ -8,7 +8,6 @@
  * The connection has the knex store's settings (sqlitePragmas), `query_only` among them.
  */
 import sqlite3 from 'sqlite3'
-import DataLoader from 'dataloader'
 import {EmptyStateStore} from './empty-state.js'
 import {bytesFingerprinter, fingerprintWith} from './fingerprint.js'
 import type {BackendStoredData, KindStateStore} from './kind-state-store.js'
@@ -17,13 +16,13 @@ import type {RetainedCopyStore} from './retained-copy-store.js'
 import {inspectSqliteFile, requireDirectory, sqlitePragmas} from './sqlite-file.js'
 import {
   type BackendRow,
-  chunks,
-  isTrue,
-  NAMES_PER_STATEMENT,
   parseJson,
+  type RetainedCopyRow,
+  rowDataReader,
   SECRET_COLUMNS,
   type SecretRow,
   toBackend,
+  toRetainedCopy,
   toSecret,
 } from './state-rows.js'
 import type {LockHolder, LockInfo, StateLockHandle} from './state-lock.js'
@@ -197,26 +196,15 @@ export class SqliteReadStore implements StateStore, RetainedCopyStore, KindState
     return row ? toSecret(row) : undefined
   }
 
-  async readRowData(name: string, onBackend?: string): Promise<SecretValues | null> {
-    const row = await this.rowReads.load(name)
-    if (!row || (onBackend !== undefined && row.backend !== onBackend)) return null
-    return parseJson<SecretValues>(row.data)
+  readRowData(name: string, onBackend?: string): Promise<SecretValues | null> {
+    return this.rowReads(name, onBackend)
   }
 
-  /** Row reads issued together go in one query, as in the knex store. */
-  private readonly rowReads = new DataLoader<string, {data: string | null; backend: string} | undefined>(
-    async (names) => {
-      const found = new Map<string, {data: string | null; backend: string}>()
-      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
-        const rows = await this.all<{name: string; data: string | null; backend: string}>(
-          `select "s"."name", "s"."data", "b"."name" as "backend" ${SECRETS_FROM} where "s"."name" in (${chunk.map(() => '?').join(', ')})`,
-          chunk,
-        )
-        for (const r of rows) found.set(r.name, {data: r.data, backend: r.backend})
-      }
-      return names.map((n) => found.get(n))
-    },
-    {cache: false, maxBatchSize: NAMES_PER_STATEMENT},
+  private readonly rowReads = rowDataReader((names) =>
+    this.all<{name: string; data: string | null; backend: string}>(
+      `select "s"."name", "s"."data", "b"."name" as "backend" ${SECRETS_FROM} where "s"."name" in (${names.map(() => '?').join(', ')})`,
+      names,
+    ),
   )
 
   async listRetainedCopies(): Promise<RetainedCopy[]> {
@@ -224,17 +212,11 @@ export class SqliteReadStore implements StateStore, RetainedCopyStore, KindState
     this.retainedHasPending ??= this.all<{name: string}>('PRAGMA table_info("retained_copies")').then((cols) =>
       cols.some((c) => c.name === 'pending'),
     )
-    const rows = await this.all<{secret_name: string; backend: string; external_ref: string | null; pending?: number; created_at: string}>(
+    const rows = await this.all<RetainedCopyRow>(
       `select "r"."secret_name", "b"."name" as "backend", "r"."external_ref", "r"."created_at"${(await this.retainedHasPending) ? ', "r"."pending"' : ''}` +
         ` from "retained_copies" as "r" inner join "backends" as "b" on "b"."id" = "r"."backend_id" order by "r"."secret_name" asc, "b"."name" asc`,
     )
-    return rows.map((r) => ({
-      secretName: r.secret_name,
-      backend: r.backend,
-      externalRef: r.external_ref,
-      pending: isTrue(r.pending ?? false),
-      createdAt: r.created_at,
-    }))
+    return rows.map(toRetainedCopy)
   }
 
   async readRetainedData(secretName: string, backend: string): Promise<SecretValues | null | undefined> {

@@ -3,8 +3,9 @@
  * knex store, knex-state-store.ts, and SQLite's reader without knex, sqlite-read-store.ts), so the two
  * read a row alike.
  */
+import DataLoader from 'dataloader'
 import {StateError} from '../errors.js'
-import type {BackendRecord, KeyRecord, SecretRecord, TokenMeta} from './types.js'
+import type {BackendRecord, KeyRecord, RetainedCopy, SecretRecord, SecretValues, TokenMeta} from './types.js'
 
 /** Names per `IN (…)` list. */
 export const NAMES_PER_STATEMENT = 500
@@ -118,4 +119,49 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = []
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
   return out
+}
+
+/** A row of `retained_copies` joined to its backend's name; `pending` absent before migration 005. */
+export interface RetainedCopyRow {
+  secret_name: string
+  backend: string
+  external_ref: string | null
+  pending?: boolean | number
+  created_at: string
+}
+
+export function toRetainedCopy(r: RetainedCopyRow): RetainedCopy {
+  return {
+    secretName: r.secret_name,
+    backend: r.backend,
+    externalRef: r.external_ref,
+    pending: isTrue(r.pending ?? false),
+    createdAt: r.created_at,
+  }
+}
+
+type RowData = {data: string | null; backend: string}
+
+/**
+ * `readRowData` of a store: row reads issued together (a move reads many plaintext sources at once) go in one
+ * `IN (…)` query per NAMES_PER_STATEMENT names, through `select`. Rows change under an apply: nothing is cached.
+ */
+export function rowDataReader(
+  select: (names: string[]) => Promise<{name: string; data: string | null; backend: string}[]>,
+): (name: string, onBackend?: string) => Promise<SecretValues | null> {
+  const loader = new DataLoader<string, RowData | undefined>(
+    async (names) => {
+      const found = new Map<string, RowData>()
+      for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
+        for (const r of await select(chunk)) found.set(r.name, {data: r.data, backend: r.backend})
+      }
+      return names.map((n) => found.get(n))
+    },
+    {cache: false, maxBatchSize: NAMES_PER_STATEMENT},
+  )
+  return async (name, onBackend) => {
+    const row = await loader.load(name)
+    if (!row || (onBackend !== undefined && row.backend !== onBackend)) return null
+    return parseJson<SecretValues>(row.data)
+  }
 }

@@ -10,7 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import {openState} from '../../src/state/open-state.js'
-import type {StateStore} from '../../src/state/types.js'
+import type {SecretPlacement, StateStore} from '../../src/state/types.js'
 
 export interface StateFactory {
   /** Label used in test names: `sqlite`, `postgres`. */
@@ -98,4 +98,9 @@ export function postgresFactory(adminUrl: string): StateFactory {
 export function stateFactories(): StateFactory[] {
   const pgUrl = process.env.SECRETCTL_TEST_PG
   return [sqliteFactory(), ...(pgUrl ? [postgresFactory(pgUrl)] : [])]
+}
+
+/** A placement on the trust root `default` with no data, keys or version, but for what `p` sets. */
+export function placement(p: Partial<SecretPlacement> & {name: string}): SecretPlacement {
+  return {backend: 'default', externalRef: null, rowData: null, keys: {}, backendVersion: null, ...p}
 }

@@ -2,19 +2,12 @@ import {createHmac} from 'node:crypto'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {StateError} from '../../../src/errors.js'
 import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
-import type {KeyRecord, SecretPlacement, StateStore} from '../../../src/state/types.js'
-import {stateFactories} from '../../support/state-factories.js'
+import type {KeyRecord, StateStore} from '../../../src/state/types.js'
+import {stateFactories, placement} from '../../support/state-factories.js'
 import {openState} from '../../../src/state/open-state.js'
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
-const place = (p: Partial<SecretPlacement> & {name: string}): SecretPlacement => ({
-  backend: 'default',
-  externalRef: null,
-  rowData: null,
-  keys: {},
-  backendVersion: null,
-  ...p,
-})
+const place = placement
 const bao = {name: 'bao', type: 'openbao', description: 'shared', config: {url: 'http://127.0.0.1:8200', mount: 'secret'}, rotation: null}
 
 describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore (%s)', (_name, factory) => {

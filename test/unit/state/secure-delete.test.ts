@@ -16,8 +16,7 @@ import {afterEach, describe, expect, it} from 'vitest'
 import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
 import {migratorConfig} from '../../../src/state/migrations/migration-source.js'
 import {openState} from '../../../src/state/open-state.js'
-import type {SecretPlacement} from '../../../src/state/types.js'
-import {tempDir} from '../../support/state-factories.js'
+import {tempDir, placement} from '../../support/state-factories.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -45,14 +44,7 @@ function scan(dir: string, canaries: string[]): Record<string, string[]> {
   return found
 }
 
-const place = (p: Partial<SecretPlacement> & {name: string}): SecretPlacement => ({
-  backend: 'default',
-  externalRef: null,
-  rowData: null,
-  keys: {},
-  backendVersion: null,
-  ...p,
-})
+const place = placement
 
 function raw(file: string, pragmas = 'PRAGMA secure_delete = OFF'): Knex {
   return knexFactory({

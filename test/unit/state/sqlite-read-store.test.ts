@@ -8,20 +8,13 @@ import {openState} from '../../../src/state/open-state.js'
 import {SqliteReadStore} from '../../../src/state/sqlite-read-store.js'
 import type {KindStateStore} from '../../../src/state/kind-state-store.js'
 import type {RetainedCopyStore} from '../../../src/state/retained-copy-store.js'
-import type {KeyRecord, SecretPlacement, StateStore} from '../../../src/state/types.js'
-import {tempDir} from '../../support/state-factories.js'
+import type {KeyRecord, StateStore} from '../../../src/state/types.js'
+import {tempDir, placement} from '../../support/state-factories.js'
 
 type FullStore = StateStore & RetainedCopyStore & KindStateStore
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'file', writtenAt: '2025-01-01T00:00:00.000Z'})
-const place = (p: Partial<SecretPlacement> & {name: string}): SecretPlacement => ({
-  backend: 'default',
-  externalRef: null,
-  rowData: null,
-  keys: {},
-  backendVersion: null,
-  ...p,
-})
+const place = placement
 const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex')
 
 describe('a reading open of a SQLite state (no knex)', () => {
