@@ -126,9 +126,6 @@ describe('a reading open of a SQLite state (no knex)', () => {
     const dir = tempDir()
     dirs.push(dir)
     const file = path.join(dir, 'other.db')
-    const other = await openKnexState({dialect: 'sqlite', file}, dir, 'create')
-    await other.close()
-    fs.rmSync(file)
     fs.writeFileSync(file, 'not a database at all, just text')
     const err = (await openState({dir, url: `sqlite:${file}`, access: 'read'}).catch((e: unknown) => e)) as Error
     expect(err.message).toContain(file)
