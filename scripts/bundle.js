@@ -145,23 +145,20 @@ rmSync(outdir, {recursive: true, force: true})
 const vendorDir = path.join(outdir, 'vendor')
 /** Package name → its file's name without `.cjs`, which the modules of secretctlModules load. */
 const vendorFiles = {}
-/**
- * Builds `contents` (or `entry`) as one CommonJS file in vendor/, named NAME-HASH.cjs, HASH of its content;
- * returns NAME-HASH.
- */
-async function vendorFile(name, {contents, entry, plugins = [], define = {}, keepNames = true}) {
+/** Builds `contents` as one CommonJS file in vendor/, named NAME-HASH.cjs, HASH of its content; returns NAME-HASH. */
+async function vendorFile(name, {contents, plugins = [], define = {}, keepNames = true}) {
   const {outputFiles} = await build({
-    ...(entry ? {entryPoints: [entry]} : {stdin: {contents, resolveDir: root, loader: 'js'}}),
+    stdin: {contents, resolveDir: root, loader: 'js'},
     outfile: path.join(vendorDir, `${name}.cjs`),
     write: false,
     bundle: true,
     format: 'cjs',
     platform: 'node',
     target: 'node20',
-    // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` build is plain ESM.
+    // As the chunks resolve packages (see the main build below).
     mainFields: ['module', 'main'],
     external: EXTERNAL,
-    // ES module code inside (src/state/knex-debug.js, src/plan/plan-file.js, …) asks for its own URL: the vendor file's.
+    // ES module code inside (src/state/knex-debug.js, via knexTrims) asks for its own URL: the vendor file's.
     banner: {js: "const __secretctlMetaUrl = require('node:url').pathToFileURL(__filename).href;"},
     define: {'import.meta.url': '__secretctlMetaUrl', ...define},
     minifyWhitespace: true,
