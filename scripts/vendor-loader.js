@@ -1,7 +1,7 @@
 // Loads the third-party CommonJS packages every run needs (@oclif/core, knex, yaml) from dist/bundle/vendor/,
 // where scripts/bundle.js puts each as one CommonJS file with a V8 code cache beside it. Node 20 has no compile
 // cache for modules (22 does), but vm.Script takes V8's cached data: the bytecode of the file's code as the build
-// ran it, so a run skips most of compiling it again (docs/performance.md, "Where the time went").
+// ran it, so a run skips most of compiling it again (docs/performance.md, "Third round").
 // Copied to dist/bundle/vendor/loader.js by scripts/bundle.js; scripts/write-vendor-caches.js writes the caches. bin/run.js
 // imports it before the bundle, and the bundle reaches it through a global: the bundle's chunks sit at several
 // depths, so none of them could name this file by one relative path.
@@ -23,11 +23,11 @@ export const IMPORT = '__secretctlImport'
 const importFromHere = (specifier) => import(specifier)
 
 /**
- * NAME is `package-HASH`, HASH from the file's content (scripts/bundle.js), and so is its cache's name: V8 itself
- * checks only the source's length, so a rebuilt file never meets the cache of another text. (Not the file's size
- * and time: npm sets every packed file's time to one date.)
+ * module.exports of vendor/NAME.cjs. NAME is `package-HASH`, HASH from the file's content (scripts/bundle.js), and
+ * so is its cache's name: V8 itself checks only the source's length, so a rebuilt file never meets the cache of
+ * another text. (Not the file's size and time: npm sets every packed file's time to one date.)
  */
-function compile(name) {
+export function loadVendor(name) {
   const file = path.join(vendorDir, `${name}.cjs`)
   const cache = path.join(vendorDir, `${name}.cache`)
   let cachedData
@@ -46,11 +46,6 @@ function compile(name) {
 
 /** Each file compiled in this process, by the cache file it would have. */
 const compiled = new Map()
-
-/** module.exports of vendor/NAME.cjs (NAME from scripts/bundle.js, with its HASH). */
-export function loadVendor(name) {
-  return compile(name)
-}
 
 /**
  * For the build (scripts/write-vendor-caches.js): writes the code cache of each file this process compiled,
