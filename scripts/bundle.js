@@ -191,7 +191,8 @@ for (const [pkg, name] of Object.entries(VENDOR)) {
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
 const result = await build({
-  entryPoints: {run: 'secretctl:run', ...commandEntries()},
+  // scan's worker (src/scan/scan-worker.ts) is started from a file: it gets one, at the top (src/scan/scan-files.ts finds it there).
+  entryPoints: {run: 'secretctl:run', ...commandEntries(), 'scan-worker': path.join(root, 'dist/src/scan/scan-worker.js')},
   outdir,
   bundle: true,
   splitting: true,

@@ -35,6 +35,8 @@ export interface ScanRequest {
   since?: string
   /** The lines staged for the next commit instead of the files (a pre-commit hook). */
   staged?: boolean
+  /** Threads scanning the files; by default up to four on a list of 2,000 files or more, one below that. */
+  threads?: number
 }
 
 export interface ScanResult {
@@ -53,6 +55,8 @@ export interface ScanResult {
     historyBytes: number
     /** Bytes of staged added lines scanned (`--staged`). */
     stagedBytes: number
+    /** Threads that scanned the files (the main thread and its workers). */
+    threads: number
     /** Milliseconds spent on the files, on the history, and in all (from the state read to the end). */
     ms: {files: number; history: number; total: number}
   }
@@ -75,7 +79,10 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
 
   const filesStarted = performance.now()
   const listed = await filesToScan(req.cwd, req.staged ? [] : paths)
-  const fileStats = index.empty || req.staged ? {files: 0, bytes: 0, skipped: 0} : scanFiles(index, req.cwd, listed.files, report)
+  const fileStats =
+    index.empty || req.staged
+      ? {files: 0, bytes: 0, skipped: 0, threads: 0}
+      : await scanFiles(index, req.cwd, listed.files, report, req.threads)
   const filesMs = performance.now() - filesStarted
 
   let history = {commits: 0, bytes: 0}
@@ -115,6 +122,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
       commits: history.commits,
       historyBytes: history.bytes,
       stagedBytes: staged.bytes,
+      threads: fileStats.threads,
       ms: {files: Math.round(filesMs), history: Math.round(historyMs), total: Math.round(performance.now() - started)},
     },
     notes,

@@ -21,7 +21,23 @@
  * and more, most of a source tree's bytes are never looked at. Lines are found with memchr
  * (Buffer#indexOf) only when a hit needs its line number.
  */
-import type {Needle, ScanIndex} from './scan-index.js'
+/**
+ * What the scan looks for, as the cutting needs it: the lengths worth a look, and a check of one
+ * candidate. The index of the state's records is one (it answers with the recorded texts); a
+ * scanning thread's filter is another (it answers with the candidate itself, for the index to check).
+ */
+export interface CandidateMatcher<T> {
+  /** lengthOk[n] is 1 when some recorded text is n bytes long. */
+  readonly lengthOk: Uint8Array
+  readonly minLength: number
+  readonly maxLength: number
+  /** The shortest recorded text without a blank inside. */
+  readonly minSolid: number
+  /** The shortest recorded text with a blank inside, or Infinity. */
+  readonly minSpaced: number
+  /** What bytes[start, end) matched (its length is one of lengthOk's), if anything. */
+  match(bytes: Uint8Array, start: number, end: number): T | undefined
+}
 
 const TOKEN = 0
 /** Ends a token inside a run: brackets and the like. */
@@ -49,11 +65,11 @@ const COMMA = 44
 const SEMICOLON = 59
 const DOT = 46
 
-/** Told of each hit: the byte offset it starts at, and the recorded texts it is. */
-export type HitHandler = (offset: number, needles: Needle[]) => void
+/** Told of each hit: the byte offset it starts at, its length, and what the matcher answered. */
+export type HitHandler<T> = (offset: number, found: T, length: number) => void
 
 /** Looks for the index's texts in bytes[start, end); `hit` gets the offset of each candidate that matched. */
-export function findInText(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+export function findInText<T>(index: CandidateMatcher<T>, bytes: Uint8Array, start: number, end: number, hit: HitHandler<T>): void {
   const m = index.minSolid
   if (m <= index.maxLength) {
     let i = start
@@ -74,18 +90,18 @@ export function findInText(index: ScanIndex, bytes: Uint8Array, start: number, e
   if (index.minSpaced <= index.maxLength) byLines(index, bytes, start, end, hit)
 }
 
-function check(index: ScanIndex, bytes: Uint8Array, s: number, e: number, hit: HitHandler): void {
+function check<T>(index: CandidateMatcher<T>, bytes: Uint8Array, s: number, e: number, hit: HitHandler<T>): void {
   const n = e - s
   if (n < index.minLength || n > index.maxLength || index.lengthOk[n] !== 1) return
-  const needles = index.match(bytes, s, e)
-  if (needles) hit(s, needles)
+  const found = index.match(bytes, s, e)
+  if (found !== undefined) hit(s, found, n)
 }
 
 /**
  * The candidates of one run of non-blank bytes: the run, what follows its first `=` or `:`, its
  * tokens (with and without a trailing dot), their parts, quoted strings.
  */
-function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+function inRun<T>(index: CandidateMatcher<T>, bytes: Uint8Array, start: number, end: number, hit: HitHandler<T>): void {
   check(index, bytes, start, end, hit)
   let tokenStart = start
   let partStart = start
@@ -125,7 +141,7 @@ function inRun(index: ScanIndex, bytes: Uint8Array, start: number, end: number, 
 }
 
 /** What follows `=` or `:` up to `end`: blanks trimmed, a trailing `,` or `;` and one pair of quotes taken off. */
-function rightHandSide(index: ScanIndex, bytes: Uint8Array, from: number, to: number, hit: HitHandler): void {
+function rightHandSide<T>(index: CandidateMatcher<T>, bytes: Uint8Array, from: number, to: number, hit: HitHandler<T>): void {
   let s = from
   let e = to
   while (s < e && (bytes[s] === SPACE || bytes[s] === TAB)) s++
@@ -139,7 +155,7 @@ function rightHandSide(index: ScanIndex, bytes: Uint8Array, from: number, to: nu
 }
 
 /** For values with blanks inside: each line as a whole, what follows its first `=` or `:`, and its quoted strings. */
-function byLines(index: ScanIndex, bytes: Uint8Array, start: number, end: number, hit: HitHandler): void {
+function byLines<T>(index: CandidateMatcher<T>, bytes: Uint8Array, start: number, end: number, hit: HitHandler<T>): void {
   const min = index.minSpaced
   let lineStart = start
   while (lineStart < end) {

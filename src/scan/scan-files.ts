@@ -2,26 +2,53 @@
  * `secretctl scan [PATH…]` over files: in a git work tree, the files git tracks or would track
  * (what .gitignore excludes is not scanned: build output, node_modules, the state directory),
  * elsewhere every regular file under the paths but `.git`, `node_modules` and `.secretctl`
- * (symbolic links are not followed). Each file is read whole into one reused buffer; a file with a
- * NUL byte in its first 8 KiB is binary (as git decides) and skipped, and so is one larger than
- * 64 MiB. Hits are reported with their line, found with memchr only for the file that has them.
+ * (symbolic links are not followed).
+ *
+ * A large list is scanned by several threads, as `git grep` does (its rate is the benchmark's
+ * reference): the main thread and up to three workers (scan-worker.ts) take the next 64 files from
+ * a shared counter in turn. A worker takes a few milliseconds to start, so each first scans files
+ * kept for it at the end of the list (which makes a worker's part of the work certain, and tested),
+ * and a list under 2,000 files is scanned by the main thread alone.
  */
-import {closeSync, constants, openSync, readdirSync, readSync, statSync} from 'node:fs'
+import {readdirSync, statSync} from 'node:fs'
+import {availableParallelism} from 'node:os'
 import path from 'node:path'
-import {findInText, LineCounter} from './candidate-tokens.js'
+import {fileURLToPath, pathToFileURL} from 'node:url'
+import {Worker} from 'node:worker_threads'
+import {FileScanner, type FileScanStats} from './file-scanner.js'
 import {gitFiles} from './git.js'
-import type {Needle, ScanIndex} from './scan-index.js'
+import type {ScanIndex, TagFilterData} from './scan-index.js'
 import type {ValueFinding} from './scan-findings.js'
 
-export const MAX_SCANNED_FILE = 64 * 1024 * 1024
-const BINARY_PROBE = 8000
-const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.secretctl'])
+export {MAX_SCANNED_FILE} from './file-scanner.js'
+export type {FileScanStats} from './file-scanner.js'
 
-export interface FileScanStats {
-  files: number
-  bytes: number
-  /** Binary files, and files too large, not scanned. */
-  skipped: number
+const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.secretctl'])
+/** Files a thread takes at a time: about a millisecond of work, so that the threads end together. */
+const CHUNK = 64
+/** Below this many files, the main thread alone (a worker's start would cost more than it saves). */
+const PARALLEL_MIN_FILES = 2000
+/** Threads by default: git grep's default is the number of cores; past four, reading files is the limit. */
+const MAX_DEFAULT_THREADS = 4
+
+/** What a scanning worker is given. */
+export interface ScanWorkerData {
+  filter: TagFilterData
+  /** The directory the files are relative to, with a trailing separator. */
+  base: string
+  files: string[]
+  /** files[0, shared) are taken CHUNK at a time from `next` (an Int32Array over shared memory). */
+  next: Int32Array
+  shared: number
+  chunk: number
+  /** The files kept for this worker: [from, to). */
+  kept: [number, number]
+}
+
+/** What a scanning worker posts back: its counts, and the candidates that passed the filter (never leaving the process). */
+export interface ScanWorkerResult {
+  stats: FileScanStats
+  hits: Array<{file: number; line: number; bytes: Uint8Array}>
 }
 
 /** The files to scan under the paths, relative to `cwd`, `/`-separated, sorted. */
@@ -49,67 +76,90 @@ function walk(cwd: string, rel: string, out: string[]): void {
   }
 }
 
-/** Scans the files for the index's values; each hit becomes a finding. */
-export function scanFiles(index: ScanIndex, cwd: string, files: string[], report: (f: ValueFinding) => void): FileScanStats {
-  const stats: FileScanStats = {files: 0, bytes: 0, skipped: 0}
+/**
+ * Scans the files for the index's values; each hit becomes a finding (in no particular order
+ * across files when threads share the work). `threads` given: that many whatever the list's size
+ * (1: the main thread alone).
+ */
+export async function scanFiles(
+  index: ScanIndex,
+  cwd: string,
+  files: string[],
+  report: (f: ValueFinding) => void,
+  threads?: number,
+): Promise<FileScanStats & {threads: number}> {
   const base = path.resolve(cwd) + path.sep
-  const reader = new WholeFileReader()
-  let hits: Array<{offset: number; needles: Needle[]}> = []
-  const hit = (offset: number, needles: Needle[]) => {
-    hits.push({offset, needles})
+  const found = (file: number, line: number, needles: ReturnType<ScanIndex['match']>) => {
+    for (const n of needles ?? [])
+      report({kind: 'value', file: files[file] as string, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
   }
-  for (const file of files) {
-    const length = reader.read(base + file)
-    if (length === undefined) continue // gone since it was listed (deleted but still in the index), a directory, unreadable
-    const buffer = reader.buffer
-    if (length > MAX_SCANNED_FILE || buffer.subarray(0, Math.min(length, BINARY_PROBE)).indexOf(0) >= 0) {
-      stats.skipped++
-      continue
-    }
-    stats.files++
-    stats.bytes += length
-    findInText(index, buffer, 0, length, hit)
-    if (!hits.length) continue
-    const lines = new LineCounter(buffer, 0)
-    for (const h of hits.sort((a, b) => a.offset - b.offset)) {
-      const line = lines.lineOf(h.offset)
-      for (const n of h.needles) report({kind: 'value', file, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
-    }
-    hits = []
+  const main = new FileScanner(index, base, files, found)
+  const workers = workerCount(index, files.length, threads)
+  const filter = index.tagFilter()
+  const script = workers > 0 ? workerScript() : undefined
+  if (!filter || !script) {
+    main.scan(0, files.length)
+    return {...main.stats, threads: 1}
+  }
+
+  const kept = Math.min(CHUNK, Math.floor(files.length / (workers + 1)))
+  const shared = files.length - kept * workers
+  const next = new Int32Array(new SharedArrayBuffer(4))
+  const results: Array<Promise<ScanWorkerResult>> = []
+  for (let w = 0; w < workers; w++) {
+    const from = shared + kept * w
+    const data: ScanWorkerData = {filter, base, files, next, shared, chunk: CHUNK, kept: [from, from + kept]}
+    results.push(runWorker(script, data))
+  }
+  for (;;) {
+    const from = Atomics.add(next, 0, CHUNK)
+    if (from >= shared) break
+    main.scan(from, Math.min(from + CHUNK, shared))
+  }
+  const stats = {...main.stats, threads: workers + 1}
+  for (const r of await Promise.all(results)) {
+    stats.files += r.stats.files
+    stats.bytes += r.stats.bytes
+    stats.skipped += r.stats.skipped
+    for (const h of r.hits) found(h.file, h.line, index.match(h.bytes, 0, h.bytes.length))
   }
   return stats
 }
 
-/**
- * Reads whole files into one buffer that grows as needed. A file is opened non-blocking (a FIFO
- * answers at once, and is skipped) and read until a short read, which for a regular file is its
- * end (no fstat: one system call less per file).
- */
-class WholeFileReader {
-  buffer = Buffer.allocUnsafe(1024 * 1024)
+/** Workers besides the main thread: none for a short list or a single core, none when every candidate would have to be checked by the index. */
+function workerCount(index: ScanIndex, files: number, threads: number | undefined): number {
+  if (index.counts.unmarked) return 0
+  if (threads !== undefined) return Math.max(0, Math.min(threads - 1, files - 1))
+  if (files < PARALLEL_MIN_FILES) return 0
+  return Math.min(availableParallelism(), MAX_DEFAULT_THREADS) - 1
+}
 
-  /** The file's length, its bytes at the start of `buffer`; more than MAX_SCANNED_FILE when larger (not all read); undefined when unreadable. */
-  read(file: string): number | undefined {
-    let fd: number
-    try {
-      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
-    } catch {
-      return undefined
-    }
-    try {
-      let length = 0
-      for (;;) {
-        const n = readSync(fd, this.buffer, length, this.buffer.length - length, null)
-        length += n
-        if (n === 0 || length < this.buffer.length || length > MAX_SCANNED_FILE) return length
-        const grown = Buffer.allocUnsafe(this.buffer.length * 2)
-        this.buffer.copy(grown, 0, 0, length)
-        this.buffer = grown
-      }
-    } catch {
-      return undefined
-    } finally {
-      closeSync(fd)
-    }
+/**
+ * The worker's script: scan-worker.js beside this module (tsc's output), or at the top of the
+ * bundle (scripts/bundle.js), a level or two above the chunk or command file this module is in.
+ * Running from the TypeScript sources (the unit tests), there is none, and the main thread scans alone.
+ */
+function workerScript(): URL | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (let up = 0; up < 3; up++) {
+    const file = path.join(dir, 'scan-worker.js')
+    if (statSync(file, {throwIfNoEntry: false})?.isFile()) return pathToFileURL(file)
+    dir = path.dirname(dir)
   }
+  return undefined
+}
+
+function runWorker(script: URL, data: ScanWorkerData): Promise<ScanWorkerResult> {
+  return new Promise((resolve, reject) => {
+    let result: ScanWorkerResult | undefined
+    const worker = new Worker(script, {workerData: data})
+    worker.once('message', (r: ScanWorkerResult) => {
+      result = r
+    })
+    worker.once('error', reject)
+    worker.once('exit', (code) => {
+      if (result) resolve(result)
+      else reject(new Error(`a scanning thread stopped (exit code ${code}) before it reported: the scan is incomplete`))
+    })
+  })
 }

@@ -9,6 +9,7 @@
  * values records needles).
  */
 import type {SecretRecord} from '../state/types.js'
+import type {CandidateMatcher} from './candidate-tokens.js'
 import {SCAN_MIN_LENGTH, tagOf} from './scan-marks.js'
 
 /** One recorded text: whose it is, and its fingerprint. */
@@ -29,7 +30,7 @@ export interface IndexCounts {
   unmarked: number
 }
 
-export class ScanIndex {
+export class ScanIndex implements CandidateMatcher<Needle[]> {
   /** lengthOk[n] is 1 when some recorded text is n bytes long. */
   readonly lengthOk: Uint8Array
   readonly minLength: number
@@ -64,7 +65,7 @@ export class ScanIndex {
         else counts.keys++
         for (const n of record.scan) {
           const needle: Needle = {secret: s.name, key, fingerprint: n.fingerprint ?? record.fingerprint, ...(n.line ? {line: n.line} : {})}
-          const id = n.length * 0x10000 + n.tag
+          const id = bucketOf(n.length, n.tag)
           const bucket = this.buckets.get(id)
           if (bucket) bucket.push(needle)
           else this.buckets.set(id, [needle])
@@ -98,11 +99,22 @@ export class ScanIndex {
     return this.buckets.size === 0 && this.unmarked.length === 0
   }
 
+  /**
+   * What a scanning thread needs to pass on the candidates worth the index's check (lengths, tags;
+   * no fingerprint), as data a worker receives; undefined when keys recorded before scan needles
+   * exist (every candidate would pass).
+   */
+  tagFilter(): TagFilterData | undefined {
+    if (this.unmarked.length) return undefined
+    const {lengthOk, minLength, maxLength, minSolid, minSpaced} = this
+    return {lengthOk, minLength, maxLength, minSolid, minSpaced, seed: this.seed, buckets: [...this.buckets.keys()]}
+  }
+
   /** The recorded texts bytes[start, end) is, if any (the caller has checked its length against lengthOk). */
   match(bytes: Uint8Array, start: number, end: number): Needle[] | undefined {
     const length = end - start
     let found: Needle[] | undefined
-    const bucket = this.buckets.get(length * 0x10000 + tagOf(this.seed, bytes, start, end))
+    const bucket = this.buckets.get(bucketOf(length, tagOf(this.seed, bytes, start, end)))
     if (bucket) found = this.check(bucket, bytes.subarray(start, end))
     if (this.unmarked.length && length >= SCAN_MIN_LENGTH) {
       const slow = this.check(this.unmarked, bytes.subarray(start, end), this.keysOfUnmarked)
@@ -125,5 +137,52 @@ export class ScanIndex {
       if (fp === n.fingerprint) found.push(n)
     }
     return found.length ? found : undefined
+  }
+}
+
+/** A recorded text's length and tag as one number (lengths are under 2^36, tags 16 bits). */
+function bucketOf(length: number, tag: number): number {
+  return length * 0x10000 + tag
+}
+
+export interface TagFilterData {
+  lengthOk: Uint8Array
+  minLength: number
+  maxLength: number
+  minSolid: number
+  minSpaced: number
+  seed: number
+  buckets: number[]
+}
+
+/**
+ * The index's first two steps (length, tag) without its fingerprints: a candidate that passes is
+ * answered with a copy of its bytes, which the index then checks (ScanIndex#match). The copies
+ * never leave the process.
+ */
+export class TagFilter implements CandidateMatcher<Uint8Array> {
+  readonly lengthOk: Uint8Array
+  readonly minLength: number
+  readonly maxLength: number
+  readonly minSolid: number
+  readonly minSpaced: number
+  private readonly seed: number
+  private readonly buckets: Set<number>
+
+  constructor(data: TagFilterData) {
+    this.lengthOk = data.lengthOk
+    this.minLength = data.minLength
+    this.maxLength = data.maxLength
+    this.minSolid = data.minSolid
+    this.minSpaced = data.minSpaced
+    this.seed = data.seed
+    this.buckets = new Set(data.buckets)
+  }
+
+  /** A copy (the scanned buffer is reused for the next file; a Buffer's `slice` would be a view of it). */
+  match(bytes: Uint8Array, start: number, end: number): Uint8Array | undefined {
+    return this.buckets.has(bucketOf(end - start, tagOf(this.seed, bytes, start, end)))
+      ? new Uint8Array(bytes.subarray(start, end))
+      : undefined
   }
 }

@@ -41,7 +41,7 @@ interface Json {
     rule?: string
     keys?: string[]
   }>
-  stats: {files: number; commits: number}
+  stats: {files: number; commits: number; threads: number}
   notes: string[]
 }
 
@@ -148,10 +148,38 @@ describe('secretctl scan', () => {
     // And the real values, planted in two files of the big tree, are found.
     writeFileSync(path.join(dir, 'src/37/f51.ts'), `export const a = 1\nexport const key = '${values.V3}'\n`)
     writeFileSync(path.join(dir, 'src/37/f52.ts'), `x\ny\nV7=${values.V7}\n`)
+    // The last file of the list is scanned by a worker whenever there is one (kept for it).
+    writeFileSync(path.join(dir, 'src/99/f99.ts'), `V9=${values.V9}\n`)
     const planted = await scanJson(dir)
     expect(planted.exitCode).toBe(1)
-    expect(where(planted.json)).toEqual(['src/37/f51.ts:2 many/V3', 'src/37/f52.ts:3 many/V7'])
+    expect(where(planted.json)).toEqual(['src/37/f51.ts:2 many/V3', 'src/37/f52.ts:3 many/V7', 'src/99/f99.ts:1 many/V9'])
   }, 240_000)
+
+  it('--threads: the files shared by threads give the same findings as one thread', async () => {
+    const values = {A: canary('scan-threads-a'), B: canary('scan-threads-b')}
+    const files: Record<string, string> = {
+      '.gitignore': '.secretctl/\n',
+      'secrets.yaml': 'kind: Secret\nname: t\ndata:\n  A: {fromEnv: A}\n  B: {fromEnv: B}\n',
+    }
+    for (let f = 0; f < 300; f++) files[`src/f${String(f).padStart(3, '0')}.txt`] = `line\n${randomBytes(20).toString('hex')}\n`
+    // The first file, one in the middle, and the last two (kept for a worker).
+    files['src/f000.txt'] = `A=${values.A}\n`
+    files['src/f150.txt'] = `x\n"${values.B}"\n`
+    files['src/f298.txt'] = `x\ny\n${values.B}\n`
+    files['src/f299.txt'] = `token: ${values.A}\n`
+    const dir = tempProject(files)
+    expect((await secretctl(['apply', '--auto-approve'], {cwd: dir, env: values})).exitCode).toBe(0)
+    const expected = ['src/f000.txt:1 t/A', 'src/f150.txt:2 t/B', 'src/f298.txt:3 t/B', 'src/f299.txt:1 t/A']
+    for (const threads of [1, 2, 3]) {
+      const r = await scanJson(dir, ['src', '--threads', String(threads)])
+      expect(r.exitCode).toBe(1)
+      expect(where(r.json)).toEqual(expected)
+      expect(r.json.stats).toMatchObject({files: 300, threads})
+    }
+    const bad = await secretctl(['scan', '--threads', '0'], {cwd: dir})
+    expect(bad.exitCode).not.toBe(0)
+    expect(bad.stderr).toMatch(/--threads/)
+  })
 
   it('flags a token pasted in a manifest outside data and a tracked .env file in clear, not a template nor a dotenvx-encrypted file', async () => {
     const pasted = plant(`ghp_${randomBytes(18).toString('hex')}`)

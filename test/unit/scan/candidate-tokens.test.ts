@@ -6,40 +6,9 @@
 import {randomBytes} from 'node:crypto'
 import {describe, expect, it} from 'vitest'
 import {findInText, LineCounter} from '../../../src/scan/candidate-tokens.js'
-import {ScanIndex} from '../../../src/scan/scan-index.js'
-import {scanMarks, scanTagSeed, worthScanning} from '../../../src/scan/scan-marks.js'
-import {bytesFingerprinter, fingerprintWith} from '../../../src/state/fingerprint.js'
-import type {KeyRecord, SecretRecord, StateStore} from '../../../src/state/types.js'
-
-const salt = randomBytes(32)
-const state = {fingerprint: async (k: string, v: string) => fingerprintWith(salt, k, v)} as unknown as StateStore
-
-async function indexOf(secrets: Record<string, Record<string, string>>, opts: {unmarked?: boolean} = {}): Promise<ScanIndex> {
-  const records: SecretRecord[] = []
-  for (const [name, values] of Object.entries(secrets)) {
-    const keys: Record<string, KeyRecord> = {}
-    for (const [key, value] of Object.entries(values)) {
-      keys[key] = {
-        fingerprint: fingerprintWith(salt, key, value),
-        source: 'env',
-        writtenAt: '',
-        ...(opts.unmarked ? {} : {scan: await scanMarks(state, key, value)}),
-      }
-    }
-    records.push({
-      id: 0,
-      name,
-      backendId: 0,
-      backend: 'default',
-      externalRef: null,
-      keys,
-      backendVersion: null,
-      createdAt: '',
-      updatedAt: '',
-    })
-  }
-  return new ScanIndex(records, await scanTagSeed(state), bytesFingerprinter(salt))
-}
+import type {ScanIndex} from '../../../src/scan/scan-index.js'
+import {scanMarks, worthScanning} from '../../../src/scan/scan-marks.js'
+import {scanIndexOf as indexOf, scanTestState as state} from '../../support/scan-index.js'
 
 function find(index: ScanIndex, text: string): string[] {
   const bytes = Buffer.from(text, 'utf8')
