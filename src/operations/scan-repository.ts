@@ -12,7 +12,7 @@ import {MissingStateError, UsageError} from '../errors.js'
 import {git} from '../scan/git.js'
 import {scanManifestLiterals} from '../scan/manifest-literals.js'
 import {type Finding, sortFindings, type ValueFinding} from '../scan/scan-findings.js'
-import {filesToScan, scanFiles} from '../scan/scan-files.js'
+import {filesToScan, ScanWorkers, scanFiles} from '../scan/scan-files.js'
 import {scanHistory, scanStaged} from '../scan/scan-history.js'
 import {type IndexCounts, ScanIndex} from '../scan/scan-index.js'
 import {scanTagSeed} from '../scan/scan-marks.js'
@@ -68,6 +68,16 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   const paths = req.paths.length ? req.paths : ['.']
   for (const p of paths)
     if (!existsSync(path.resolve(req.cwd, p))) throw new UsageError(`${p} does not exist`, 'give files or directories to scan')
+  // Started first, so that they start while the state is read and the files are listed; stopped at the end if unused.
+  const workers = new ScanWorkers(req.staged ? 1 : req.threads)
+  try {
+    return await scanWith(req, paths, workers, started)
+  } finally {
+    workers.stop()
+  }
+}
+
+async function scanWith(req: ScanRequest, paths: string[], workers: ScanWorkers, started: number): Promise<ScanResult> {
   const notes: string[] = []
   const {index, location} = await loadIndex(req, notes)
   const findings: Finding[] = []
@@ -82,7 +92,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   const fileStats =
     index.empty || req.staged
       ? {files: 0, bytes: 0, skipped: 0, threads: 0}
-      : await scanFiles(index, req.cwd, listed.files, report, req.threads)
+      : await scanFiles(index, req.cwd, listed.files, report, workers)
   const filesMs = performance.now() - filesStarted
 
   let history = {commits: 0, bytes: 0}

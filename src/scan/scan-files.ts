@@ -31,7 +31,7 @@ const PARALLEL_MIN_FILES = 2000
 /** Threads by default: git grep's default is the number of cores; past four, reading files is the limit. */
 const MAX_DEFAULT_THREADS = 4
 
-/** What a scanning worker is given. */
+/** What a scanning worker is given: its part of the work. */
 export interface ScanWorkerData {
   filter: TagFilterData
   /** The directory the files are relative to, with a trailing separator. */
@@ -77,16 +77,50 @@ function walk(cwd: string, rel: string, out: string[]): void {
 }
 
 /**
- * Scans the files for the index's values; each hit becomes a finding (in no particular order
- * across files when threads share the work). `threads` given: that many whatever the list's size
- * (1: the main thread alone).
+ * Scanning workers started ahead of their work, each waiting for its part: a worker takes
+ * milliseconds to start, which pass while the caller reads the state and lists the files. `threads`
+ * given: that many threads in all (1: no worker); by default one fewer than the cores, up to three.
+ * Workers not given a part are stopped by scanFiles, or by stop().
+ */
+export class ScanWorkers {
+  private readonly started: Array<{worker: Worker; result: Promise<ScanWorkerResult>}> = []
+
+  constructor(readonly threads: number | undefined) {
+    const count = threads === undefined ? Math.min(availableParallelism(), MAX_DEFAULT_THREADS) - 1 : threads - 1
+    const script = count > 0 ? workerScript() : undefined
+    for (let w = 0; script && w < count; w++) {
+      const worker = new Worker(script)
+      // Idle, it must not keep the process alive; given a part, it is awaited (ref() again).
+      worker.unref()
+      const result = resultOf(worker)
+      result.catch(() => {}) // a worker stopped unused rejects; one in use is awaited
+      this.started.push({worker, result})
+    }
+  }
+
+  /** Workers to use for a list of this many files, from an index that may not allow them; the others are stopped. */
+  take(index: ScanIndex, files: number): Array<{worker: Worker; result: Promise<ScanWorkerResult>}> {
+    const wanted = index.counts.unmarked ? 0 : this.threads !== undefined ? files - 1 : files >= PARALLEL_MIN_FILES ? files : 0
+    const taken = this.started.splice(0, Math.max(0, wanted))
+    this.stop()
+    return taken
+  }
+
+  stop(): void {
+    for (const {worker} of this.started.splice(0)) void worker.terminate()
+  }
+}
+
+/**
+ * Scans the files for the index's values with the main thread and the workers; each hit becomes
+ * a finding (in no particular order across files when threads share the work).
  */
 export async function scanFiles(
   index: ScanIndex,
   cwd: string,
   files: string[],
   report: (f: ValueFinding) => void,
-  threads?: number,
+  workers: ScanWorkers,
 ): Promise<FileScanStats & {threads: number}> {
   const base = path.resolve(cwd) + path.sep
   const found = (file: number, line: number, needles: ReturnType<ScanIndex['match']>) => {
@@ -94,44 +128,35 @@ export async function scanFiles(
       report({kind: 'value', file: files[file] as string, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
   }
   const main = new FileScanner(index, base, files, found)
-  const workers = workerCount(index, files.length, threads)
   const filter = index.tagFilter()
-  const script = workers > 0 ? workerScript() : undefined
-  if (!filter || !script) {
+  const helpers = workers.take(index, files.length)
+  if (!filter || !helpers.length) {
     main.scan(0, files.length)
     return {...main.stats, threads: 1}
   }
 
-  const kept = Math.min(CHUNK, Math.floor(files.length / (workers + 1)))
-  const shared = files.length - kept * workers
+  const kept = Math.min(CHUNK, Math.floor(files.length / (helpers.length + 1)))
+  const shared = files.length - kept * helpers.length
   const next = new Int32Array(new SharedArrayBuffer(4))
-  const results: Array<Promise<ScanWorkerResult>> = []
-  for (let w = 0; w < workers; w++) {
+  helpers.forEach(({worker}, w) => {
     const from = shared + kept * w
-    const data: ScanWorkerData = {filter, base, files, next, shared, chunk: CHUNK, kept: [from, from + kept]}
-    results.push(runWorker(script, data))
-  }
+    const part: ScanWorkerData = {filter, base, files, next, shared, chunk: CHUNK, kept: [from, from + kept]}
+    worker.ref()
+    worker.postMessage(part)
+  })
   for (;;) {
     const from = Atomics.add(next, 0, CHUNK)
     if (from >= shared) break
     main.scan(from, Math.min(from + CHUNK, shared))
   }
-  const stats = {...main.stats, threads: workers + 1}
-  for (const r of await Promise.all(results)) {
+  const stats = {...main.stats, threads: helpers.length + 1}
+  for (const r of await Promise.all(helpers.map((h) => h.result))) {
     stats.files += r.stats.files
     stats.bytes += r.stats.bytes
     stats.skipped += r.stats.skipped
     for (const h of r.hits) found(h.file, h.line, index.match(h.bytes, 0, h.bytes.length))
   }
   return stats
-}
-
-/** Workers besides the main thread: none for a short list or a single core, none when every candidate would have to be checked by the index. */
-function workerCount(index: ScanIndex, files: number, threads: number | undefined): number {
-  if (index.counts.unmarked) return 0
-  if (threads !== undefined) return Math.max(0, Math.min(threads - 1, files - 1))
-  if (files < PARALLEL_MIN_FILES) return 0
-  return Math.min(availableParallelism(), MAX_DEFAULT_THREADS) - 1
 }
 
 /**
@@ -149,10 +174,9 @@ function workerScript(): URL | undefined {
   return undefined
 }
 
-function runWorker(script: URL, data: ScanWorkerData): Promise<ScanWorkerResult> {
+function resultOf(worker: Worker): Promise<ScanWorkerResult> {
   return new Promise((resolve, reject) => {
     let result: ScanWorkerResult | undefined
-    const worker = new Worker(script, {workerData: data})
     worker.once('message', (r: ScanWorkerResult) => {
       result = r
     })

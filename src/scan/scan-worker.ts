@@ -5,21 +5,24 @@
  * the candidates whose length and keyed tag match a recorded text (TagFilter), a handful per
  * repository, which the main thread checks against the index.
  */
-import {parentPort, workerData} from 'node:worker_threads'
+import {parentPort} from 'node:worker_threads'
 import {FileScanner} from './file-scanner.js'
 import {TagFilter} from './scan-index.js'
 import type {ScanWorkerData, ScanWorkerResult} from './scan-files.js'
 
-const data = workerData as ScanWorkerData
-const result: ScanWorkerResult = {stats: {files: 0, bytes: 0, skipped: 0}, hits: []}
-const scanner = new FileScanner(new TagFilter(data.filter), data.base, data.files, (file, line, bytes) =>
-  result.hits.push({file, line, bytes}),
-)
-scanner.scan(data.kept[0], data.kept[1])
-for (;;) {
-  const from = Atomics.add(data.next, 0, data.chunk)
-  if (from >= data.shared) break
-  scanner.scan(from, Math.min(from + data.chunk, data.shared))
-}
-result.stats = scanner.stats
-parentPort?.postMessage(result)
+// Started before its part is known (ScanWorkers): it waits for it, does it, and ends.
+parentPort?.once('message', (data: ScanWorkerData) => {
+  const result: ScanWorkerResult = {stats: {files: 0, bytes: 0, skipped: 0}, hits: []}
+  const scanner = new FileScanner(new TagFilter(data.filter), data.base, data.files, (file, line, bytes) =>
+    result.hits.push({file, line, bytes}),
+  )
+  scanner.scan(data.kept[0], data.kept[1])
+  for (;;) {
+    const from = Atomics.add(data.next, 0, data.chunk)
+    if (from >= data.shared) break
+    scanner.scan(from, Math.min(from + data.chunk, data.shared))
+  }
+  result.stats = scanner.stats
+  parentPort?.postMessage(result)
+  parentPort?.close()
+})
