@@ -6,9 +6,10 @@
  *
  * A large list is scanned by several threads, as `git grep` does (its rate is the benchmark's
  * reference): the main thread and up to three workers (scan-worker.ts) take the next 64 files from
- * a shared counter in turn. A worker takes a few milliseconds to start, so each first scans files
- * kept for it at the end of the list (which makes a worker's part of the work certain, and tested),
- * and a list under 2,000 files is scanned by the main thread alone.
+ * a shared counter in turn. Workers are started with the command (ScanWorkers), as they take
+ * milliseconds to start; each first scans a few files kept for it at the end of the list, so that
+ * every worker has a part however late it starts (and the tests can plant a value in it). A list
+ * under 2,000 files is scanned by the main thread alone.
  */
 import {readdirSync, statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
@@ -19,9 +20,6 @@ import {FileScanner, type FileScanStats} from './file-scanner.js'
 import {gitFiles} from './git.js'
 import type {ScanIndex, TagFilterData} from './scan-index.js'
 import type {ValueFinding} from './scan-findings.js'
-
-export {MAX_SCANNED_FILE} from './file-scanner.js'
-export type {FileScanStats} from './file-scanner.js'
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.secretctl'])
 /** Files a thread takes at a time: about a millisecond of work, so that the threads end together. */
