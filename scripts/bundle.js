@@ -92,14 +92,31 @@ const secretctlModules = {
     }))
     const names = Object.keys(VENDOR).map((n) => n.replace(/[/.]/g, '\\$&'))
     b.onResolve({filter: new RegExp(`^(${names.join('|')})$`)}, (args) => ({path: vendorFiles[args.path], namespace: 'secretctl-vendor'}))
-    b.onLoad({filter: /.*/, namespace: 'secretctl-vendor'}, (args) => ({
-      contents: [
+    b.onLoad({filter: /.*/, namespace: 'secretctl-vendor'}, (args) => {
+      const name = JSON.stringify(args.path)
+      const shape = vendorShapes[args.path]
+      const head = [
         "const vendor = globalThis[Symbol.for('secretctl.vendor')]",
         `if (!vendor) throw new Error('dist/bundle/ runs through bin/run.js, which loads dist/bundle/vendor/loader.js first')`,
-        `module.exports = vendor.load(${JSON.stringify(args.path)})`,
-      ].join('\n'),
-      loader: 'js',
-    }))
+      ]
+      if (!shape) return {contents: [...head, `module.exports = vendor.load(${name})`].join('\n'), loader: 'js'}
+      // An object of exports: each a getter that loads the file on first use, then a plain property. A module that
+      // imports the package no longer loads it: `exec` without a secretctl.yaml never uses `yaml`.
+      return {
+        contents: [
+          ...head,
+          `const names = ${JSON.stringify(shape.names)}`,
+          'function load() {',
+          `  const real = vendor.load(${name})`,
+          '  for (const n of names) Object.defineProperty(exports, n, {value: real[n], enumerable: true, writable: false})',
+          '  return real',
+          '}',
+          ...(shape.esModule ? ["Object.defineProperty(exports, '__esModule', {value: true})"] : []),
+          'for (const n of names) Object.defineProperty(exports, n, {get: () => load()[n], enumerable: true, configurable: true})',
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
   },
 }
 
@@ -145,6 +162,8 @@ rmSync(outdir, {recursive: true, force: true})
 const vendorDir = path.join(outdir, 'vendor')
 /** Package name → its file's name without `.cjs`, which the modules of secretctlModules load. */
 const vendorFiles = {}
+/** File name (as in vendorFiles) → its export names, for a file whose module.exports is a plain object (not knex's function). */
+const vendorShapes = {}
 /** Builds `contents` as one CommonJS file in vendor/, named NAME-HASH.cjs, HASH of its content; returns NAME-HASH. */
 async function vendorFile(name, {contents, plugins = [], define = {}, keepNames = true}) {
   const {outputFiles} = await build({
@@ -187,6 +206,11 @@ for (const [pkg, name] of Object.entries(VENDOR)) {
     // vendor file: the check always failed silently, after loading semver. Skipped instead.
     define: pkg === '@oclif/core' ? {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'} : {},
   })
+}
+for (const named of Object.values(vendorFiles)) {
+  const exports = require(path.join(vendorDir, `${named}.cjs`))
+  if (typeof exports === 'object' && exports !== null)
+    vendorShapes[named] = {names: Object.keys(exports), esModule: exports.__esModule === true}
 }
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
