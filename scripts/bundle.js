@@ -6,7 +6,7 @@
 // Run by `npm run build`, after tsc and write-validators.js.
 import {copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {createHash} from 'node:crypto'
-import {builtinModules, createRequire} from 'node:module'
+import {createRequire} from 'node:module'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {build} from 'esbuild'
@@ -156,34 +156,34 @@ const namedExportsOfCommonJs = {
 }
 
 /**
- * Node's own modules, as the chunks import them, through require(): an ES module import of a builtin makes Node build
- * an ES module facade that reads every export once, getters included — `node:process` computes
- * process.allowedNodeEnvironmentFlags (3.6 ms against 0.4 for `node:os`), `node:fs` loads its streams. require() hands
- * over the module object as it is. (The chunks' `require` is the banner's, made by createRequire.) The builtins in
- * LAZY_BUILTINS are required on first use of an export: Node has not loaded them at start, and many runs never use
- * them (`exec` on a plaintext backend computes no HMAC; `node:crypto` takes 2.7 ms to load).
+ * Two of Node's own modules, as the chunks import them. An ES module import of a builtin makes Node build a facade that
+ * reads every export once, getters included: for `node:process` (chalk's supports-color imports it) that computes
+ * process.allowedNodeEnvironmentFlags, 3.6 ms against 0.4 for `node:os`; here its default export is the global
+ * `process` (a named import fails the build). And the builtins in LAZY_BUILTINS are required on the first use of an
+ * export, through the chunks' `require` (the banner's): Node has not loaded them at start, and many runs never use them
+ * (`exec` on a plaintext backend computes no HMAC; `node:crypto` takes 2.7 ms to load). Each importer gets a module of
+ * its own, so that it lands in its importer's chunk instead of a chunk of its own. The other builtins stay ES module
+ * imports: the same treatment for all of them cost `exec` 2.4 ms more than it saved (esbuild copies every export of a
+ * CommonJS module into each importer).
  */
-const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]))
 const LAZY_BUILTINS = new Set(['crypto', 'readline', 'readline/promises'])
-const builtinsThroughRequire = {
-  name: 'builtins-through-require',
+const someBuiltins = {
+  name: 'some-builtins',
   setup(b) {
-    // One module per importer, so that it lands in its importer's chunk instead of a chunk of its own.
-    b.onResolve({filter: /^[a-z_:/]+$/}, (args) =>
-      args.kind === 'import-statement' && BUILTINS.has(args.path)
-        ? {path: `${args.path}?${args.importer}`, namespace: 'node-builtin', pluginData: args.path}
-        : undefined,
-    )
+    b.onResolve({filter: /^(node:)?[a-z_/]+$/}, (args) => {
+      const name = args.path.replace(/^node:/, '')
+      if (args.kind !== 'import-statement' || !(name === 'process' || LAZY_BUILTINS.has(name))) return undefined
+      return {path: `${name}?${args.importer}`, namespace: 'node-builtin', pluginData: name}
+    })
     b.onLoad({filter: /.*/, namespace: 'node-builtin'}, (args) => {
       const name = args.pluginData
-      if (!LAZY_BUILTINS.has(name.replace(/^node:/, '')))
-        return {contents: `module.exports = require(${JSON.stringify(name)})`, loader: 'js'}
-      const names = Object.keys(require(name))
+      if (name === 'process') return {contents: 'export default process', loader: 'js'}
+      const names = Object.keys(require(`node:${name}`))
       return {
         contents: [
           'let real',
           `for (const n of ${JSON.stringify(names)})`,
-          `  Object.defineProperty(exports, n, {get: () => (real ??= require(${JSON.stringify(name)}))[n], enumerable: true})`,
+          `  Object.defineProperty(exports, n, {get: () => (real ??= require('node:${name}'))[n], enumerable: true})`,
         ].join('\n'),
         loader: 'js',
       }
@@ -269,7 +269,7 @@ const result = await build({
   keepNames: true,
   sourcemap: 'linked',
   legalComments: 'linked',
-  plugins: [secretctlModules, namedExportsOfCommonJs, builtinsThroughRequire],
+  plugins: [secretctlModules, namedExportsOfCommonJs, someBuiltins],
   logLevel: 'warning',
   metafile: true,
 })

@@ -5,15 +5,11 @@
 // Copied to dist/bundle/vendor/loader.js by scripts/bundle.js; scripts/write-vendor-caches.js writes the caches. bin/run.js
 // imports it before the bundle, and the bundle reaches it through a global: the bundle's chunks sit at several
 // depths, so none of them could name this file by one relative path.
+import {readFileSync, writeFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
-
-// Node's modules through require(), as in the bundle (scripts/bundle.js, builtinsThroughRequire): an import of
-// `node:fs` would build its ES module facade, which reads every export and so loads fs's streams.
-const builtin = createRequire(import.meta.url)
-const {readFileSync, writeFileSync} = builtin('node:fs')
-const path = builtin('node:path')
-const {fileURLToPath} = builtin('node:url')
-const vm = builtin('node:vm')
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+import vm from 'node:vm'
 
 /** This file's directory: dist/bundle/vendor/. */
 const vendorDir = path.dirname(fileURLToPath(import.meta.url))
