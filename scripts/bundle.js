@@ -250,8 +250,8 @@ for (const named of Object.values(vendorFiles)) {
 }
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
-const result = await build({
-  entryPoints: {run: 'secretctl:run', ...commandEntries()},
+/** The options of both builds below (the commands built together, and each command built apart). */
+const chunked = {
   outdir,
   bundle: true,
   splitting: true,
@@ -260,7 +260,6 @@ const result = await build({
   target: 'node20',
   // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` build is plain ESM.
   mainFields: ['module', 'main'],
-  chunkNames: 'chunks/[name]-[hash]',
   external: EXTERNAL,
   // CommonJS inside the bundle still calls require() for the externals.
   banner: {js: "import {createRequire as __secretctlRequire} from 'node:module'; const require = __secretctlRequire(import.meta.url);"},
@@ -272,11 +271,34 @@ const result = await build({
   plugins: [secretctlModules, namedExportsOfCommonJs, someBuiltins],
   logLevel: 'warning',
   metafile: true,
-})
-// What went where, for tuning (esbuild's analyzer reads it too: https://esbuild.github.io/analyze/).
-writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify(result.metafile))
-const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
+}
 
-console.log(
-  `bundle: dist/bundle/ (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
-)
+/**
+ * Commands built apart, each with chunks of its own: `exec`, whose start is paid by every MCP server and CI step it
+ * launches (docs/performance.md, "Fourth round"). Built with the others, its modules sat in 19 files, chunks shared with
+ * other commands in different combinations, and Node resolves, reads and compiles each file on its own; apart, in 11.
+ * One command runs per process, so its copies of secretctl's modules meet no others; a vendor package is still loaded
+ * once (the vendor loader keeps what it loaded).
+ */
+const APART = ['commands/exec']
+
+const entries = commandEntries()
+const together = Object.fromEntries(Object.entries(entries).filter(([entry]) => !APART.includes(entry)))
+const results = [
+  await build({...chunked, entryPoints: {run: 'secretctl:run', ...together}, chunkNames: 'chunks/[name]-[hash]'}),
+  ...(await Promise.all(
+    APART.map((entry) =>
+      build({...chunked, entryPoints: {[entry]: entries[entry]}, chunkNames: `chunks/${path.basename(entry)}-[name]-[hash]`}),
+    ),
+  )),
+]
+// What went where, for tuning (esbuild's analyzer reads them too: https://esbuild.github.io/analyze/).
+for (const [i, result] of results.entries())
+  writeFileSync(
+    path.join(outdir, i === 0 ? 'metafile.json' : `metafile-${path.basename(APART[i - 1])}.json`),
+    JSON.stringify(result.metafile),
+  )
+const outputs = results.flatMap((r) => Object.entries(r.metafile.outputs))
+const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0)
+
+console.log(`bundle: dist/bundle/ (${outputs.filter(([f]) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`)

@@ -25,9 +25,13 @@ const importFromHere = (specifier) => import(specifier)
 /**
  * module.exports of vendor/NAME.cjs. NAME is `package-HASH`, HASH from the file's content (scripts/bundle.js), and
  * so is its cache's name: V8 itself checks only the source's length, so a rebuilt file never meets the cache of
- * another text. (Not the file's size and time: npm sets every packed file's time to one date.)
+ * another text. (Not the file's size and time: npm sets every packed file's time to one date.) Loaded once per
+ * process, as require() would: a command built apart from the others (scripts/bundle.js, APART) has modules of its own
+ * for the packages, and two copies of @oclif/core would not know each other's errors.
  */
 export function loadVendor(name) {
+  const known = loaded.get(name)
+  if (known) return known
   const file = path.join(vendorDir, `${name}.cjs`)
   const cache = path.join(vendorDir, `${name}.cache`)
   let cachedData
@@ -41,8 +45,12 @@ export function loadVendor(name) {
   const module = {exports: {}}
   script.runInThisContext()(module.exports, createRequire(file), module, file, vendorDir, importFromHere)
   compiled.set(cache, script)
+  loaded.set(name, module.exports)
   return module.exports
 }
+
+/** module.exports of each file loaded in this process, by name. */
+const loaded = new Map()
 
 /** Each file compiled in this process, by the cache file it would have. */
 const compiled = new Map()
