@@ -86,7 +86,17 @@ const secretctlModules = {
   setup(b) {
     b.onResolve({filter: /^secretctl:run$/}, () => ({path: 'run', namespace: 'secretctl'}))
     b.onLoad({filter: /^run$/, namespace: 'secretctl'}, () => ({
-      contents: "import {execute} from '@oclif/core'\nawait execute({dir: import.meta.url})\n",
+      // The package root and its package.json given, as oclif's Config takes them: oclif would otherwise find the root
+      // by walking up from this file and read package.json itself. No plugin can be installed by a user (no
+      // plugin-plugins), so oclif need not look for a user's plugin list.
+      contents: [
+        "import {execute} from '@oclif/core'",
+        "import {readFileSync} from 'node:fs'",
+        "import {fileURLToPath} from 'node:url'",
+        "const root = fileURLToPath(new URL('../..', import.meta.url))",
+        "const pjson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))",
+        'await execute({loadOptions: {root, pjson, userPlugins: false}})',
+      ].join('\n'),
       resolveDir: root,
       loader: 'js',
     }))
