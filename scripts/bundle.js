@@ -260,7 +260,7 @@ for (const named of Object.values(vendorFiles)) {
 }
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
-/** The options of both builds below (the commands built together, and each command built apart). */
+/** The options of the build of the chunks. */
 const chunked = {
   outdir,
   bundle: true,
@@ -284,31 +284,38 @@ const chunked = {
 }
 
 /**
- * Commands built apart, each with chunks of its own: `exec`, whose start is paid by every MCP server and CI step it
- * launches (docs/performance.md, "Fourth round"). Built with the others, its modules sat in 19 files, chunks shared with
- * other commands in different combinations, and Node resolves, reads and compiles each file on its own; apart, in 11.
- * One command runs per process, so its copies of secretctl's modules meet no others; a vendor package is still loaded
- * once (the vendor loader keeps what it loaded).
+ * `exec`, whose start every MCP server and CI step it launches pays (docs/performance.md, "Fourth round"), is also
+ * built as one CommonJS file with a V8 code cache, as the vendor packages are: as ES modules it is 11 files of chunks
+ * that Node resolves, reads and compiles one by one. dist/bundle/commands/exec.js, the module oclif imports, loads that
+ * file when this process can use the build's caches (vendor-loader.js, cachesUsable) and otherwise the ES module build
+ * of the command, dist/bundle/exec-module.js: without its cache, the one file (2 MB, everything exec may import
+ * inlined) would cost more to compile than the chunks. One command runs per process, so the file's copies of
+ * secretctl's modules meet no others; the vendor packages it uses are the ones the vendor loader loaded.
  */
-const APART = ['commands/exec']
-
 const entries = commandEntries()
-const together = Object.fromEntries(Object.entries(entries).filter(([entry]) => !APART.includes(entry)))
-const results = [
-  await build({...chunked, entryPoints: {run: 'secretctl:run', ...together}, chunkNames: 'chunks/[name]-[hash]'}),
-  ...(await Promise.all(
-    APART.map((entry) =>
-      build({...chunked, entryPoints: {[entry]: entries[entry]}, chunkNames: `chunks/${path.basename(entry)}-[name]-[hash]`}),
-    ),
-  )),
-]
-// What went where, for tuning (esbuild's analyzer reads them too: https://esbuild.github.io/analyze/).
-for (const [i, result] of results.entries())
-  writeFileSync(
-    path.join(outdir, i === 0 ? 'metafile.json' : `metafile-${path.basename(APART[i - 1])}.json`),
-    JSON.stringify(result.metafile),
-  )
-const outputs = results.flatMap((r) => Object.entries(r.metafile.outputs))
-const bytes = outputs.reduce((n, [, o]) => n + o.bytes, 0)
+const {'commands/exec': execEntry, ...together} = entries
+const result = await build({
+  ...chunked,
+  entryPoints: {run: 'secretctl:run', 'exec-module': execEntry, ...together},
+  chunkNames: 'chunks/[name]-[hash]',
+})
+const execFile = await vendorFile('exec', {
+  contents: `module.exports = require(${JSON.stringify(execEntry)})`,
+  plugins: [secretctlModules, someBuiltins],
+})
+writeFileSync(
+  path.join(outdir, 'commands/exec.js'),
+  [
+    '// exec: the CommonJS build with its code cache when this process can use the caches, else the ES module build (scripts/bundle.js).',
+    "const vendor = globalThis[Symbol.for('secretctl.vendor')]",
+    `export default vendor.cachesUsable() ? vendor.load(${JSON.stringify(execFile)}).default : (await import('../exec-module.js')).default`,
+    '',
+  ].join('\n'),
+)
+// What went where, for tuning (esbuild's analyzer reads it too: https://esbuild.github.io/analyze/).
+writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify(result.metafile))
+const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)
 
-console.log(`bundle: dist/bundle/ (${outputs.filter(([f]) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`)
+console.log(
+  `bundle: dist/bundle/ (${Object.keys(result.metafile.outputs).filter((f) => f.endsWith('.js')).length} files, ${(bytes / 2 ** 20).toFixed(1)} MiB)`,
+)
