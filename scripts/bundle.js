@@ -285,12 +285,12 @@ const chunked = {
 
 /**
  * `exec`, whose start every MCP server and CI step it launches pays (docs/performance.md, "Fourth round"), is also
- * built as one CommonJS file with a V8 code cache, as the vendor packages are: as ES modules it is 11 files of chunks
- * that Node resolves, reads and compiles one by one. dist/bundle/commands/exec.js, the module oclif imports, loads that
- * file when this process can use the build's caches (vendor-loader.js, cachesUsable) and otherwise the ES module build
- * of the command, dist/bundle/exec-module.js: without its cache, the one file (2 MB, everything exec may import
- * inlined) would cost more to compile than the chunks. One command runs per process, so the file's copies of
- * secretctl's modules meet no others; the vendor packages it uses are the ones the vendor loader loaded.
+ * built as one CommonJS file with a V8 code cache, as the vendor packages are: as ES modules its code is some 20 chunk
+ * files that Node resolves, reads and compiles one by one. dist/bundle/commands/exec.js, the module oclif imports,
+ * loads that file when this process can use the build's caches (vendor-loader.js, cachesUsable) and otherwise the ES
+ * module build of the command, dist/bundle/exec-module.js: without its cache, the one file (all of secretctl's code
+ * exec may import, inlined) costs more to compile than the chunks. One command runs per process, so the file's copies
+ * of secretctl's modules meet no others; the vendor packages it uses are the ones the vendor loader loaded.
  */
 const entries = commandEntries()
 const {'commands/exec': execEntry, ...together} = entries
