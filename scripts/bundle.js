@@ -86,20 +86,47 @@ const secretctlModules = {
   setup(b) {
     b.onResolve({filter: /^secretctl:run$/}, () => ({path: 'run', namespace: 'secretctl'}))
     b.onLoad({filter: /^run$/, namespace: 'secretctl'}, () => ({
-      contents: "import {execute} from '@oclif/core'\nawait execute({dir: import.meta.url})\n",
+      // The package root and its package.json given, as oclif's Config takes them: oclif would otherwise find the root
+      // by walking up from this file and read package.json itself. No plugin can be installed by a user (no
+      // plugin-plugins), so oclif need not look for a user's plugin list.
+      contents: [
+        "import {execute} from '@oclif/core'",
+        "import {readFileSync} from 'node:fs'",
+        "import {fileURLToPath} from 'node:url'",
+        "const root = fileURLToPath(new URL('../..', import.meta.url))",
+        "const pjson = JSON.parse(readFileSync(`${root}/package.json`, 'utf8'))",
+        'await execute({loadOptions: {root, pjson, userPlugins: false}})',
+      ].join('\n'),
       resolveDir: root,
       loader: 'js',
     }))
     const names = Object.keys(VENDOR).map((n) => n.replace(/[/.]/g, '\\$&'))
     b.onResolve({filter: new RegExp(`^(${names.join('|')})$`)}, (args) => ({path: vendorFiles[args.path], namespace: 'secretctl-vendor'}))
-    b.onLoad({filter: /.*/, namespace: 'secretctl-vendor'}, (args) => ({
-      contents: [
+    b.onLoad({filter: /.*/, namespace: 'secretctl-vendor'}, (args) => {
+      const name = JSON.stringify(args.path)
+      const shape = vendorShapes[args.path]
+      const head = [
         "const vendor = globalThis[Symbol.for('secretctl.vendor')]",
         `if (!vendor) throw new Error('dist/bundle/ runs through bin/run.js, which loads dist/bundle/vendor/loader.js first')`,
-        `module.exports = vendor.load(${JSON.stringify(args.path)})`,
-      ].join('\n'),
-      loader: 'js',
-    }))
+      ]
+      if (!shape) return {contents: [...head, `module.exports = vendor.load(${name})`].join('\n'), loader: 'js'}
+      // An object of exports: each a getter that loads the file on first use, then a plain property. A module that
+      // imports the package no longer loads it: `exec` without a secretctl.yaml never uses `yaml`.
+      return {
+        contents: [
+          ...head,
+          `const names = ${JSON.stringify(shape.names)}`,
+          'function load() {',
+          `  const real = vendor.load(${name})`,
+          '  for (const n of names) Object.defineProperty(exports, n, {value: real[n], enumerable: true, writable: false})',
+          '  return real',
+          '}',
+          ...(shape.esModule ? ["Object.defineProperty(exports, '__esModule', {value: true})"] : []),
+          'for (const n of names) Object.defineProperty(exports, n, {get: () => load()[n], enumerable: true, configurable: true})',
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
   },
 }
 
@@ -138,6 +165,42 @@ const namedExportsOfCommonJs = {
   },
 }
 
+/**
+ * Two of Node's own modules, as the chunks import them. An ES module import of a builtin makes Node build a facade that
+ * reads every export once, getters included: for `node:process` (chalk's supports-color imports it) that computes
+ * process.allowedNodeEnvironmentFlags, 3.6 ms against 0.4 for `node:os`; here its default export is the global
+ * `process` (a named import fails the build). And the builtins in LAZY_BUILTINS are required on the first use of an
+ * export, through the chunks' `require` (the banner's): Node has not loaded them at start, and many runs never use them
+ * (`exec` on a plaintext backend computes no HMAC; `node:crypto` takes 2.7 ms to load). Each importer gets a module of
+ * its own, so that it lands in its importer's chunk instead of a chunk of its own. The other builtins stay ES module
+ * imports: the same treatment for all of them cost `exec` 2.4 ms more than it saved (esbuild copies every export of a
+ * CommonJS module into each importer).
+ */
+const LAZY_BUILTINS = new Set(['crypto', 'readline', 'readline/promises'])
+const someBuiltins = {
+  name: 'some-builtins',
+  setup(b) {
+    b.onResolve({filter: /^(node:)?[a-z_/]+$/}, (args) => {
+      const name = args.path.replace(/^node:/, '')
+      if (args.kind !== 'import-statement' || !(name === 'process' || LAZY_BUILTINS.has(name))) return undefined
+      return {path: `${name}?${args.importer}`, namespace: 'node-builtin', pluginData: name}
+    })
+    b.onLoad({filter: /.*/, namespace: 'node-builtin'}, (args) => {
+      const name = args.pluginData
+      if (name === 'process') return {contents: 'export default process', loader: 'js'}
+      const names = Object.keys(require(`node:${name}`))
+      return {
+        contents: [
+          'let real',
+          `for (const n of ${JSON.stringify(names)})`,
+          `  Object.defineProperty(exports, n, {get: () => (real ??= require('node:${name}'))[n], enumerable: true})`,
+        ].join('\n'),
+        loader: 'js',
+      }
+    })
+  },
+}
+
 rmSync(outdir, {recursive: true, force: true})
 
 // Each VENDOR package as one CommonJS file, vendor/PACKAGE-HASH.cjs (scripts/vendor-loader.js;
@@ -145,6 +208,8 @@ rmSync(outdir, {recursive: true, force: true})
 const vendorDir = path.join(outdir, 'vendor')
 /** Package name → its file's name without `.cjs`, which the modules of secretctlModules load. */
 const vendorFiles = {}
+/** File name (as in vendorFiles) → its export names, for a file whose module.exports is a plain object (not knex's function). */
+const vendorShapes = {}
 /** Builds `contents` as one CommonJS file in vendor/, named NAME-HASH.cjs, HASH of its content; returns NAME-HASH. */
 async function vendorFile(name, {contents, plugins = [], define = {}, keepNames = true}) {
   const {outputFiles} = await build({
@@ -188,11 +253,15 @@ for (const [pkg, name] of Object.entries(VENDOR)) {
     define: pkg === '@oclif/core' ? {'process.env.OCLIF_DISABLE_ENGINE_WARNING': '"1"'} : {},
   })
 }
+for (const named of Object.values(vendorFiles)) {
+  const exports = require(path.join(vendorDir, `${named}.cjs`))
+  if (typeof exports === 'object' && exports !== null)
+    vendorShapes[named] = {names: Object.keys(exports), esModule: exports.__esModule === true}
+}
 copyFileSync(path.join(root, 'scripts/vendor-loader.js'), path.join(vendorDir, 'loader.js'))
 
-const result = await build({
-  // scan's worker (src/scan/scan-worker.ts) is started from a file: it gets one, at the top (src/scan/scan-files.ts finds it there).
-  entryPoints: {run: 'secretctl:run', ...commandEntries(), 'scan-worker': path.join(root, 'dist/src/scan/scan-worker.js')},
+/** The options of the build of the chunks. */
+const chunked = {
   outdir,
   bundle: true,
   splitting: true,
@@ -201,7 +270,6 @@ const result = await build({
   target: 'node20',
   // jsonc-parser's `main` is a UMD build esbuild cannot follow; its `module` build is plain ESM.
   mainFields: ['module', 'main'],
-  chunkNames: 'chunks/[name]-[hash]',
   external: EXTERNAL,
   // CommonJS inside the bundle still calls require() for the externals.
   banner: {js: "import {createRequire as __secretctlRequire} from 'node:module'; const require = __secretctlRequire(import.meta.url);"},
@@ -210,10 +278,70 @@ const result = await build({
   keepNames: true,
   sourcemap: 'linked',
   legalComments: 'linked',
-  plugins: [secretctlModules, namedExportsOfCommonJs],
+  plugins: [secretctlModules, namedExportsOfCommonJs, someBuiltins],
   logLevel: 'warning',
   metafile: true,
+}
+
+/**
+ * `exec`, whose start every MCP server and CI step it launches pays (docs/performance.md, "Fourth round"), is also
+ * built as one CommonJS file with a V8 code cache, as the vendor packages are: as ES modules its code is some 20 chunk
+ * files that Node resolves, reads and compiles one by one. dist/bundle/commands/exec.js, the module oclif imports,
+ * loads that file when this process can use the build's caches (vendor-loader.js, cachesUsable) and otherwise the ES
+ * module build of the command, dist/bundle/exec-module.js: without its cache, the one file (all of secretctl's code
+ * exec may import, inlined) costs more to compile than the chunks. One command runs per process, so the file's copies
+ * of secretctl's modules meet no others; the vendor packages it uses are the ones the vendor loader loaded.
+ */
+const entries = commandEntries()
+const {'commands/exec': execEntry, ...together} = entries
+const result = await build({
+  ...chunked,
+  // scan's worker (src/scan/scan-worker.ts) is started from a file: it gets one, at the top (src/scan/scan-files.ts finds it there).
+  entryPoints: {
+    run: 'secretctl:run',
+    'exec-module': execEntry,
+    ...together,
+    'scan-worker': path.join(root, 'dist/src/scan/scan-worker.js'),
+  },
+  chunkNames: 'chunks/[name]-[hash]',
 })
+/**
+ * For exec's CommonJS file: a package exec imports dynamically (undici, age-encryption, hash-wasm, eciesjs, …) is the
+ * chunk the build above made of it, not a copy inlined: 1.2 MB of the 2 MB the file would be, read on every run.
+ * (import() in a vendor file is the loader's, so the path is relative to dist/bundle/vendor/.)
+ */
+const chunkOfPackage = new Map(
+  Object.entries(result.metafile.outputs)
+    .filter(([file, o]) => o.entryPoint && /^(commonjs-exports:|node_modules\/)/.test(o.entryPoint) && file.endsWith('.js'))
+    .map(([file, o]) => [o.entryPoint, `../chunks/${path.basename(file)}`]),
+)
+const packageChunks = {
+  name: 'package-chunks',
+  setup(b) {
+    const probing = Symbol('probing')
+    b.onResolve({filter: /^[@\w]/}, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData === probing) return undefined
+      const known = chunkOfPackage.get(`commonjs-exports:${args.path}`)
+      if (known) return {path: known, external: true}
+      const resolved = await b.resolve(args.path, {kind: 'dynamic-import', resolveDir: args.resolveDir, pluginData: probing})
+      const chunk = resolved.path && chunkOfPackage.get(path.relative(root, resolved.path).split(path.sep).join('/'))
+      return chunk ? {path: chunk, external: true} : undefined
+    })
+  },
+}
+const execFile = await vendorFile('exec', {
+  contents: `module.exports = require(${JSON.stringify(execEntry)})`,
+  plugins: [packageChunks, secretctlModules, someBuiltins],
+})
+writeFileSync(
+  path.join(outdir, 'commands/exec.js'),
+  [
+    '// exec: the CommonJS build with its code cache when this process can use the caches, else the ES module build (scripts/bundle.js).',
+    "const vendor = globalThis[Symbol.for('secretctl.vendor')]",
+    `export default vendor.cachesUsable() ? vendor.load(${JSON.stringify(execFile)}).default : (await import('../exec-module.js')).default`,
+    '',
+  ].join('\n'),
+)
 // What went where, for tuning (esbuild's analyzer reads it too: https://esbuild.github.io/analyze/).
 writeFileSync(path.join(outdir, 'metafile.json'), JSON.stringify(result.metafile))
 const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0)

@@ -8,6 +8,9 @@ export const DEFAULT_BACKEND = 'default'
 /** The kind of `default`, and of every backend a token secret may live on. */
 export const TRUST_ROOT_TYPE = 'plaintext'
 
+/** The description of the built-in trust root, as a new state is seeded with it. */
+export const TRUST_ROOT_DESCRIPTION = `built-in ${TRUST_ROOT_TYPE} trust root`
+
 /**
  * The trust-root secret and key a backend authenticates with: every kind that needs a token names
  * it as `config.tokenSecretRef: {name, key}`. Undefined for kinds without one.

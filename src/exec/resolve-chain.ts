@@ -12,10 +12,9 @@ import type {SecretMapping} from './env-mapping.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {readRecorded} from '../backends/secret-refs.js'
 import {environmentVariable} from '../backends/environment/environment-driver.js'
-import {environmentChoice, openStateFor} from '../workspace/workspace.js'
+import {environmentChoice, openStateFor} from '../workspace/environment-state.js'
 import type {CredentialPrompt} from '../backends/driver.js'
 import {selectEnvironment} from '../environments/environment.js'
-import {loadManifests} from '../manifests/load-manifests.js'
 import {MissingStateError, UsageError} from '../errors.js'
 
 export type ExecLink = 'backend' | 'environment'
@@ -111,7 +110,11 @@ export class ChainResolver {
     const state = await this.openState()
     const row: SecretRecord | undefined = state ? await state.getSecret(name) : undefined
     if (row) return Object.keys(row.keys).sort()
-    this.declared ??= loadManifests(this.opts.dir, environmentChoice(this.opts))
+    // Imported here: the manifest loader and the value sources are most of the code `exec` would load, and only
+    // this fallback (the environment link, a secret the state does not record) reads the manifests.
+    this.declared ??= import('../manifests/load-manifests.js').then(({loadManifests}) =>
+      loadManifests(this.opts.dir, environmentChoice(this.opts)),
+    )
     const secret = (await this.declared).secrets.find((s) => s.name === name)
     return secret ? [...new Set([...Object.keys(secret.data), ...Object.keys(secret.refs ?? {})])].sort() : undefined
   }

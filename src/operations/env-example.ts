@@ -3,7 +3,7 @@ import {existsSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {loadManifests} from '../manifests/load-manifests.js'
 import {ENV_EXAMPLE, envExampleText} from '../environments/env-example.js'
-import {environmentChoice} from '../workspace/workspace.js'
+import {environmentChoice} from '../workspace/environment-state.js'
 import {UsageError} from '../errors.js'
 
 export interface EnvExampleRequest {

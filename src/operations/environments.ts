@@ -10,7 +10,8 @@ import {loadManifests} from '../manifests/load-manifests.js'
 import {readProjectConfig} from '../manifests/project-config.js'
 import {openState} from '../state/open-state.js'
 import {redactUrl} from '../state/redact-url.js'
-import {stateUrlFor, withWorkspace, type Workspace} from '../workspace/workspace.js'
+import {withWorkspace, type Workspace} from '../workspace/workspace.js'
+import {stateUrlFor} from '../workspace/environment-state.js'
 
 export interface EnvironmentRow {
   name: string

@@ -1,6 +1,6 @@
 /** Applies as runs, rebuilt from the audit table (one row per change, grouped by run id). */
 import type {StateStore} from '../state/types.js'
-import {withExistingState} from '../workspace/workspace.js'
+import {withExistingState} from '../workspace/environment-state.js'
 import type {StateRequest} from './inspect-state.js'
 
 export interface RunSummary {

@@ -13,7 +13,7 @@ import {backendAddress} from '../plan/addresses.js'
 import {resolveActor} from '../workspace/actor.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
-import {withExistingState} from '../workspace/workspace.js'
+import {withExistingState} from '../workspace/environment-state.js'
 
 export interface RekeyBackendRequest {
   dir: string

@@ -17,7 +17,7 @@ import {scanHistory, scanStaged} from '../scan/scan-history.js'
 import {type IndexCounts, ScanIndex} from '../scan/scan-index.js'
 import {scanTagSeed} from '../scan/scan-marks.js'
 import {scanTrackedEnvFiles} from '../scan/tracked-env-files.js'
-import {withExistingState} from '../workspace/workspace.js'
+import {withExistingState} from '../workspace/environment-state.js'
 
 export interface ScanRequest {
   /** The manifests directory: its state, and its manifests checked for literals. */

@@ -9,7 +9,7 @@
  * (a plan saved before no longer applies) and is recorded in history.
  */
 import {randomUUID} from 'node:crypto'
-import {withExistingState} from '../workspace/workspace.js'
+import {withExistingState} from '../workspace/environment-state.js'
 import {withStateLock} from '../workspace/with-state-lock.js'
 import {resolveActor} from '../workspace/actor.js'
 import {backendAddress, secretAddress} from '../plan/addresses.js'

@@ -3,7 +3,7 @@
  * person says so). A holder still running on this host is refused, forced or not; every removal
  * is recorded in history.
  */
-import {withExistingState} from '../workspace/workspace.js'
+import {withExistingState} from '../workspace/environment-state.js'
 import {resolveActor} from '../workspace/actor.js'
 import {assertRemovable, describeHolder, type LockInfo} from '../state/state-lock.js'
 import {UsageError} from '../errors.js'

@@ -46,9 +46,6 @@ import {
   toSecret,
 } from './state-rows.js'
 
-/** The description of the built-in trust root, as a new state is seeded with it. */
-export const TRUST_ROOT_DESCRIPTION = `built-in ${TRUST_ROOT_TYPE} trust root`
-
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
 

@@ -8,8 +8,8 @@ import path from 'node:path'
 import knexFactory, {type Knex} from 'knex'
 import {EmptyStateStore} from './empty-state.js'
 import {SILENT_LOG, silenceKnexDebug} from './knex-debug.js'
-import {DEFAULT_BACKEND, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
-import {KnexStateStore, TRUST_ROOT_DESCRIPTION} from './knex-state-store.js'
+import {DEFAULT_BACKEND, TRUST_ROOT_DESCRIPTION, TRUST_ROOT_TYPE} from '../backends/trust-root.js'
+import {KnexStateStore} from './knex-state-store.js'
 import {migratorConfig} from './migrations/migration-source.js'
 import {
   asStateError,
