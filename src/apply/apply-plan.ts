@@ -16,7 +16,7 @@ import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
 import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
-import {writeSecret, type LiveRows} from './write-secret.js'
+import {takeRow, writeSecret, type LiveRows} from './write-secret.js'
 import {recordSecret} from './record-secret.js'
 import {resolveActor} from '../workspace/actor.js'
 import {assertStateRecords} from './state-writes.js'
@@ -37,13 +37,18 @@ export interface ApplyContext {
   stateWritesChecked?: boolean
 }
 
-/** The context an apply runs in, from the run's workspace. */
+/**
+ * The context an apply runs in, from the run's workspace. Of the secrets' declarations an apply reads
+ * only the refs of those that have them (record-secret.ts): the others (about a kilobyte each with
+ * their field positions) are left out, so that a caller can let go of them for the apply.
+ */
 export function applyContextOf(
   ws: Pick<ApplyContext, 'state' | 'desired' | 'values' | 'drivers' | 'concurrency'>,
   env: NodeJS.ProcessEnv,
   onOutcome?: ApplyContext['onOutcome'],
 ): ApplyContext {
-  const {state, desired, values, drivers, concurrency} = ws
+  const {state, values, drivers, concurrency} = ws
+  const desired = {...ws.desired, secrets: ws.desired.secrets.filter((s) => s.refs !== undefined)}
   return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
 }
 
@@ -70,10 +75,19 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   // Audit rows commit in groups off each change's path (group-commit.ts); all are awaited before
   // the apply returns. A process killed mid-apply can lose the rows of its last changes, as it
   // could before they were grouped: the changes themselves are safe, and the next plan shows them.
-  const pending: Promise<unknown>[] = []
+  // Only the writes not yet committed are held (a promise per change of 100,000 held to the end was
+  // megabytes), and the first failure, which the apply reports as awaiting them all did.
+  const pending = new Set<Promise<unknown>>()
+  let auditFailure: {error: unknown} | undefined
   const later = (p: Promise<unknown>) => {
-    p.catch(() => {}) // observed below; not an unhandled rejection meanwhile
-    pending.push(p)
+    pending.add(p)
+    p.then(
+      () => pending.delete(p),
+      (error: unknown) => {
+        pending.delete(p)
+        auditFailure ??= {error}
+      },
+    )
     return p
   }
 
@@ -108,6 +122,9 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
       record(c, 'failed', describeError(err))
+    } finally {
+      // A secret has one change per phase and no later phase reads its values: they go now, not at the end of the run.
+      if (c.kind === 'secret') ctx.values.delete(c.name)
     }
   }
 
@@ -131,7 +148,8 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     }
   }
 
-  await Promise.all(pending)
+  while (pending.size > 0) await Promise.allSettled([...pending])
+  if (auditFailure) throw auditFailure.error
   const meta = await ctx.state.meta()
   const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
@@ -242,7 +260,7 @@ async function rotateToken(c: TokenRotate, ctx: ApplyContext, now: () => Date): 
 }
 
 function liveRow(name: string, ctx: ApplyContext, rows: LiveRows): Promise<SecretRecord | undefined> {
-  return rows ? Promise.resolve(rows.get(name)) : ctx.state.getSecret(name)
+  return rows ? Promise.resolve(takeRow(rows, name)) : ctx.state.getSecret(name)
 }
 
 async function deleteSecret(c: SecretDelete, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {

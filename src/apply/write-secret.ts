@@ -19,6 +19,16 @@ import {withScanMarks} from '../scan/scan-marks.js'
 /** The secret rows read at the start of the phase, when there is such a snapshot. */
 export type LiveRows = Map<string, SecretRecord> | undefined
 
+/**
+ * A secret's row from the phase's snapshot, taken out of it: a secret has one change per phase, so
+ * the snapshot shrinks as the phase goes instead of holding every row to its end.
+ */
+export function takeRow(rows: Map<string, SecretRecord>, name: string): SecretRecord | undefined {
+  const row = rows.get(name)
+  rows.delete(name)
+  return row
+}
+
 interface Placement {
   name: string
   live: SecretRecord | undefined
@@ -30,7 +40,7 @@ interface Placement {
 
 export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
   if (c.action === 'update' && c.digestsOnly) return recordCiphertexts(c, ctx, rows)
-  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+  const live = rows ? takeRow(rows, c.name) : await ctx.state.getSecret(c.name)
   const dest = await ctx.drivers.get(c.after.backend)
   const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined
   const p: Placement = {name: c.name, live, dest, source, resolved: ctx.values.get(c.name)}
@@ -136,7 +146,7 @@ function unknownValue(secret: string, key: string, file: string): PlanError {
  * recipients or a new data key): the state records the new digests; nothing is written to the backend.
  */
 async function recordCiphertexts(c: SecretUpdate, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
-  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+  const live = rows ? takeRow(rows, c.name) : await ctx.state.getSecret(c.name)
   const resolved = ctx.values.get(c.name)
   if (!live || !resolved) throw new PlanError(`${c.name} is no longer as planned: plan again`)
   const keys: Record<string, KeyRecord> = {...live.keys}

@@ -65,7 +65,11 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
           req.onOutcome?.(o)
           req.progress?.outcome(o)
         }
-        const result = await applyPlan(plan, {...applyContextOf(ws, req.env, onOutcome), stateWritesChecked: true})
+        const ctx = applyContextOf(ws, req.env, onOutcome)
+        // The plan is made: what the apply needs of the manifests is in ctx, and every secret's
+        // declaration need not stay for the whole apply (docs/performance.md, peak RSS at 100,000).
+        ws.desired = ctx.desired
+        const result = await applyPlan(plan, {...ctx, stateWritesChecked: true})
         return {plan, context, result, cancelled: false}
       } finally {
         req.progress?.stop()
