@@ -48,6 +48,10 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
     return []
   }
 
+  async getSecrets(): Promise<SecretRecord[]> {
+    return []
+  }
+
   async getSecret(): Promise<SecretRecord | undefined> {
     return undefined
   }
