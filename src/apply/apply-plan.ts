@@ -9,14 +9,15 @@ import pMap from 'p-map'
 import type {BackendChange, Change, Plan, SecretDelete, TokenRotate} from '../plan/types.js'
 import {FORMAT_VERSION, Phase, touchedBackends} from '../plan/types.js'
 import type {DesiredModel} from '../manifests/types.js'
-import type {SecretRecord, StateStore} from '../state/types.js'
+import type {StateStore} from '../state/types.js'
 import type {DriverPool} from '../backends/driver-pool.js'
 import {kindOf} from '../backends/registry.js'
 import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
 import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
-import {writeSecret, type LiveRows} from './write-secret.js'
+import {liveRow, writeSecret, type LiveRow} from './write-secret.js'
+import {PhaseRows} from './phase-rows.js'
 import {recordSecret} from './record-secret.js'
 import {resolveActor} from '../workspace/actor.js'
 import {assertStateRecords} from './state-writes.js'
@@ -37,13 +38,18 @@ export interface ApplyContext {
   stateWritesChecked?: boolean
 }
 
-/** The context an apply runs in, from the run's workspace. */
+/**
+ * The context an apply runs in, from the run's workspace. Of the secrets' declarations an apply reads
+ * only the refs of those that have them (record-secret.ts): the others (about a kilobyte each with
+ * their field positions) are left out, so that a caller can let go of them for the apply.
+ */
 export function applyContextOf(
   ws: Pick<ApplyContext, 'state' | 'desired' | 'values' | 'drivers' | 'concurrency'>,
   env: NodeJS.ProcessEnv,
   onOutcome?: ApplyContext['onOutcome'],
 ): ApplyContext {
-  const {state, desired, values, drivers, concurrency} = ws
+  const {state, values, drivers, concurrency} = ws
+  const desired = {...ws.desired, secrets: ws.desired.secrets.filter((s) => s.refs !== undefined)}
   return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
 }
 
@@ -64,16 +70,25 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   const outcomes = new Map<Change, ChangeOutcome>()
   const failedBackends = new Map<string, string>()
   let bumped = false
-  /** The secret rows as the current phase began (see below), or undefined: read each row. */
-  let live: LiveRows
+  /** The secret rows of the current phase (see below), or undefined: read each row alone. */
+  let rows: PhaseRows | undefined
 
   // Audit rows commit in groups off each change's path (group-commit.ts); all are awaited before
   // the apply returns. A process killed mid-apply can lose the rows of its last changes, as it
   // could before they were grouped: the changes themselves are safe, and the next plan shows them.
-  const pending: Promise<unknown>[] = []
+  // Only the writes not yet committed are held (a promise per change of 100,000 held to the end was
+  // megabytes), and the first failure, which the apply reports as awaiting them all did.
+  const pending = new Set<Promise<unknown>>()
+  let auditFailure: {error: unknown} | undefined
   const later = (p: Promise<unknown>) => {
-    p.catch(() => {}) // observed below; not an unhandled rejection meanwhile
-    pending.push(p)
+    pending.add(p)
+    p.then(
+      () => pending.delete(p),
+      (error: unknown) => {
+        pending.delete(p)
+        auditFailure ??= {error}
+      },
+    )
     return p
   }
 
@@ -97,17 +112,22 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     ctx.onOutcome?.(o)
   }
 
-  const run = async (c: Change) => {
+  const run = async (c: Change, index: number) => {
+    const phaseRows = rows
     const blocked = touchedBackends(c).find((b) => failedBackends.has(b))
     if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
     // The plan found an object secretctl does not own in the way: nothing is touched.
     if (c.kind === 'secret' && c.refused) return record(c, 'failed', c.refused)
     try {
-      const warnings = await executeChange(c, ctx, now, live)
+      const warnings = await executeChange(c, ctx, now, phaseRows && (() => phaseRows.take(index)))
       record(c, 'applied', c.reason, warnings)
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
       record(c, 'failed', describeError(err))
+    } finally {
+      // A secret has one change per phase and no later phase reads its values: they go now, not at the end of the run.
+      if (c.kind === 'secret') ctx.values.delete(c.name)
+      phaseRows?.done(index)
     }
   }
 
@@ -115,23 +135,27 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   for (const phase of phases) {
     const batch = plan.changes.filter((c) => c.phase === phase)
     if (phase === Phase.Secrets || phase === Phase.SecretDeletes) {
-      // One read of every row instead of one per change: within a phase each secret has one
-      // change, and nothing else writes the state while the apply holds the lock.
-      live = new Map((await ctx.state.listSecrets()).map((s) => [s.name, s]))
-      // Health last, just before the first write: reading 100,000 rows takes seconds, and the backend
-      // would sit idle between its health check and the writes (docs/performance.md, the scale group).
+      // The rows read a window of changes at a time (phase-rows.ts), not one read per change.
+      rows = new PhaseRows(
+        ctx.state,
+        batch.map((c) => c.name),
+      )
+      await rows.start()
+      // Health last, just before the first write: the backend would sit idle between its health check
+      // and the writes while the rows are read (docs/performance.md, the scale group).
       await checkHealth(batch, ctx, failedBackends)
       // p-map takes the next change only as one finishes: queueing all of them up front (p-limit) held
       // the first write back by 90 ms at 10,000 changes, and by a second at 100,000 (docs/performance.md).
       await pMap(batch, run, {concurrency: Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT})
-      live = undefined
+      rows = undefined
     } else {
       if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
-      for (const c of batch) await run(c)
+      for (const c of batch) await run(c, 0)
     }
   }
 
-  await Promise.all(pending)
+  while (pending.size > 0) await Promise.allSettled([...pending])
+  if (auditFailure) throw auditFailure.error
   const meta = await ctx.state.meta()
   const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
@@ -183,7 +207,7 @@ async function checkHealth(batch: Change[], ctx: ApplyContext, failed: Map<strin
 }
 
 /** Runs one change; returns warnings for things that failed after the change took effect. */
-async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRows): Promise<string[]> {
+async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRow): Promise<string[]> {
   switch (c.kind) {
     case 'backend':
       return applyBackendChange(c, ctx)
@@ -241,11 +265,7 @@ async function rotateToken(c: TokenRotate, ctx: ApplyContext, now: () => Date): 
   return outcome.warnings
 }
 
-function liveRow(name: string, ctx: ApplyContext, rows: LiveRows): Promise<SecretRecord | undefined> {
-  return rows ? Promise.resolve(rows.get(name)) : ctx.state.getSecret(name)
-}
-
-async function deleteSecret(c: SecretDelete, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
+async function deleteSecret(c: SecretDelete, ctx: ApplyContext, row: LiveRow): Promise<string[]> {
   if (c.copies) {
     for (const backend of c.copies) {
       await (await ctx.drivers.get(backend)).delete(c.name)
@@ -253,7 +273,7 @@ async function deleteSecret(c: SecretDelete, ctx: ApplyContext, rows: LiveRows):
     }
     return []
   }
-  const live = await liveRow(c.name, ctx, rows)
+  const live = await liveRow(c.name, ctx, row)
   if (!live) return []
   // A read-only backend keeps its value: only the record goes.
   if (!c.forgetOnly) await (await ctx.drivers.get(live.backend)).delete(c.name)

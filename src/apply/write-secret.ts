@@ -16,8 +16,13 @@ import {readRecorded, withoutRefs} from '../backends/secret-refs.js'
 import type {ApplyContext} from './apply-plan.js'
 import {withScanMarks} from '../scan/scan-marks.js'
 
-/** The secret rows read at the start of the phase, when there is such a snapshot. */
-export type LiveRows = Map<string, SecretRecord> | undefined
+/** The change's row as its phase reads them (phase-rows.ts), when it does; undefined: read the row alone. */
+export type LiveRow = (() => Promise<SecretRecord | undefined>) | undefined
+
+/** The change's secret row, through its phase's rows or alone. */
+export function liveRow(name: string, ctx: Pick<ApplyContext, 'state'>, row: LiveRow): Promise<SecretRecord | undefined> {
+  return row ? row() : ctx.state.getSecret(name)
+}
 
 interface Placement {
   name: string
@@ -28,9 +33,9 @@ interface Placement {
   resolved: ReadonlyMap<string, ResolvedValue> | undefined
 }
 
-export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, rows: LiveRows): Promise<string[]> {
-  if (c.action === 'update' && c.digestsOnly) return recordCiphertexts(c, ctx, rows)
-  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+export async function writeSecret(c: SecretWriteChange, ctx: ApplyContext, now: () => Date, row: LiveRow): Promise<string[]> {
+  if (c.action === 'update' && c.digestsOnly) return recordCiphertexts(c, ctx, row)
+  const live = await liveRow(c.name, ctx, row)
   const dest = await ctx.drivers.get(c.after.backend)
   const source = live ? (live.backend === dest.name ? dest : await ctx.drivers.get(live.backend)) : undefined
   const p: Placement = {name: c.name, live, dest, source, resolved: ctx.values.get(c.name)}
@@ -135,8 +140,8 @@ function unknownValue(secret: string, key: string, file: string): PlanError {
  * A secret whose values are as recorded but whose ciphertexts changed (re-encrypted to new
  * recipients or a new data key): the state records the new digests; nothing is written to the backend.
  */
-async function recordCiphertexts(c: SecretUpdate, ctx: ApplyContext, rows: LiveRows): Promise<string[]> {
-  const live = rows ? rows.get(c.name) : await ctx.state.getSecret(c.name)
+async function recordCiphertexts(c: SecretUpdate, ctx: ApplyContext, row: LiveRow): Promise<string[]> {
+  const live = await liveRow(c.name, ctx, row)
   const resolved = ctx.values.get(c.name)
   if (!live || !resolved) throw new PlanError(`${c.name} is no longer as planned: plan again`)
   const keys: Record<string, KeyRecord> = {...live.keys}

@@ -112,15 +112,19 @@ export class HttpTransport {
   /** One attempt, no retry, inside the in-flight bound: any HTTP answer, or a TransportError when none came. */
   attempt(method: string, path: string, opts: AttemptOptions = {}): Promise<HttpAnswer> {
     return this.limit(async () => {
+      // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick in
+      // coarse steps, about a second: a backstop, not the limit.) A timer cleared when the attempt
+      // ends, not AbortSignal.timeout: its timer stays until it fires, and a migration sending
+      // thousands of requests a second held tens of thousands of them (docs/performance.md).
+      const abort = new AbortController()
+      const timer = setTimeout(() => abort.abort(new DOMException('the attempt timed out', 'TimeoutError')), this.timeoutMs)
       try {
         const res = await (await this.connections()).request({
           path: `${this.basePath}${path}`,
           method: method as Dispatcher.HttpMethod,
           headers: opts.headers,
           body: opts.body,
-          // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick
-          // in coarse steps, about a second: a backstop, not the limit.)
-          signal: AbortSignal.timeout(this.timeoutMs),
+          signal: abort.signal,
           headersTimeout: this.timeoutMs,
           bodyTimeout: this.timeoutMs,
         })
@@ -129,6 +133,8 @@ export class HttpTransport {
         return {status: res.statusCode, headers: res.headers, text}
       } catch (err) {
         throw transportFailure(err, this.timeoutMs)
+      } finally {
+        clearTimeout(timer)
       }
     })
   }

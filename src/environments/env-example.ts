@@ -18,7 +18,7 @@ export function envFilesOf(model: DesiredModel): Map<string, {secrets: string[];
   const files = new Map<string, {secrets: string[]; at: ManifestProblem}>()
   for (const secret of model.secrets) {
     for (const source of secret.fileSources.filter((f) => f.kind === 'envFile')) {
-      const at = secret.fields.envFile ?? secret.at
+      const at = secret.fields.get('envFile') ?? secret.at
       const entry = files.get(source.path) ?? {
         secrets: [],
         at: {file: at.file, line: at.line, column: at.column, field: 'envFile', message: ''},

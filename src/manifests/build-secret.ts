@@ -55,6 +55,19 @@ export function checkSecretDocument(doc: ParsedDocument): ManifestProblem[] {
   return problems
 }
 
+/** Most secrets have no secret-level source: they share one empty list (frozen) instead of one each. */
+const NO_FILE_SOURCES = Object.freeze([]) as unknown as FileSource[]
+
+/** A backend's name as many secrets write it, one string for all of them instead of a copy each. */
+const BACKEND_NAMES = new Map<string, string>()
+
+function sharedBackendName(name: string): string {
+  const seen = BACKEND_NAMES.get(name)
+  if (seen !== undefined) return seen
+  BACKEND_NAMES.set(name, name)
+  return name
+}
+
 /** The manifest of a schema-valid secret document; problems of secret-level sources' keys come with it. */
 export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promise<BuiltSecret> {
   const v = doc.value as SecretDocument
@@ -97,9 +110,9 @@ export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promis
   const manifest: SecretManifest = {
     kind: 'Secret',
     name: v.name,
-    ...(v.backend !== undefined ? {backend: v.backend} : {}),
+    ...(v.backend !== undefined ? {backend: sharedBackendName(v.backend)} : {}),
     data,
-    fileSources,
+    fileSources: fileSources.length ? fileSources : NO_FILE_SOURCES,
     placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,
     ...(v.refs !== undefined ? {refs: {...v.refs}} : {}),
     keepSource: v.keepSource ?? false,

@@ -5,6 +5,7 @@
  */
 import {isMap, isPair, isScalar, isSeq, type LineCounter, type Node, type ParsedNode, type Pair} from 'yaml'
 import type {SourcePosition} from '../errors.js'
+import {FieldPositions} from './field-positions.js'
 
 /** One YAML document of a manifest file, with what is needed to point into it. */
 export interface ParsedDocument {
@@ -29,25 +30,30 @@ export interface PlacedDocument {
   file: string
   at: SourcePosition
   /** Dotted path → position, as `fieldPositions` gives them. */
-  fields: Record<string, SourcePosition>
+  fields: FieldPositions
 }
 
-export function placeOf(doc: ParsedDocument, fields: Record<string, SourcePosition> = fieldPositions(doc)): PlacedDocument {
+export function placeOf(doc: ParsedDocument, fields: FieldPositions = fieldPositions(doc)): PlacedDocument {
   return {file: doc.file, at: doc.at, fields}
 }
 
 /** A field's position, else its nearest parent's, else the document's. */
 export function placedFieldPosition(place: PlacedDocument, segments: readonly string[]): SourcePosition {
   for (let n = segments.length; n > 0; n--) {
-    const found = place.fields[segments.slice(0, n).join('.')]
+    const found = place.fields.get(segments.slice(0, n).join('.'))
     if (found) return found
   }
   return place.at
 }
 
 export function positionAt(file: string, lines: LineCounter, offset: number): SourcePosition {
+  const {line, column} = lineAndColumn(lines, offset)
+  return {file, line, column}
+}
+
+function lineAndColumn(lines: LineCounter, offset: number): {line: number; column: number} {
   const {line, col} = lines.linePos(offset)
-  return {file, line: Math.max(line, 1), column: Math.max(col, 1)}
+  return {line: Math.max(line, 1), column: Math.max(col, 1)}
 }
 
 interface Located {
@@ -100,26 +106,26 @@ export function fieldPosition(doc: ParsedDocument, segments: readonly string[], 
 }
 
 /** Dotted path → position (of the value, or of the key when the value is empty) for every field. */
-export function fieldPositions(doc: ParsedDocument): Record<string, SourcePosition> {
-  const out: Record<string, SourcePosition> = {}
+export function fieldPositions(doc: ParsedDocument): FieldPositions {
+  const out: Array<[string, {line: number; column: number}]> = []
   const visit = (node: Node, prefix: string): void => {
     if (isMap(node)) {
       for (const pair of node.items) {
         const path = prefix ? `${prefix}.${keyText(pair)}` : keyText(pair)
         const value = pair.value as Node | null
         const at = (value?.range ? value : isPair(pair) && isScalar(pair.key) ? pair.key : undefined)?.range
-        if (at) out[path] = positionAt(doc.file, doc.lines, at[0])
+        if (at) out.push([path, lineAndColumn(doc.lines, at[0])])
         if (value) visit(value, path)
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         const path = prefix ? `${prefix}.${i}` : String(i)
         const range = (item as Node | null)?.range
-        if (range) out[path] = positionAt(doc.file, doc.lines, range[0])
+        if (range) out.push([path, lineAndColumn(doc.lines, range[0])])
         if (item) visit(item as Node, path)
       })
     }
   }
   visit(doc.root, '')
-  return out
+  return FieldPositions.of(doc.file, out)
 }

@@ -3,13 +3,14 @@
  * object remembers where it was declared so later stages can point errors at file:line.
  */
 import type {SourcePosition} from '../errors.js'
+import type {FieldPositions} from './field-positions.js'
 import type {Environment} from '../environments/environment.js'
 
 /** Where a field of a document was declared: `at` is the document, `fields` maps dotted paths. */
 export interface Declared {
   at: SourcePosition
   /** Positions of the document's fields by dotted path (`config.url`, `data.TOKEN.fromEnv`). */
-  fields: Record<string, SourcePosition>
+  fields: FieldPositions
 }
 
 export interface SecretRef {

@@ -11,8 +11,12 @@ import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
 import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
+import {collectGarbage} from '../workspace/collect-garbage.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
+
+/** Below this many changes the heap stays small (~200 MiB of RSS at 10,000) and a full collection would only cost time. */
+const COLLECT_FROM_CHANGES = 10_000
 
 export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   /** A plan saved by `plan --out`, applied exactly (no approval asked). */
@@ -65,7 +69,13 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
           req.onOutcome?.(o)
           req.progress?.outcome(o)
         }
-        const result = await applyPlan(plan, {...applyContextOf(ws, req.env, onOutcome), stateWritesChecked: true})
+        const ctx = applyContextOf(ws, req.env, onOutcome)
+        // The plan is made: what the apply needs of the manifests is in ctx, and every secret's
+        // declaration need not stay for the whole apply (docs/performance.md, peak RSS at 100,000).
+        ws.desired = ctx.desired
+        // A large plan: what made it is garbage now, and the heap's limit for the apply is set from what is live (collect-garbage.ts).
+        if (plan.changes.length >= COLLECT_FROM_CHANGES) collectGarbage()
+        const result = await applyPlan(plan, {...ctx, stateWritesChecked: true})
         return {plan, context, result, cancelled: false}
       } finally {
         req.progress?.stop()

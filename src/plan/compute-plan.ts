@@ -14,6 +14,7 @@ import {PlanError} from '../errors.js'
 import {sourceFieldList} from '../sources/registry.js'
 import {canonicalJson} from './canonical-json.js'
 import {maskConfig} from './mask-config.js'
+import {shareRepeated} from './share-repeated.js'
 import {fieldChanges} from './field-changes.js'
 import {parseDuration} from '../duration.js'
 import {rotationDue} from '../rotation/token-health.js'
@@ -509,7 +510,7 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   const undecryptable = undecryptableFiles(input.desiredKeys)
-  const selected = selectTargets(sortChanges(changes), options.targets, desired)
+  const selected = shareRepeated(selectTargets(sortChanges(changes), options.targets, desired))
   checkBackendDeletes(selected, input.secrets)
   return {
     formatVersion: FORMAT_VERSION,

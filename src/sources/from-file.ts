@@ -15,7 +15,10 @@ export const fromFile: KeySourceKind<FileSource> = {
   level: 'key',
   summary: 'File holding the value (path relative to this manifest file), read as is.',
   schema: {type: 'string', minLength: 1},
-  build: (raw, ctx) => ({kind: 'file', ...declaredFile(raw, ctx)}),
+  build: (raw, ctx) => {
+    const {path, declaredPath} = declaredFile(raw, ctx)
+    return {kind: 'file', path, declaredPath} // a literal: a spread gives each source a separate property array
+  },
   valueFile: (source) => source.path,
   resolve(source, ctx) {
     const read = readValueFile(source.path, ctx.roots)

@@ -70,7 +70,7 @@ async function resolveSecret(
   problems: ManifestProblem[],
   allowUndecryptable: boolean,
 ): Promise<ReadonlyMap<string, ResolvedValue>> {
-  const positionOf = (field: string) => secret.fields[field] ?? secret.at
+  const positionOf = (field: string) => secret.fields.get(field) ?? secret.at
   const context = (field: string, who: string): ResolveContext => ({
     ...run,
     who,

@@ -47,6 +47,10 @@ export class EmptyStateStore implements StateStore, RetainedCopyStore {
     return []
   }
 
+  async getSecrets(): Promise<SecretRecord[]> {
+    return []
+  }
+
   async getSecret(): Promise<SecretRecord | undefined> {
     return undefined
   }

@@ -35,8 +35,10 @@ import {
   chunks,
   isTrue,
   NAMES_PER_STATEMENT,
+  pagedSecrets,
   parseJson,
   type RetainedCopyRow,
+  ROWS_PER_PAGE,
   rowDataReader,
   SECRET_COLUMNS,
   type SecretRow,
@@ -234,12 +236,21 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   // ---- secrets ----
 
-  async listSecrets(): Promise<SecretRecord[]> {
-    const rows: SecretRow[] = await this.secretQuery(this.db).orderBy('s.name')
-    // A row's backend, timestamps and key sources repeat across rows (a group commit stamps hundreds
-    // alike): one string each instead of a copy per row (three timestamps per row were 11 MiB at 100,000).
+  listSecrets(): Promise<SecretRecord[]> {
+    return pagedSecrets((after) => {
+      const q = this.secretQuery(this.db).orderBy('s.name').limit(ROWS_PER_PAGE)
+      return after === undefined ? q : q.where('s.name', '>', after)
+    })
+  }
+
+  async getSecrets(names: readonly string[]): Promise<SecretRecord[]> {
     const shared = new Map<string, string>()
-    return rows.map((r) => toSecret(r, shared))
+    const out: SecretRecord[] = []
+    for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
+      const rows: SecretRow[] = await this.secretQuery(this.db).whereIn('s.name', chunk)
+      for (const r of rows) out.push(toSecret(r, shared))
+    }
+    return out
   }
 
   async getSecret(name: string): Promise<SecretRecord | undefined> {

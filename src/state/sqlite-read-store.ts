@@ -16,7 +16,11 @@ import type {RetainedCopyStore} from './retained-copy-store.js'
 import {inspectSqliteFile, requireDirectory, sqlitePragmas} from './sqlite-file.js'
 import {
   type BackendRow,
+  chunks,
+  NAMES_PER_STATEMENT,
+  pagedSecrets,
   parseJson,
+  ROWS_PER_PAGE,
   type RetainedCopyRow,
   rowDataReader,
   SECRET_COLUMNS,
@@ -184,11 +188,25 @@ export class SqliteReadStore implements StateStore, RetainedCopyStore, KindState
     return row ? toBackend(row) : undefined
   }
 
-  async listSecrets(): Promise<SecretRecord[]> {
-    const rows = await this.all<SecretRow>(`select ${SECRET_SELECT} ${SECRETS_FROM} order by "s"."name" asc`)
-    // As the knex store: a row's repeated strings shared across rows.
+  listSecrets(): Promise<SecretRecord[]> {
+    return pagedSecrets((after) =>
+      after === undefined
+        ? this.all<SecretRow>(`select ${SECRET_SELECT} ${SECRETS_FROM} order by "s"."name" asc limit ${ROWS_PER_PAGE}`)
+        : this.all<SecretRow>(
+            `select ${SECRET_SELECT} ${SECRETS_FROM} where "s"."name" > ? order by "s"."name" asc limit ${ROWS_PER_PAGE}`,
+            [after],
+          ),
+    )
+  }
+
+  async getSecrets(names: readonly string[]): Promise<SecretRecord[]> {
     const shared = new Map<string, string>()
-    return rows.map((r) => toSecret(r, shared))
+    const out: SecretRecord[] = []
+    for (const chunk of chunks(names, NAMES_PER_STATEMENT)) {
+      const where = `where "s"."name" in (${chunk.map(() => '?').join(', ')})`
+      for (const r of await this.all<SecretRow>(`select ${SECRET_SELECT} ${SECRETS_FROM} ${where}`, chunk)) out.push(toSecret(r, shared))
+    }
+    return out
   }
 
   async getSecret(name: string): Promise<SecretRecord | undefined> {

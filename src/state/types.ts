@@ -204,6 +204,8 @@ export interface StateStore {
   persistRotatedToken(p: RotatedToken): Promise<void>
 
   listSecrets(): Promise<SecretRecord[]>
+  /** The rows of these names (names without a row left out), in no particular order. */
+  getSecrets(names: readonly string[]): Promise<SecretRecord[]>
   getSecret(name: string): Promise<SecretRecord | undefined>
   /** Plaintext values held in the row, when the secret is on a backend that stores in the state. */
   readRowData(name: string, onBackend?: string): Promise<SecretValues | null>

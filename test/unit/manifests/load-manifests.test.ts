@@ -44,8 +44,8 @@ describe('loadManifests on a valid directory', () => {
     // No rotation here: its token secret has a value source (rotation would own the value).
     expect(bao.rotation).toBeUndefined()
     expect(bao.at).toEqual({file: 'backends.yaml', line: 2, column: 1})
-    expect(bao.fields['config.url']).toEqual({file: 'backends.yaml', line: 9, column: 8})
-    expect(bao.fields['config.tokenSecretRef.key']).toEqual({file: 'backends.yaml', line: 10, column: 43})
+    expect(bao.fields.get('config.url')).toEqual({file: 'backends.yaml', line: 9, column: 8})
+    expect(bao.fields.get('config.tokenSecretRef.key')).toEqual({file: 'backends.yaml', line: 10, column: 43})
   })
 
   it('loads mcpctl flat apply -f documents (lowercase kind) as they are', async () => {
@@ -73,7 +73,7 @@ describe('loadManifests on a valid directory', () => {
       SESSION_KEY: {kind: 'generate', spec: {length: 32, charset: 'alphanumeric'}},
       CA_BUNDLE: {kind: 'file', path: path.join(VALID, 'certs/ca.pem'), declaredPath: '../../certs/ca.pem'},
     })
-    expect(github.fields['data.GITHUB_TOKEN.fromEnv']).toEqual({file: 'nested/deeper/secrets.yml', line: 11, column: 28})
+    expect(github.fields.get('data.GITHUB_TOKEN.fromEnv')).toEqual({file: 'nested/deeper/secrets.yml', line: 11, column: 28})
 
     const app = model.secrets.find((s) => s.name === 'app')!
     const envFile = path.join(VALID, 'nested/deeper/app.env')

@@ -2,11 +2,12 @@
 import type {BackendManifest, DesiredModel, SecretManifest, ValueSource} from '../../../src/manifests/types.js'
 import type {BackendRecord, SecretRecord, KeyRecord} from '../../../src/state/types.js'
 import type {DesiredKey} from '../../../src/plan/compute-plan.js'
+import {FieldPositions} from '../../../src/manifests/field-positions.js'
 
 const at = {file: 'm.yaml', line: 1, column: 1}
 
 export function backendManifest(name: string, opts: Partial<BackendManifest> = {}): BackendManifest {
-  return {kind: 'SecretBackend', name, type: 'plaintext', isDefault: false, config: {}, at, fields: {}, ...opts}
+  return {kind: 'SecretBackend', name, type: 'plaintext', isDefault: false, config: {}, at, fields: FieldPositions.none, ...opts}
 }
 
 export function secretManifest(
@@ -18,7 +19,7 @@ export function secretManifest(
   for (const [k, kind] of Object.entries(keys ?? {})) {
     data[k] = kind === 'generate' ? {kind: 'generate', spec: {length: 32, charset: 'alphanumeric'}} : {kind: 'env', variable: k}
   }
-  return {kind: 'Secret', name, data, placementOnly: keys === null, keepSource: false, at, fields: {}, ...opts}
+  return {kind: 'Secret', name, data, placementOnly: keys === null, keepSource: false, at, fields: FieldPositions.none, ...opts}
 }
 
 export function desiredModel(backends: BackendManifest[], secrets: SecretManifest[]): DesiredModel {

@@ -6,6 +6,7 @@ import {MissingStateError} from '../../../src/errors.js'
 import {openKnexState} from '../../../src/state/open-knex-state.js'
 import {openState} from '../../../src/state/open-state.js'
 import {SqliteReadStore} from '../../../src/state/sqlite-read-store.js'
+import {ROWS_PER_PAGE} from '../../../src/state/state-rows.js'
 import type {KindStateStore} from '../../../src/state/kind-state-store.js'
 import type {RetainedCopyStore} from '../../../src/state/retained-copy-store.js'
 import type {KeyRecord, StateStore} from '../../../src/state/types.js'
@@ -51,6 +52,25 @@ describe('a reading open of a SQLite state (no knex)', () => {
     return {dir, file: path.join(dir, '.secretctl', 'state.db')}
   }
 
+  it('reads every row of a state larger than a page, in name order, through both stores alike', async () => {
+    const dir = tempDir()
+    dirs.push(dir)
+    const state = (await openState({dir})) as FullStore
+    const names = Array.from({length: ROWS_PER_PAGE * 2 + 1}, (_, i) => `s-${String(i).padStart(5, '0')}`)
+    await Promise.all(names.map((name) => state.putSecret(place({name, keys: {K: key(name)}}))))
+    await state.close()
+    const reader = (await openState({dir, access: 'read'})) as FullStore
+    const viaKnex = (await openKnexState({dialect: 'sqlite', file: path.join(dir, '.secretctl', 'state.db')}, dir, 'read')) as FullStore
+    try {
+      const rows = await reader.listSecrets()
+      expect(rows.map((r) => r.name)).toEqual(names)
+      expect(await viaKnex.listSecrets()).toEqual(rows)
+    } finally {
+      await reader.close()
+      await viaKnex.close()
+    }
+  })
+
   it('reads every record exactly as the knex store reads it', async () => {
     const {dir, file} = await writtenState()
     const reader = (await openState({dir, access: 'read'})) as FullStore
@@ -69,6 +89,10 @@ describe('a reading open of a SQLite state (no knex)', () => {
       expect(secrets.map((s) => s.name)).toEqual(['alpha', 'beta', 'gamma'])
       expect(secrets).toEqual(await viaKnex.listSecrets())
       for (const name of ['alpha', 'beta', 'nope']) expect(await reader.getSecret(name)).toEqual(await viaKnex.getSecret(name))
+      const some = await reader.getSecrets(['gamma', 'nope', 'alpha'])
+      expect(some.map((s) => s.name).sort()).toEqual(['alpha', 'gamma'])
+      expect(some).toEqual(expect.arrayContaining(await viaKnex.getSecrets(['gamma', 'nope', 'alpha'])))
+      expect(some).toEqual(expect.arrayContaining(secrets.filter((s) => s.name !== 'beta')))
       // Row reads issued together (one batch), and one on the wrong backend.
       const rows = await Promise.all(['alpha', 'beta', 'nope'].map((n) => reader.readRowData(n)))
       expect(rows).toEqual(await Promise.all(['alpha', 'beta', 'nope'].map((n) => viaKnex.readRowData(n))))
