@@ -13,6 +13,7 @@ import type {FileSource, SecretManifest, ValueSource} from './types.js'
 import {KEY_NAME_PATTERN} from './manifest-schemas.js'
 import {fieldPositions, type ParsedDocument} from './positions.js'
 import {problemAt} from './problems.js'
+import {intern} from '../intern.js'
 
 /** What a valid secret document holds (the schema guarantees these types). */
 interface SecretDocument {
@@ -61,13 +62,6 @@ const NO_FILE_SOURCES = Object.freeze([]) as unknown as FileSource[]
 /** A backend's name as many secrets write it, one string for all of them instead of a copy each. */
 const BACKEND_NAMES = new Map<string, string>()
 
-function sharedBackendName(name: string): string {
-  const seen = BACKEND_NAMES.get(name)
-  if (seen !== undefined) return seen
-  BACKEND_NAMES.set(name, name)
-  return name
-}
-
 /** The manifest of a schema-valid secret document; problems of secret-level sources' keys come with it. */
 export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promise<BuiltSecret> {
   const v = doc.value as SecretDocument
@@ -110,7 +104,7 @@ export async function buildSecret(doc: ParsedDocument, roots: FileRoots): Promis
   const manifest: SecretManifest = {
     kind: 'Secret',
     name: v.name,
-    ...(v.backend !== undefined ? {backend: sharedBackendName(v.backend)} : {}),
+    ...(v.backend !== undefined ? {backend: intern(BACKEND_NAMES, v.backend)} : {}),
     data,
     fileSources: fileSources.length ? fileSources : NO_FILE_SOURCES,
     placementOnly: Object.keys(v.data ?? {}).length === 0 && fileSources.length === 0,

@@ -5,16 +5,10 @@
  * secrets (docs/performance.md, peak RSS at 100,000). Read only to point a message at file:line.
  */
 import type {SourcePosition} from '../errors.js'
+import {intern} from '../intern.js'
 
 /** Each distinct dotted path once per process: 100,000 documents have the same few. */
 const PATHS = new Map<string, string>()
-
-function sharedPath(path: string): string {
-  const seen = PATHS.get(path)
-  if (seen !== undefined) return seen
-  PATHS.set(path, path)
-  return path
-}
 
 /** Lines below the document's first field and columns, in one number: both fit a small integer for any sane manifest. */
 const COLUMNS = 65536
@@ -41,7 +35,7 @@ export class FieldPositions {
     const base = entries.reduce((min, [, at]) => Math.min(min, at.line), entries[0]?.[1].line ?? 0)
     const flat: Array<string | number | readonly [number, number]> = [base]
     for (const [path, {line, column}] of entries) {
-      flat.push(sharedPath(path), column < COLUMNS ? (line - base) * COLUMNS + column : [line, column])
+      flat.push(intern(PATHS, path), column < COLUMNS ? (line - base) * COLUMNS + column : [line, column])
     }
     return new FieldPositions(file, flat.slice()) // slice: exactly its size (a pushed array keeps room to grow)
   }

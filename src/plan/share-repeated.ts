@@ -7,17 +7,13 @@
  * tried would now throw instead of changing every change at once.
  */
 import type {Change, KeyChange, SecretView} from './types.js'
+import {intern} from '../intern.js'
 
 export function shareRepeated(changes: Change[]): Change[] {
   const texts = new Map<string, string>()
   const lists = new Map<string, readonly string[]>()
   const keyChanges = new Map<string, Readonly<Record<string, KeyChange>>>()
-  const text = (s: string): string => {
-    const seen = texts.get(s)
-    if (seen !== undefined) return seen
-    texts.set(s, s)
-    return s
-  }
+  const text = (s: string): string => intern(texts, s)
   const list = (names: string[]): string[] => {
     const id = names.join('\0')
     let seen = lists.get(id)

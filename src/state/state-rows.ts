@@ -6,6 +6,7 @@
 import DataLoader from 'dataloader'
 import {StateError} from '../errors.js'
 import type {BackendRecord, KeyRecord, RetainedCopy, SecretRecord, SecretValues, TokenMeta} from './types.js'
+import {intern} from '../intern.js'
 
 /** Names per `IN (…)` list. */
 export const NAMES_PER_STATEMENT = 500
@@ -93,13 +94,7 @@ export function toBackend(r: BackendRow): BackendRecord {
 
 /** `shared`: strings already seen in earlier rows of the same read, reused instead of copied. */
 export function toSecret(r: SecretRow, shared?: Map<string, string>): SecretRecord {
-  const one = (text: string): string => {
-    if (!shared) return text
-    const seen = shared.get(text)
-    if (seen !== undefined) return seen
-    shared.set(text, text)
-    return text
-  }
+  const one = (text: string): string => (shared ? intern(shared, text) : text)
   const keys = sortKeys(parseJson<Record<string, KeyRecord>>(r.keys) ?? {})
   for (const record of Object.values(keys)) {
     if (typeof record.source === 'string') record.source = one(record.source)
