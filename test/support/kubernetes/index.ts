@@ -461,6 +461,7 @@ class TestServer implements KubeTestServer {
       auditId,
       userAgent: String(req.headers['user-agent'] ?? ''),
       durationMs: 0,
+      startedMs: performance.timeOrigin + started,
     }
     if (apiReq.method === 'PATCH') entry.patchType = String(req.headers['content-type'] ?? '').split(';')[0]
     if (reply && reply.status >= 400 && reply.body) {

@@ -45,6 +45,12 @@ export interface RequestLogEntry {
   auditId: string
   /** The client's User-Agent (kubectl sends `kubectl/v1.32…`). */
   userAgent: string
-  /** Wall-clock handling time in ms (including injected latency). */
+  /** Wall-clock handling time in ms (including injected latency), up to the moment the answer is written. */
   durationMs: number
+  /**
+   * When handling began, in ms since the epoch to the microsecond, on durationMs's clock: [startedMs,
+   * startedMs + durationMs] is inside the time the client waited (`timestamp` is whole milliseconds,
+   * of the injectable clock, and cannot bound overlaps).
+   */
+  startedMs: number
 }
