@@ -57,8 +57,12 @@ export interface ScanResult {
     stagedBytes: number
     /** Threads that scanned the files (the main thread and its workers). */
     threads: number
-    /** Milliseconds spent on the files, on the history, and in all (from the state read to the end). */
-    ms: {files: number; history: number; total: number}
+    /**
+     * Milliseconds: on the files (from the state's index being ready, the listing's rest included, to
+     * the last file scanned); the listing of the files alone (git, run while the state is read); on
+     * the history; in all (from the state read to the end).
+     */
+    ms: {files: number; listing: number; history: number; total: number}
   }
   notes: string[]
 }
@@ -70,16 +74,26 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
     if (!existsSync(path.resolve(req.cwd, p))) throw new UsageError(`${p} does not exist`, 'give files or directories to scan')
   // Started first, so that they start while the state is read and the files are listed; stopped at the end if unused.
   const workers = new ScanWorkers(req.staged ? 1 : req.threads)
+  // The listing (a git process) runs while the state is read, too.
+  const listing = timed(filesToScan(req.cwd, req.staged ? [] : paths))
+  listing.catch(() => {}) // awaited below, unless reading the state fails first
   try {
-    return await scanWith(req, paths, workers, started)
+    return await scanWith(req, paths, workers, listing, started)
   } finally {
     workers.stop()
   }
 }
 
-async function scanWith(req: ScanRequest, paths: string[], workers: ScanWorkers, started: number): Promise<ScanResult> {
+async function scanWith(
+  req: ScanRequest,
+  paths: string[],
+  workers: ScanWorkers,
+  listing: Promise<{value: Listed; ms: number}>,
+  started: number,
+): Promise<ScanResult> {
   const notes: string[] = []
   const {index, location} = await loadIndex(req, notes)
+  if (index.empty) workers.stop()
   const findings: Finding[] = []
   const values = new Map<string, ValueFinding>()
   const report = (f: ValueFinding) => {
@@ -88,7 +102,7 @@ async function scanWith(req: ScanRequest, paths: string[], workers: ScanWorkers,
   }
 
   const filesStarted = performance.now()
-  const listed = await filesToScan(req.cwd, req.staged ? [] : paths)
+  const {value: listed, ms: listingMs} = await listing
   const fileStats =
     index.empty || req.staged
       ? {files: 0, bytes: 0, skipped: 0, threads: 0}
@@ -133,10 +147,24 @@ async function scanWith(req: ScanRequest, paths: string[], workers: ScanWorkers,
       historyBytes: history.bytes,
       stagedBytes: staged.bytes,
       threads: fileStats.threads,
-      ms: {files: Math.round(filesMs), history: Math.round(historyMs), total: Math.round(performance.now() - started)},
+      ms: {
+        files: Math.round(filesMs),
+        listing: Math.round(listingMs),
+        history: Math.round(historyMs),
+        total: Math.round(performance.now() - started),
+      },
     },
     notes,
   }
+}
+
+type Listed = Awaited<ReturnType<typeof filesToScan>>
+
+/** A promise's value and the milliseconds from now until it settled. */
+async function timed<T>(work: Promise<T>): Promise<{value: T; ms: number}> {
+  const from = performance.now()
+  const value = await work
+  return {value, ms: performance.now() - from}
 }
 
 /** The index of the state's key records; an empty one (and a note) when there is no state. */

@@ -15,11 +15,12 @@
  * encoded form (base64 of it, URL-encoded), and values glued to other text without a separator.
  *
  * Speed: a recorded value without blanks lies inside one run of non-blank bytes at least as long
- * as the shortest such value (m). The scan looks at every m-th byte: a blank there means no such
- * run overlaps the bytes before it, which are never read; otherwise it reads back and forth to the
- * blanks around, and only a run of m bytes or more is cut into candidates. With values of 20 bytes
- * and more, most of a source tree's bytes are never looked at. Lines are found with memchr
- * (Buffer#indexOf) only when a hit needs its line number.
+ * as the shortest such value (m). The scan looks at windows of m bytes from the end back: the last
+ * blank in a window means no run starting before it is m bytes long, and the next window starts
+ * after it (the bytes between, known non-blank, are not read again); a window without a blank is
+ * the start of a run of m bytes or more, which is cut into candidates. Each byte is read at most
+ * once, and with values of 20 bytes and more most of a source tree's bytes are never read. Lines
+ * are found with memchr (Buffer#indexOf) only when a hit needs its line number.
  */
 /**
  * What the scan looks for, as the cutting needs it: the lengths worth a look, and a check of one
@@ -72,19 +73,23 @@ export type HitHandler<T> = (offset: number, found: T, length: number) => void
 export function findInText<T>(index: CandidateMatcher<T>, bytes: Uint8Array, start: number, end: number, hit: HitHandler<T>): void {
   const m = index.minSolid
   if (m <= index.maxLength) {
+    // i is where a run may start (the text's start, or just after a blank); bytes[i, solid) are known non-blank.
     let i = start
+    let solid = start
     while (i + m <= end) {
-      const j = i + m - 1
-      if (BLANK[bytes[j] as number] === 1) {
-        i = j + 1
+      // The last blank in bytes[i, i + m), looked for from its end back to what is known: no run that
+      // starts before it is m bytes long, so the next window starts after it.
+      let b = i + m - 1
+      while (b >= solid && BLANK[bytes[b] as number] === 0) b--
+      if (b >= solid) {
+        solid = i + m
+        i = b + 1
         continue
       }
-      let s = j
-      while (s > i && BLANK[bytes[s - 1] as number] === 0) s--
-      let e = j + 1
+      let e = i + m
       while (e < end && BLANK[bytes[e] as number] === 0) e++
-      if (e - s >= m) inRun(index, bytes, s, e, hit)
-      i = e + 1
+      inRun(index, bytes, i, e, hit)
+      i = solid = e + 1
     }
   }
   if (index.minSpaced <= index.maxLength) byLines(index, bytes, start, end, hit)

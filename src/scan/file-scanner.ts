@@ -56,6 +56,15 @@ export class FileScanner<T> {
       this.hits = []
     }
   }
+
+  /** Scans files[0, shared) a chunk at a time, each taken from a counter the threads share (`next`, over shared memory), until none is left. */
+  scanShared(next: Int32Array, shared: number, chunk: number): void {
+    for (;;) {
+      const from = Atomics.add(next, 0, chunk)
+      if (from >= shared) return
+      this.scan(from, Math.min(from + chunk, shared))
+    }
+  }
 }
 
 /**

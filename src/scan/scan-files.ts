@@ -142,11 +142,7 @@ export async function scanFiles(
     worker.ref()
     worker.postMessage(part)
   })
-  for (;;) {
-    const from = Atomics.add(next, 0, CHUNK)
-    if (from >= shared) break
-    main.scan(from, Math.min(from + CHUNK, shared))
-  }
+  main.scanShared(next, shared, CHUNK)
   const stats = {...main.stats, threads: helpers.length + 1}
   for (const r of await Promise.all(helpers.map((h) => h.result))) {
     stats.files += r.stats.files
@@ -172,16 +168,17 @@ function workerScript(): URL | undefined {
   return undefined
 }
 
+/** The worker's report, taken as soon as it is posted (the thread's own end, some milliseconds later, is not waited for). */
 function resultOf(worker: Worker): Promise<ScanWorkerResult> {
   return new Promise((resolve, reject) => {
-    let result: ScanWorkerResult | undefined
     worker.once('message', (r: ScanWorkerResult) => {
-      result = r
+      worker.unref()
+      resolve(r)
     })
     worker.once('error', reject)
-    worker.once('exit', (code) => {
-      if (result) resolve(result)
-      else reject(new Error(`a scanning thread stopped (exit code ${code}) before it reported: the scan is incomplete`))
-    })
+    // After a report, settling again does nothing.
+    worker.once('exit', (code) =>
+      reject(new Error(`a scanning thread stopped (exit code ${code}) before it reported: the scan is incomplete`)),
+    )
   })
 }

@@ -17,11 +17,7 @@ parentPort?.once('message', (data: ScanWorkerData) => {
     result.hits.push({file, line, bytes}),
   )
   scanner.scan(data.kept[0], data.kept[1])
-  for (;;) {
-    const from = Atomics.add(data.next, 0, data.chunk)
-    if (from >= data.shared) break
-    scanner.scan(from, Math.min(from + data.chunk, data.shared))
-  }
+  scanner.scanShared(data.next, data.shared, data.chunk)
   result.stats = scanner.stats
   parentPort?.postMessage(result)
   parentPort?.close()

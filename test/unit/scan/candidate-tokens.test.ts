@@ -104,3 +104,44 @@ describe('scan matching', () => {
     expect(find(index, `a\nb = "${TOKEN}"\n`)).toEqual(['2:old/TOKEN'])
   })
 })
+
+describe('the skip over short runs', () => {
+  // A matcher that answers for whole runs only (a blank or the text's edge on both sides): the runs
+  // findInText cuts must be exactly the runs of at least minSolid bytes, however the blanks fall.
+  function wholeRuns(text: Uint8Array, minSolid: number): string[] {
+    const maxLength = 64
+    const lengthOk = new Uint8Array(maxLength + 1).fill(1)
+    const blank = (i: number) => i < 0 || i >= text.length || text[i] === 32 || text[i] === 10
+    const found: string[] = []
+    const matcher = {
+      lengthOk,
+      minLength: 1,
+      maxLength,
+      minSolid,
+      minSpaced: Number.POSITIVE_INFINITY,
+      match: (_bytes: Uint8Array, s: number, e: number) => (blank(s - 1) && blank(e) ? true : undefined),
+    }
+    findInText(matcher, text, 0, text.length, (offset, _found, length) => found.push(`${offset}+${length}`))
+    return found
+  }
+
+  it('cuts every run of minSolid bytes or more, and no shorter one, in random texts', () => {
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    for (let round = 0; round < 300; round++) {
+      const minSolid = 1 + Math.floor(random() * 40)
+      const blanks = random()
+      const text = Buffer.from(
+        Array.from({length: Math.floor(random() * 400)}, () => (random() < blanks * 0.5 ? (random() < 0.8 ? 32 : 10) : 120)),
+      )
+      const expected: string[] = []
+      const runs = /x+/g
+      for (let m = runs.exec(text.toString('latin1')); m; m = runs.exec(text.toString('latin1')))
+        if (m[0].length >= minSolid && m[0].length <= 64) expected.push(`${m.index}+${m[0].length}`)
+      expect(wholeRuns(text, minSolid), `round ${round}, minSolid ${minSolid}`).toEqual(expected)
+    }
+  })
+})
