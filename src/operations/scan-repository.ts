@@ -12,7 +12,7 @@ import {MissingStateError, UsageError} from '../errors.js'
 import {git} from '../scan/git.js'
 import {scanManifestLiterals} from '../scan/manifest-literals.js'
 import {type Finding, sortFindings, type ValueFinding} from '../scan/scan-findings.js'
-import {filesToScan, ScanWorkers, scanFiles} from '../scan/scan-files.js'
+import {type FilesToScan, filesToScan, ScanWorkers, scanFiles} from '../scan/scan-files.js'
 import {scanHistory, scanStaged} from '../scan/scan-history.js'
 import {type IndexCounts, ScanIndex} from '../scan/scan-index.js'
 import {scanTagSeed} from '../scan/scan-marks.js'
@@ -75,7 +75,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   // Started first, so that they start while the state is read and the files are listed; stopped at the end if unused.
   const workers = new ScanWorkers(req.staged ? 1 : req.threads)
   // The listing (a git process) runs while the state is read, too.
-  const listing = timed(filesToScan(req.cwd, req.staged ? [] : paths))
+  const listing = timed(filesToScan(req.cwd, paths, !req.staged))
   listing.catch(() => {}) // awaited below, unless reading the state fails first
   try {
     return await scanWith(req, paths, workers, listing, started)
@@ -88,7 +88,7 @@ async function scanWith(
   req: ScanRequest,
   paths: string[],
   workers: ScanWorkers,
-  listing: Promise<{value: Listed; ms: number}>,
+  listing: Promise<{value: FilesToScan; ms: number}>,
   started: number,
 ): Promise<ScanResult> {
   const notes: string[] = []
@@ -123,7 +123,7 @@ async function scanWith(
   const historyMs = performance.now() - historyStarted
   findings.push(...values.values())
   findings.push(...(await scanManifestLiterals(path.resolve(req.dir), req.cwd)))
-  if (listed.git) findings.push(...(await scanTrackedEnvFiles(req.cwd, paths)))
+  findings.push(...scanTrackedEnvFiles(req.cwd, listed.tracked))
 
   if (index.counts.unmarked)
     notes.push(
@@ -157,8 +157,6 @@ async function scanWith(
     notes,
   }
 }
-
-type Listed = Awaited<ReturnType<typeof filesToScan>>
 
 /** A promise's value and the milliseconds from now until it settled. */
 async function timed<T>(work: Promise<T>): Promise<{value: T; ms: number}> {

@@ -22,10 +22,13 @@ export async function git(args: string[], cwd: string): Promise<string | undefin
   }
 }
 
-/** Files under the paths, relative to `cwd` (with `others`, also the untracked ones .gitignore does not exclude); undefined outside a work tree. */
-export async function gitFiles(cwd: string, paths: string[], others: boolean): Promise<string[] | undefined> {
-  const which = others ? ['--others', '--exclude-standard'] : []
-  const out = await git(['-c', 'core.quotePath=false', 'ls-files', '-z', '--cached', ...which, '--', ...paths], cwd)
+/**
+ * Files under the paths, relative to `cwd`: those git tracks (`cached`), or the untracked ones
+ * .gitignore does not exclude (`others`); undefined outside a work tree.
+ */
+export async function gitFiles(cwd: string, paths: string[], which: 'cached' | 'others'): Promise<string[] | undefined> {
+  const options = which === 'cached' ? ['--cached'] : ['--others', '--exclude-standard']
+  const out = await git(['-c', 'core.quotePath=false', 'ls-files', '-z', ...options, '--', ...paths], cwd)
   return out === undefined ? undefined : [...new Set(out.split('\0').filter(Boolean))]
 }
 

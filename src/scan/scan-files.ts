@@ -49,16 +49,29 @@ export interface ScanWorkerResult {
   hits: Array<{file: number; line: number; bytes: Uint8Array}>
 }
 
-/** The files to scan under the paths, relative to `cwd`, `/`-separated, sorted. */
-export async function filesToScan(cwd: string, paths: string[]): Promise<{files: string[]; git: boolean}> {
-  const listed = await gitFiles(cwd, paths, true)
-  if (listed) return {files: listed.sort(), git: true}
-  const files: string[] = []
-  for (const p of paths) walk(cwd, path.normalize(p), files)
-  return {files: [...new Set(files)].sort(), git: false}
+/** The files to scan under the paths. */
+export interface FilesToScan {
+  /** Relative to `cwd`, `/`-separated, sorted. */
+  files: string[]
+  /** Listed by git (in a work tree). */
+  git: boolean
+  /** Those of them git tracks (none outside a work tree). */
+  tracked: string[]
 }
 
-function walk(cwd: string, rel: string, out: string[]): void {
+/**
+ * The files to scan under the paths: in a work tree, those git tracks and the untracked ones
+ * .gitignore does not exclude (two listings at once); elsewhere, with `walk`, every regular file.
+ */
+export async function filesToScan(cwd: string, paths: string[], walk = true): Promise<FilesToScan> {
+  const [tracked, others] = await Promise.all([gitFiles(cwd, paths, 'cached'), gitFiles(cwd, paths, 'others')])
+  if (tracked && others) return {files: [...new Set([...tracked, ...others])].sort(), git: true, tracked}
+  const files: string[] = []
+  for (const p of walk ? paths : []) walkFiles(cwd, path.normalize(p), files)
+  return {files: [...new Set(files)].sort(), git: false, tracked: []}
+}
+
+function walkFiles(cwd: string, rel: string, out: string[]): void {
   const abs = path.resolve(cwd, rel)
   const info = statSync(abs, {throwIfNoEntry: false})
   if (!info) return
@@ -69,7 +82,7 @@ function walk(cwd: string, rel: string, out: string[]): void {
   if (!info.isDirectory()) return
   for (const entry of readdirSync(abs, {withFileTypes: true})) {
     const child = rel === '.' ? entry.name : path.join(rel, entry.name)
-    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) walk(cwd, child, out)
+    if (entry.isDirectory() && !SKIPPED_DIRS.has(entry.name)) walkFiles(cwd, child, out)
     else if (entry.isFile()) out.push(child.split(path.sep).join('/'))
   }
 }

@@ -10,7 +10,6 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {parse} from 'dotenv'
 import {isDotenvxEncrypted, isDotenvxPublicKey} from '../formats/dotenvx.js'
-import {gitFiles} from './git.js'
 import type {EnvFileFinding} from './scan-findings.js'
 
 const ENV_FILE = /^\.env(\..+)?$/
@@ -21,10 +20,10 @@ export function isEnvFileName(name: string): boolean {
   return ENV_FILE.test(name) && !TEMPLATES.has(name)
 }
 
-/** The tracked `.env` files under the paths that hold values in clear. */
-export async function scanTrackedEnvFiles(cwd: string, paths: string[]): Promise<EnvFileFinding[]> {
+/** The `.env` files among the tracked ones (relative to `cwd`) that hold values in clear. */
+export function scanTrackedEnvFiles(cwd: string, tracked: string[]): EnvFileFinding[] {
   const out: EnvFileFinding[] = []
-  for (const file of ((await gitFiles(cwd, paths, false)) ?? []).filter((f) => isEnvFileName(path.posix.basename(f)))) {
+  for (const file of tracked.filter((f) => isEnvFileName(path.posix.basename(f)))) {
     let text: string
     try {
       text = readFileSync(path.resolve(cwd, file), 'utf8')
