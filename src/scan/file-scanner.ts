@@ -25,7 +25,7 @@ export class FileScanner<T> {
   private readonly reader = new WholeFileReader()
   private hits: Array<{offset: number; found: T}> = []
 
-  /** `base` ends with a separator; the files are relative to it. */
+  /** `base` ends with a separator (or is '' for the working directory); the files are relative to it. */
   constructor(
     private readonly matcher: CandidateMatcher<T>,
     private readonly base: string,

@@ -32,7 +32,7 @@ const MAX_DEFAULT_THREADS = 4
 /** What a scanning worker is given: its part of the work. */
 export interface ScanWorkerData {
   filter: TagFilterData
-  /** The directory the files are relative to, with a trailing separator. */
+  /** The directory the files are relative to, with a trailing separator; '' for the working directory. */
   base: string
   files: string[]
   /** files[0, shared) are taken CHUNK at a time from `next` (an Int32Array over shared memory). */
@@ -133,7 +133,8 @@ export async function scanFiles(
   report: (f: ValueFinding) => void,
   workers: ScanWorkers,
 ): Promise<FileScanStats & {threads: number}> {
-  const base = path.resolve(cwd) + path.sep
+  // Names relative to the working directory are opened as they are (the kernel walks fewer directories).
+  const base = path.resolve(cwd) === process.cwd() ? '' : path.resolve(cwd) + path.sep
   const found = (file: number, line: number, needles: ReturnType<ScanIndex['match']>) => {
     for (const n of needles ?? [])
       report({kind: 'value', file: files[file] as string, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
