@@ -3,7 +3,8 @@
  * is refused), and leaves the state database byte-for-byte as it was.
  */
 import {describe, it, expect, beforeAll} from 'vitest'
-import {cpSync} from 'node:fs'
+import {chmodSync, cpSync} from 'node:fs'
+import path from 'node:path'
 import {secretctl, tempProject, writeFiles, canary, stateBytes, assertAuditClean} from './support/cli.js'
 import {plaintextBackend, envSecret, docs} from './support/manifests.js'
 
@@ -107,4 +108,26 @@ describe('bad input exits 1, names the place, changes nothing', () => {
       await assertAuditClean(dir)
     })
   }
+})
+
+describe('a value file that cannot be read', () => {
+  it('exits 1 naming the file, line and field, never its content, and changes nothing', async () => {
+    const dir = tempProject()
+    cpSync(base, dir, {recursive: true})
+    // The file's content is a canary: secretctl() fails the test if it reaches stdout or stderr.
+    writeFiles(dir, {
+      'f.yaml': 'kind: Secret\nname: cert\ndata:\n  PEM: { fromFile: certs/key.pem }\n',
+      'certs/key.pem': canary('unreadable'),
+    })
+    chmodSync(path.join(dir, 'certs/key.pem'), 0o000)
+    const before = stateBytes(dir)
+    for (const args of [['plan'], ['apply', '--auto-approve']]) {
+      const r = await secretctl(args, {cwd: dir, env, fileModesHold: true})
+      expect(r.exitCode, r.stderr).toBe(1)
+      expect(r.stderr).toMatch(/f\.yaml:4:\d+/)
+      expect(r.stderr).toContain('secret cert, key PEM: file certs/key.pem cannot be read (permission denied)')
+      expect(stateBytes(dir)!.equals(before!)).toBe(true)
+    }
+    await assertAuditClean(dir)
+  })
 })

@@ -13,23 +13,10 @@ import {createHash} from 'node:crypto'
 import fs from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import {execa} from 'execa'
 import knex from 'knex'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {startBao, baoBackend, narrowPolicy, type BaoTarget} from './support/bao.js'
-import {
-  CLI,
-  E2E_STATE,
-  assertAuditClean,
-  assertNoCanary,
-  canary,
-  queryState,
-  secretctl,
-  stateBytes,
-  stateFile,
-  tempProject,
-  writeFiles,
-} from './support/cli.js'
+import {E2E_STATE, assertAuditClean, canary, queryState, secretctl, stateBytes, stateFile, tempProject, writeFiles} from './support/cli.js'
 import {docs, envSecret, plaintextBackend} from './support/manifests.js'
 
 /** Every file under `dir` (path → sha256 of its bytes, and its mtime): a command that writes anything changes this. */
@@ -150,26 +137,19 @@ describe('a state that is not one is refused by name and left as it was', () => 
     expect((await secretctl(['apply', '--auto-approve', '--state', file], {cwd: dir, env})).exitCode).toBe(0)
     const changed = {V: canary('changed')}
     const before = tree(dir)
-    // Root ignores modes: as root, the CLI runs without the capabilities that override them (setpriv
-    // from util-linux), so the modes hold for it as for any owner. (Running as another user instead
-    // needs every directory above the checkout to be open to that user, which a mktemp -d clone is not.)
-    const asRoot = process.getuid?.() === 0
+    // Root ignores modes: as root, the CLI runs without the capabilities that override them
+    // (fileModesHold). (Running as another user instead needs every directory above the checkout
+    // to be open to that user, which a mktemp -d clone is not.)
     const modes = {dir: fs.statSync(dir).mode & 0o777, file: fs.statSync(file).mode & 0o777}
     fs.chmodSync(file, 0o444)
     fs.chmodSync(dir, 0o555)
     const home = fs.mkdtempSync(path.join(tmpdir(), 'secretctl-home-'))
-    const withoutOverride = asRoot ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search,-fowner'] : []
-    const run = async (args: string[]) => {
-      const [command, ...rest] = [...withoutOverride, 'node', CLI, ...args, '--state', file]
-      const r = await execa(command!, rest, {
+    const run = (args: string[]) =>
+      secretctl([...args, '--state', file], {
         cwd: dir,
-        env: {...changed, NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home},
-        reject: false,
+        env: {...changed, HOME: home, XDG_CONFIG_HOME: home, XDG_CACHE_HOME: home, XDG_DATA_HOME: home},
+        fileModesHold: true,
       })
-      const out = {exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr)}
-      assertNoCanary(out.stdout + out.stderr, `secretctl ${args.join(' ')} on a read-only state`)
-      return out
-    }
     try {
       const plan = await run(['plan', '--detailed-exitcode'])
       expect(plan.exitCode, plan.stderr).toBe(2)

@@ -75,9 +75,22 @@ export interface RunResult {
 
 export async function secretctl(
   args: string[],
-  opts: {cwd: string; env?: Record<string, string | undefined>; input?: string; timeout?: number} & Pick<Options, 'killSignal'>,
+  opts: {
+    cwd: string
+    env?: Record<string, string | undefined>
+    input?: string
+    timeout?: number
+    /**
+     * File modes hold for the CLI as for any file's owner: as root, it runs without the capabilities
+     * that override them (setpriv from util-linux drops them from its bounding set).
+     */
+    fileModesHold?: boolean
+  } & Pick<Options, 'killSignal'>,
 ): Promise<RunResult> {
-  const r: Result = await execa('node', [CLI, ...args], {
+  const prefix =
+    opts.fileModesHold && process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search,-fowner'] : []
+  const [command, ...rest] = [...prefix, 'node', CLI, ...args]
+  const r: Result = await execa(command as string, rest, {
     cwd: opts.cwd,
     env: {NO_COLOR: '1', SECRETCTL_ACTOR: 'e2e', ...opts.env},
     extendEnv: true,

@@ -91,7 +91,8 @@ describe('resolveValues', () => {
     expect(error.problems.every((p) => p.file === 'app/s.yaml')).toBe(true)
   })
 
-  // root reads any file whatever its mode, so the permission check cannot be exercised as root.
+  // root reads any file whatever its mode, so this cannot run as root in-process; the end-to-end
+  // suite runs the CLI on an unreadable file as root without the overriding capabilities (bad-input.test.ts).
   it.skipIf(process.getuid?.() === 0)('reports an unreadable file without its content', async () => {
     const dir = tree({'s.yaml': 'kind: Secret\nname: x\ndata:\n  K: {fromFile: k.txt}\n', 'k.txt': 'top-secret-content'})
     chmodSync(path.join(dir, 'k.txt'), 0o000)
