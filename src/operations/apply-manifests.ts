@@ -12,6 +12,7 @@ import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import {collectGarbage} from '../workspace/collect-garbage.js'
+import {setFingerprintsAside} from '../apply/fingerprints-aside.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
 
@@ -64,20 +65,24 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
       await req.progress?.start(plan.changes.length)
+      // Shown and approved: until the apply ends, the plan's source fingerprints wait outside the heap (fingerprints-aside.ts).
+      const restoreFingerprints = setFingerprintsAside(plan)
       try {
         const onOutcome = (o: ChangeOutcome) => {
           req.onOutcome?.(o)
           req.progress?.outcome(o)
         }
         const ctx = applyContextOf(ws, req.env, onOutcome)
-        // The plan is made: what the apply needs of the manifests is in ctx, and every secret's
-        // declaration need not stay for the whole apply (docs/performance.md, peak RSS at 100,000).
+        // The plan is made: what the apply needs of the manifests and their values is in ctx, and every
+        // secret's declaration and values need not stay for the whole apply (docs/performance.md, peak RSS at 100,000).
         ws.desired = ctx.desired
+        ws.values = new Map()
         // A large plan: what made it is garbage now, and the heap's limit for the apply is set from what is live (collect-garbage.ts).
         if (plan.changes.length >= COLLECT_FROM_CHANGES) collectGarbage()
         const result = await applyPlan(plan, {...ctx, stateWritesChecked: true})
         return {plan, context, result, cancelled: false}
       } finally {
+        restoreFingerprints()
         req.progress?.stop()
       }
     })
