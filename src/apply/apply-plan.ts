@@ -51,9 +51,21 @@ export function applyContextOf(
   onOutcome?: ApplyContext['onOutcome'],
 ): ApplyContext {
   const {state, drivers, concurrency} = ws
-  const desired = {...ws.desired, secrets: ws.desired.secrets.filter((s) => s.refs !== undefined)}
   const values = new PackedValues(ws.values)
-  return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
+  return {
+    state,
+    desired: applyDeclarations(ws.desired),
+    values,
+    drivers,
+    concurrency,
+    actor: resolveActor(env),
+    ...(onOutcome ? {onOutcome} : {}),
+  }
+}
+
+/** The desired model as an apply reads it: the backends, and the secrets that have refs (record-secret.ts). */
+export function applyDeclarations(desired: DesiredModel): DesiredModel {
+  return {...desired, secrets: desired.secrets.filter((s) => s.refs !== undefined)}
 }
 
 /**
