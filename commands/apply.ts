@@ -4,7 +4,7 @@ import {applyFlags, applyRequestOf, outputFormat} from './_shared/flags.js'
 import {approval} from './_shared/confirm.js'
 import {applyProgress} from './_shared/progress.js'
 import {applyManifests} from '../src/operations/apply-manifests.js'
-import {renderPlanText} from '../src/render/plan-text.js'
+import {planTextPieces} from '../src/render/plan-text.js'
 import {renderApplyOutcome} from '../src/render/apply-text.js'
 
 export default class Apply extends BaseCommand {
@@ -27,7 +27,7 @@ Exits 1 if any change failed (the others still go on), 130 when cancelled at the
       ...flags,
       ...this.where(flags),
       ...applyRequestOf(flags, {command: 'apply', file: args.file}),
-      onPlan: json ? undefined : (p, context) => this.print(renderPlanText(p, this.colour, context)),
+      onPlan: json ? undefined : (p, context) => this.printPieces(planTextPieces(p, this.colour, context)),
       onTakeover: this.sayTakeover,
       approve: approval({autoApprove: flags['auto-approve'], saved: !!args.file, json}),
       progress: applyProgress({json}),

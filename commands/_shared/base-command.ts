@@ -51,6 +51,11 @@ export abstract class BaseCommand extends Command {
     process.stdout.write(text)
   }
 
+  /** Writes text given in pieces, one after the other (a long plan: plan-text.ts). */
+  protected printPieces(pieces: Iterable<string>): void {
+    for (const piece of pieces) this.print(piece)
+  }
+
   /** Prints `value` as JSON or YAML, or as the text (or Markdown) its renderer makes. */
   protected emit(format: OutputFormat, value: unknown, render: {text?: () => string; markdown?: () => string} = {}): void {
     if (format === 'json') this.print(`${JSON.stringify(value, null, 2)}\n`)

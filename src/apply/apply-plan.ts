@@ -14,6 +14,7 @@ import type {DriverPool} from '../backends/driver-pool.js'
 import {kindOf} from '../backends/registry.js'
 import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
+import {PackedValues, type ApplyValues} from './packed-values.js'
 import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {liveRow, writeSecret, type LiveRow} from './write-secret.js'
@@ -25,8 +26,8 @@ import {assertStateRecords} from './state-writes.js'
 export interface ApplyContext {
   state: StateStore
   desired: DesiredModel
-  /** Values from the manifests' sources, resolved for this run. */
-  values: ResolvedValues
+  /** Values from the manifests' sources, resolved for this run (a `ResolvedValues` map, or packed: packed-values.ts). */
+  values: ApplyValues
   drivers: DriverPool
   actor: string
   /** Bound on backend requests in flight; secrets in progress are a multiple of it. */
@@ -41,16 +42,30 @@ export interface ApplyContext {
 /**
  * The context an apply runs in, from the run's workspace. Of the secrets' declarations an apply reads
  * only the refs of those that have them (record-secret.ts): the others (about a kilobyte each with
- * their field positions) are left out, so that a caller can let go of them for the apply.
+ * their field positions) are left out, and the values are packed outside the heap (packed-values.ts),
+ * so that a caller can let go of the workspace's declarations and values for the apply.
  */
 export function applyContextOf(
-  ws: Pick<ApplyContext, 'state' | 'desired' | 'values' | 'drivers' | 'concurrency'>,
+  ws: Pick<ApplyContext, 'state' | 'desired' | 'drivers' | 'concurrency'> & {values: ResolvedValues},
   env: NodeJS.ProcessEnv,
   onOutcome?: ApplyContext['onOutcome'],
 ): ApplyContext {
-  const {state, values, drivers, concurrency} = ws
-  const desired = {...ws.desired, secrets: ws.desired.secrets.filter((s) => s.refs !== undefined)}
-  return {state, desired, values, drivers, concurrency, actor: resolveActor(env), ...(onOutcome ? {onOutcome} : {})}
+  const {state, drivers, concurrency} = ws
+  const values = new PackedValues(ws.values)
+  return {
+    state,
+    desired: applyDeclarations(ws.desired),
+    values,
+    drivers,
+    concurrency,
+    actor: resolveActor(env),
+    ...(onOutcome ? {onOutcome} : {}),
+  }
+}
+
+/** The desired model as an apply reads it: the backends, and the secrets that have refs (record-secret.ts). */
+export function applyDeclarations(desired: DesiredModel): DesiredModel {
+  return {...desired, secrets: desired.secrets.filter((s) => s.refs !== undefined)}
 }
 
 /**
@@ -66,8 +81,12 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   if (!ctx.stateWritesChecked) await assertStateRecords(plan, ctx.state)
   const runId = randomUUID()
   const now = ctx.now ?? (() => new Date())
-  // Keyed by change, not address: a backend's create and its default switch share an address.
-  const outcomes = new Map<Change, ChangeOutcome>()
+  // By the change's place in the plan, not its address: a backend's create and its default switch share
+  // an address. A code per change, and the detail and warnings only where the detail is not the
+  // change's reason (failed, skipped): an object and a map entry per change held to the end were ~10 MiB
+  // at 100,000 (docs/performance.md, peak RSS at 100,000); the outcomes are made once the apply is done.
+  const outcomes = new Uint8Array(plan.changes.length)
+  const details = new Map<number, {detail: string; warnings: string[]}>()
   const failedBackends = new Map<string, string>()
   let bumped = false
   /** The secret rows of the current phase (see below), or undefined: read each row alone. */
@@ -92,9 +111,9 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     return p
   }
 
-  const record = (c: Change, outcome: Outcome, detail: string, warnings: string[] = []) => {
-    const o: ChangeOutcome = {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
-    outcomes.set(c, o)
+  const record = (c: Change, at: number, outcome: Outcome, detail: string, warnings: string[] = []) => {
+    outcomes[at] = OUTCOME_CODES[outcome]
+    if (detail !== c.reason || warnings.length) details.set(at, {detail, warnings})
     if (outcome === 'applied' && !bumped) {
       bumped = true // once per apply that changed something
       later(ctx.state.bumpSerial())
@@ -109,21 +128,23 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
         detail: warnings.length ? `${detail} (warning: ${warnings.join('; ')})` : detail,
       }),
     )
-    ctx.onOutcome?.(o)
+    ctx.onOutcome?.(changeOutcome(c, outcome, detail, warnings))
   }
 
-  const run = async (c: Change, index: number) => {
+  /** Runs the plan's change number `at`, the phase's change number `index`. */
+  const run = async (at: number, index: number) => {
+    const c = plan.changes[at] as Change
     const phaseRows = rows
     const blocked = touchedBackends(c).find((b) => failedBackends.has(b))
-    if (blocked) return record(c, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
+    if (blocked) return record(c, at, 'skipped', `backend ${blocked} is unavailable: ${failedBackends.get(blocked)}`)
     // The plan found an object secretctl does not own in the way: nothing is touched.
-    if (c.kind === 'secret' && c.refused) return record(c, 'failed', c.refused)
+    if (c.kind === 'secret' && c.refused) return record(c, at, 'failed', c.refused)
     try {
       const warnings = await executeChange(c, ctx, now, phaseRows && (() => phaseRows.take(index)))
-      record(c, 'applied', c.reason, warnings)
+      record(c, at, 'applied', c.reason, warnings)
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
-      record(c, 'failed', describeError(err))
+      record(c, at, 'failed', describeError(err))
     } finally {
       // A secret has one change per phase and no later phase reads its values: they go now, not at the end of the run.
       if (c.kind === 'secret') ctx.values.delete(c.name)
@@ -133,7 +154,12 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
 
   const phases = [...new Set(plan.changes.map((c) => c.phase))].sort((a, b) => a - b)
   for (const phase of phases) {
-    const batch = plan.changes.filter((c) => c.phase === phase)
+    // The phase's changes by their place in the plan.
+    const places: number[] = []
+    plan.changes.forEach((c, at) => {
+      if (c.phase === phase) places.push(at)
+    })
+    const batch = places.map((at) => plan.changes[at] as Change)
     if (phase === Phase.Secrets || phase === Phase.SecretDeletes) {
       // The rows read a window of changes at a time (phase-rows.ts), not one read per change.
       rows = new PhaseRows(
@@ -146,21 +172,28 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       await checkHealth(batch, ctx, failedBackends)
       // p-map takes the next change only as one finishes: queueing all of them up front (p-limit) held
       // the first write back by 90 ms at 10,000 changes, and by a second at 100,000 (docs/performance.md).
-      await pMap(batch, run, {concurrency: Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT})
+      await pMap(places, run, {concurrency: Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT})
       rows = undefined
     } else {
       if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
-      for (const c of batch) await run(c, 0)
+      for (const at of places) await run(at, 0)
     }
   }
 
   while (pending.size > 0) await Promise.allSettled([...pending])
   if (auditFailure) throw auditFailure.error
   const meta = await ctx.state.meta()
-  const changes = plan.changes.map((c) => outcomes.get(c)).filter((o): o is ChangeOutcome => o !== undefined)
+  const outcomeAt = (at: number) => OUTCOMES[outcomes[at] as number]
+  const changes: ChangeOutcome[] = []
+  plan.changes.forEach((c, at) => {
+    const outcome = outcomeAt(at)
+    if (!outcome) return
+    const {detail, warnings} = details.get(at) ?? {detail: c.reason, warnings: []}
+    changes.push(changeOutcome(c, outcome, detail, warnings))
+  })
   const summary: Record<Outcome, number> = {applied: 0, failed: 0, skipped: 0}
   for (const o of changes) summary[o.outcome]++
-  const moves = summariseMoves(plan, outcomes)
+  const moves = summariseMoves(plan, outcomeAt)
   return {
     formatVersion: FORMAT_VERSION,
     runId,
@@ -173,11 +206,20 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
   }
 }
 
+/** Outcomes by code (0: the change did not run), and the code of each. */
+const OUTCOMES: ReadonlyArray<Outcome | undefined> = [undefined, 'applied', 'failed', 'skipped']
+const OUTCOME_CODES: Record<Outcome, number> = {applied: 1, failed: 2, skipped: 3}
+
+function changeOutcome(c: Change, outcome: Outcome, detail: string, warnings: string[]): ChangeOutcome {
+  return {address: c.address, action: c.action, outcome, detail, ...(warnings.length ? {warnings} : {})}
+}
+
 /** The moves of the plan per pair of backends, by outcome, sorted by source then destination. */
-function summariseMoves(plan: Plan, outcomes: Map<Change, ChangeOutcome>): MoveSummary[] {
+function summariseMoves(plan: Plan, outcomeAt: (at: number) => Outcome | undefined): MoveSummary[] {
   const pairs = new Map<string, MoveSummary>()
-  for (const c of plan.changes) {
-    const outcome = outcomes.get(c)?.outcome
+  for (let at = 0; at < plan.changes.length; at++) {
+    const c = plan.changes[at] as Change
+    const outcome = outcomeAt(at)
     if (c.kind !== 'secret' || c.action !== 'move' || !outcome) continue
     const id = `${c.from}\0${c.to}`
     const pair = pairs.get(id) ?? {from: c.from, to: c.to, moved: 0, kept: 0, failed: 0, skipped: 0}

@@ -7,11 +7,12 @@ import {planUnderLock} from '../workspace/with-state-lock.js'
 import {makePlan, type PlanOptions} from '../plan/make-plan.js'
 import {assertPlanCurrent} from '../plan/saved-plan.js'
 import type {Plan} from '../plan/types.js'
-import {applyContextOf, applyPlan} from '../apply/apply-plan.js'
+import {applyContextOf, applyDeclarations, applyPlan} from '../apply/apply-plan.js'
 import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
 import {collectGarbage} from '../workspace/collect-garbage.js'
+import {setFingerprintsAside} from '../apply/fingerprints-aside.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
 
@@ -64,20 +65,29 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
       await req.progress?.start(plan.changes.length)
+      const large = plan.changes.length >= COLLECT_FROM_CHANGES
+      // The plan is made: of the declarations the apply needs only what applyDeclarations keeps
+      // (docs/performance.md, peak RSS at 100,000). A large plan: what made it is garbage now, and
+      // collected before the fingerprints and values are packed, the packing's buffers and garbage go
+      // into the space freed instead of onto a heap full of it (that moment was the move's peak).
+      ws.desired = applyDeclarations(ws.desired)
+      if (large) collectGarbage()
+      // Until the apply ends, the plan's source fingerprints wait outside the heap (fingerprints-aside.ts).
+      const restoreFingerprints = setFingerprintsAside(plan)
       try {
         const onOutcome = (o: ChangeOutcome) => {
           req.onOutcome?.(o)
           req.progress?.outcome(o)
         }
         const ctx = applyContextOf(ws, req.env, onOutcome)
-        // The plan is made: what the apply needs of the manifests is in ctx, and every secret's
-        // declaration need not stay for the whole apply (docs/performance.md, peak RSS at 100,000).
-        ws.desired = ctx.desired
-        // A large plan: what made it is garbage now, and the heap's limit for the apply is set from what is live (collect-garbage.ts).
-        if (plan.changes.length >= COLLECT_FROM_CHANGES) collectGarbage()
+        // The values are packed in ctx: the workspace's need not stay for the whole apply.
+        ws.values = new Map()
+        // The heap's limit for the apply is set from what is live after a full collection (collect-garbage.ts).
+        if (large) collectGarbage()
         const result = await applyPlan(plan, {...ctx, stateWritesChecked: true})
         return {plan, context, result, cancelled: false}
       } finally {
+        restoreFingerprints()
         req.progress?.stop()
       }
     })

@@ -47,7 +47,24 @@ export function renderPlanHeader(context: PlanContext, colour: ChalkInstance = p
 }
 
 export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, context?: PlanContext): string {
-  const lines: string[] = []
+  return [...planTextPieces(plan, colour, context)].join('')
+}
+
+/**
+ * Lines per piece of planTextPieces. Printed whole, the plan of 100,000 changes was 200,000 lines and
+ * a string of ~10 MiB built and held at once, just when the heap was fullest (docs/performance.md,
+ * peak RSS at 100,000); printed a piece at a time, each piece is gone before the next.
+ */
+const PIECE_LINES = 1000
+
+/** renderPlanText's text in pieces of whole lines: printed one after the other, exactly that text. */
+export function* planTextPieces(plan: Plan, colour: ChalkInstance = plain, context?: PlanContext): Generator<string> {
+  let lines: string[] = []
+  const piece = () => {
+    const text = `${lines.join('\n')}\n`
+    lines = []
+    return text
+  }
   if (context) lines.push(renderPlanHeader(context, colour).trimEnd(), '')
   if (!plan.changes.length && plan.orphans) {
     lines.push(`${colour.green('No changes to make;')} ${orphanSentence(plan.orphans)} (kept; --prune deletes them).`)
@@ -61,6 +78,7 @@ export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, contex
       if (keys) lines.push(`      ${colour.dim(keys)}`)
       if (c.kind === 'backend' && c.action === 'update')
         for (const f of c.fields) for (const l of renderFieldChange(f)) lines.push(`      ${l}`)
+      if (lines.length >= PIECE_LINES) yield piece()
     }
     lines.push('', colour.bold(summaryLine(plan.summary)))
   }
@@ -68,7 +86,7 @@ export function renderPlanText(plan: Plan, colour: ChalkInstance = plain, contex
     lines.push('')
     for (const w of plan.warnings) lines.push(colour.yellow(`Warning: ${w}`))
   }
-  return `${lines.join('\n')}\n`
+  yield piece()
 }
 
 /** Where a saved plan went and the command that applies it exactly, with the same directory and state. */
