@@ -24,6 +24,9 @@ export class FileScanner<T> {
   readonly stats: FileScanStats = {files: 0, bytes: 0, skipped: 0}
   private readonly reader = new WholeFileReader()
   private hits: Array<{offset: number; found: T}> = []
+  private readonly hit = (offset: number, found: T) => {
+    this.hits.push({offset, found})
+  }
 
   /** `base` ends with a separator (or is '' for the working directory); the files are relative to it. */
   constructor(
@@ -35,54 +38,68 @@ export class FileScanner<T> {
 
   /** Scans files[from, to). */
   scan(from: number, to: number): void {
-    const {stats, reader} = this
-    const hit = (offset: number, found: T) => {
-      this.hits.push({offset, found})
-    }
+    const reader = this.reader
     for (let i = from; i < to; i++) {
       const length = reader.read(this.base + this.files[i])
       if (length === undefined) continue // gone since it was listed (deleted but still in the index), a directory, unreadable
-      const buffer = reader.buffer
-      if (length > MAX_SCANNED_FILE || buffer.subarray(0, Math.min(length, BINARY_PROBE)).indexOf(0) >= 0) {
-        stats.skipped++
-        continue
-      }
-      stats.files++
-      stats.bytes += length
-      findInText(this.matcher, buffer, 0, length, hit)
-      if (!this.hits.length) continue
-      const lines = new LineCounter(buffer, 0)
-      for (const h of this.hits.sort((a, b) => a.offset - b.offset)) this.onHit(i, lines.lineOf(h.offset), h.found)
-      this.hits = []
+      if (length > MAX_SCANNED_FILE) this.stats.skipped++
+      else this.scanText(i, reader.buffer, 0, length)
     }
   }
 
-  /** Scans files[0, shared) a chunk at a time, each taken from a counter the threads share (`next`, over shared memory), until none is left. */
-  scanShared(next: Int32Array, shared: number, chunk: number): void {
-    for (;;) {
-      const from = Atomics.add(next, 0, chunk)
-      if (from >= shared) return
-      this.scan(from, Math.min(from + chunk, shared))
+  /** Scans the text of files[file], read into bytes[start, end) (by this thread, or handed over by a reading thread). */
+  scanText(file: number, bytes: Buffer, start: number, end: number): void {
+    const {stats} = this
+    if (bytes.subarray(start, Math.min(end, start + BINARY_PROBE)).indexOf(0) >= 0) {
+      stats.skipped++
+      return
     }
+    stats.files++
+    stats.bytes += end - start
+    findInText(this.matcher, bytes, start, end, this.hit)
+    if (!this.hits.length) return
+    const lines = new LineCounter(bytes, start)
+    for (const h of this.hits.sort((a, b) => a.offset - b.offset)) this.onHit(file, lines.lineOf(h.offset), h.found)
+    this.hits = []
   }
 }
 
 /**
- * Reads whole files into one buffer that grows as needed. A file is opened non-blocking (a FIFO
- * answers at once, and is skipped) and read until a short read, which for a regular file is its
- * end (no fstat: one system call less per file).
+ * Reads a file into bytes[offset, offset + room) with one read (a short read is the end of a
+ * regular file): its length, `room` when it filled it (it may be longer), undefined when unreadable.
+ */
+export function readInto(file: string, bytes: Buffer, offset: number, room: number): number | undefined {
+  const fd = openToScan(file)
+  if (fd === undefined) return undefined
+  try {
+    return readSync(fd, bytes, offset, room, null)
+  } catch {
+    return undefined
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** A file opened to be scanned: non-blocking (a FIFO answers at once, and is skipped); undefined when it cannot be opened. */
+function openToScan(file: string): number | undefined {
+  try {
+    return openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Reads whole files into one buffer that grows as needed, until a short read, which for a regular
+ * file is its end (no fstat: one system call less per file).
  */
 class WholeFileReader {
   buffer = Buffer.allocUnsafe(1024 * 1024)
 
   /** The file's length, its bytes at the start of `buffer`; more than MAX_SCANNED_FILE when larger (not all read); undefined when unreadable. */
   read(file: string): number | undefined {
-    let fd: number
-    try {
-      fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK)
-    } catch {
-      return undefined
-    }
+    const fd = openToScan(file)
+    if (fd === undefined) return undefined
     try {
       let length = 0
       for (;;) {

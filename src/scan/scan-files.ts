@@ -4,26 +4,30 @@
  * elsewhere every regular file under the paths but `.git`, `node_modules` and `.secretctl`
  * (symbolic links are not followed).
  *
- * A large list is scanned by several threads, as `git grep` does (its rate is the benchmark's
- * reference): the main thread and up to three workers (scan-worker.ts) take the next 64 files from
- * a shared counter in turn. Workers are started with the command (ScanWorkers), as they take
- * milliseconds to start; each first scans a few files kept for it at the end of the list, so that
- * every worker has a part however late it starts (and the tests can plant a value in it). A list
- * under 2,000 files is scanned by the main thread alone.
+ * A large list is scanned by several threads (`git grep`, whose rate is the benchmark's reference,
+ * uses threads too): the main thread and up to three workers (scan-worker.ts) take the next files
+ * from a shared counter. A worker reads its files and hands the texts to the main thread through a
+ * ring of shared memory (text-ring.ts, which says why), and the main thread matches them; while no
+ * text waits, the main thread reads and matches files of its own. Workers are started with the
+ * command (ScanWorkers), as they take milliseconds to start; each first scans a few files kept for
+ * it at the end of the list, so that every worker has a part however late it starts (and the
+ * tests can plant a value in it). A list under 2,000 files is scanned by the main thread alone.
  */
 import {readdirSync, statSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import path from 'node:path'
+import {setImmediate} from 'node:timers/promises'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 import {FileScanner, type FileScanStats} from './file-scanner.js'
 import {gitFiles} from './git.js'
 import type {ScanIndex, TagFilterData} from './scan-index.js'
 import type {ValueFinding} from './scan-findings.js'
+import {newTextRing, type TextRingData, TextRingReader} from './text-ring.js'
 
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.secretctl'])
-/** Files a thread takes at a time: about a millisecond of work, so that the threads end together. */
-const CHUNK = 64
+/** Files a thread takes at a time: under a millisecond of work, so that the threads end together. */
+const CHUNK = 32
 /** Below this many files, the main thread alone (a worker's start would cost more than it saves). */
 const PARALLEL_MIN_FILES = 2000
 /** Threads by default: git grep's default is the number of cores; past four, reading files is the limit. */
@@ -41,6 +45,10 @@ export interface ScanWorkerData {
   chunk: number
   /** The files kept for this worker: [from, to). */
   kept: [number, number]
+  /** Where it puts the texts it reads, for the main thread. */
+  ring: TextRingData
+  /** Bumped and notified at each slot of a ring published (one Int32Array over shared memory for all rings). */
+  wake: Int32Array
 }
 
 /** What a scanning worker posts back: its counts, and the candidates that passed the filter (never leaving the process). */
@@ -150,15 +158,33 @@ export async function scanFiles(
   const kept = Math.min(CHUNK, Math.floor(files.length / (helpers.length + 1)))
   const shared = files.length - kept * helpers.length
   const next = new Int32Array(new SharedArrayBuffer(4))
-  helpers.forEach(({worker}, w) => {
+  const wake = new Int32Array(new SharedArrayBuffer(4))
+  const rings = helpers.map(({worker}, w) => {
     const from = shared + kept * w
-    const part: ScanWorkerData = {filter, base, files, next, shared, chunk: CHUNK, kept: [from, from + kept]}
+    const part: ScanWorkerData = {filter, base, files, next, shared, chunk: CHUNK, kept: [from, from + kept], ring: newTextRing(), wake}
     worker.ref()
     worker.postMessage(part)
+    return new TextRingReader(part.ring)
   })
-  main.scanShared(next, shared, CHUNK)
+  const reports = Promise.all(helpers.map((h) => h.result))
+  reports.catch(() => {}) // awaited below
+  const scanText = main.scanText.bind(main)
+  for (;;) {
+    const seen = Atomics.load(wake, 0)
+    let took = false
+    for (const ring of rings) while (ring.take(scanText)) took = true
+    if (took) continue
+    const from = Atomics.add(next, 0, CHUNK)
+    if (from < shared) {
+      main.scan(from, Math.min(from + CHUNK, shared))
+      continue
+    }
+    if (rings.every((r) => r.done)) break
+    // The workers are at their last files: wait for a slot, and let the news of a worker that failed come in.
+    if (Atomics.wait(wake, 0, seen, 10) === 'timed-out') await Promise.race([setImmediate(), reports])
+  }
   const stats = {...main.stats, threads: helpers.length + 1}
-  for (const r of await Promise.all(helpers.map((h) => h.result))) {
+  for (const r of await reports) {
     stats.files += r.stats.files
     stats.bytes += r.stats.bytes
     stats.skipped += r.stats.skipped

@@ -68,8 +68,12 @@ describe('FileScanner', () => {
       (index.match(p.bytes, 0, p.bytes.length) ?? []).map((n) => `${names[p.file]}:${p.line} ${n.key}`),
     )
     expect([...new Set(recognised)].sort()).toEqual(['a.env:2 TOKEN', 'b/c.json:3 OTHER', 'b/c.json:4 TOKEN'])
-    // 1,000 texts of the same lengths: the 16-bit tags let through about one in 30,000 (two recorded texts).
-    expect(passed.length).toBeLessThan(3 + 5)
+    // 1,000 texts of the same lengths, each a candidate in two or three forms: the 16-bit tags let
+    // through about one in 30,000 (two recorded texts). Counted as distinct texts, so that one
+    // lookalike let through (about one run in 30) does not count twice; three would be one run in 200,000.
+    const real = new Set([TOKEN, OTHER])
+    const lookalikesPassed = new Set(passed.map((p) => Buffer.from(p.bytes).toString()).filter((t) => !real.has(t)))
+    expect(lookalikesPassed.size).toBeLessThan(3)
   })
 
   it('no filter for a worker when keys were recorded before scan needles existed (every candidate would pass)', async () => {
