@@ -80,7 +80,11 @@ export function findInText<T>(index: CandidateMatcher<T>, bytes: Uint8Array, sta
       // The last blank in bytes[i, i + m), looked for from its end back to what is known: no run that
       // starts before it is m bytes long, so the next window starts after it.
       let b = i + m - 1
-      while (b >= solid && BLANK[bytes[b] as number] === 0) b--
+      for (; b >= solid; b--) {
+        // Most bytes are above a space: one comparison, the table only for the others.
+        const c = bytes[b] as number
+        if (c <= SPACE && BLANK[c] === 1) break
+      }
       if (b >= solid) {
         solid = i + m
         i = b + 1
