@@ -69,11 +69,11 @@ export interface FilesToScan {
 
 /**
  * The files to scan under the paths: in a work tree, those git tracks and the untracked ones
- * .gitignore does not exclude (two listings at once); elsewhere, with `walk`, every regular file.
+ * .gitignore does not exclude; elsewhere, with `walk`, every regular file.
  */
 export async function filesToScan(cwd: string, paths: string[], walk = true): Promise<FilesToScan> {
-  const [tracked, others] = await Promise.all([gitFiles(cwd, paths, 'cached'), gitFiles(cwd, paths, 'others')])
-  if (tracked && others) return {files: [...new Set([...tracked, ...others])].sort(), git: true, tracked}
+  const listed = await gitFiles(cwd, paths)
+  if (listed) return {files: [...new Set([...listed.tracked, ...listed.others])].sort(), git: true, tracked: listed.tracked}
   const files: string[] = []
   for (const p of walk ? paths : []) walkFiles(cwd, path.normalize(p), files)
   return {files: [...new Set(files)].sort(), git: false, tracked: []}

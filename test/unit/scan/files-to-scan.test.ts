@@ -1,0 +1,56 @@
+/**
+ * The files `secretctl scan` reads, from one `git ls-files` in a work tree (tracked and untracked,
+ * not what .gitignore excludes, each tracked path once however it is tagged) or from a walk elsewhere.
+ */
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import {describe, expect, it} from 'vitest'
+import {filesToScan} from '../../../src/scan/scan-files.js'
+
+function tree(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'secretctl-files-to-scan-'))
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), {recursive: true})
+    writeFileSync(path.join(dir, name), text)
+  }
+  return dir
+}
+
+const git = (dir: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {cwd: dir, stdio: 'pipe'})
+
+describe('filesToScan', () => {
+  it('in a work tree: tracked and untracked files, not ignored ones; tracked ones told apart', async () => {
+    const dir = tree({
+      '.gitignore': 'build/\n*.log\n',
+      'a.ts': 'a',
+      'sub/b.ts': 'b',
+      'sub/space name.txt': 's',
+      'gone.txt': 'g',
+      'sparse.txt': 'p',
+      'new.txt': 'n',
+      'build/out.js': 'o',
+      'debug.log': 'l',
+    })
+    git(dir, 'init', '-q', '-b', 'main')
+    git(dir, 'add', '.gitignore', 'a.ts', 'sub', 'gone.txt', 'sparse.txt')
+    git(dir, 'commit', '-q', '-m', 'one')
+    // Deleted in the work tree but still in the index, and a skip-worktree entry (tagged S, not H).
+    rmSync(path.join(dir, 'gone.txt'))
+    git(dir, 'update-index', '--skip-worktree', 'sparse.txt')
+    const listed = await filesToScan(dir, ['.'])
+    expect(listed.git).toBe(true)
+    expect(listed.files).toEqual(['.gitignore', 'a.ts', 'gone.txt', 'new.txt', 'sparse.txt', 'sub/b.ts', 'sub/space name.txt'])
+    expect([...listed.tracked].sort()).toEqual(['.gitignore', 'a.ts', 'gone.txt', 'sparse.txt', 'sub/b.ts', 'sub/space name.txt'])
+    const sub = await filesToScan(path.join(dir, 'sub'), ['.'])
+    expect(sub.files).toEqual(['b.ts', 'space name.txt'])
+  })
+
+  it('outside a work tree: every regular file but .git, node_modules and .secretctl', async () => {
+    const dir = tree({'a.ts': 'a', 'node_modules/x/i.js': 'x', '.secretctl/state.db': 's', 'deep/er/c.txt': 'c'})
+    const listed = await filesToScan(dir, ['.'])
+    expect(listed).toEqual({files: ['a.ts', 'deep/er/c.txt'], git: false, tracked: []})
+  })
+})
