@@ -58,9 +58,10 @@ export interface ScanResult {
     /** Threads that scanned the files (the main thread and its workers). */
     threads: number
     /**
-     * Milliseconds: on the files (from the state's index being ready, the listing's rest included, to
-     * the last file scanned); the listing of the files alone (git, run while the state is read); on
-     * the history; in all (from the state read to the end).
+     * Milliseconds: on the files (from the state's index being ready, any rest of the listings
+     * included, to the last file scanned); the listing the scan of the files starts from (the
+     * tracked files, run while the state is read; the untracked ones are listed while those are
+     * scanned); on the history; in all (from the state read to the end).
      */
     ms: {files: number; listing: number; history: number; total: number}
   }
@@ -74,7 +75,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
     if (!existsSync(path.resolve(req.cwd, p))) throw new UsageError(`${p} does not exist`, 'give files or directories to scan')
   // Started first, so that they start while the state is read and the files are listed; stopped at the end if unused.
   const workers = new ScanWorkers(req.staged ? 1 : req.threads)
-  // The listing (a git process) runs while the state is read, too.
+  // The listings (git processes) run while the state is read, too.
   const listing = timed(filesToScan(req.cwd, paths, !req.staged))
   listing.catch(() => {}) // awaited below, unless reading the state fails first
   try {
@@ -106,7 +107,7 @@ async function scanWith(
   const fileStats =
     index.empty || req.staged
       ? {files: 0, bytes: 0, skipped: 0, threads: 0}
-      : await scanFiles(index, req.cwd, listed.files, report, workers)
+      : await scanFiles(index, req.cwd, listed.files, listed.untracked, report, workers)
   const filesMs = performance.now() - filesStarted
 
   let history = {commits: 0, bytes: 0}
@@ -123,7 +124,7 @@ async function scanWith(
   const historyMs = performance.now() - historyStarted
   findings.push(...values.values())
   findings.push(...(await scanManifestLiterals(path.resolve(req.dir), req.cwd)))
-  findings.push(...scanTrackedEnvFiles(req.cwd, listed.tracked))
+  findings.push(...scanTrackedEnvFiles(req.cwd, listed.git ? listed.files : []))
 
   if (index.counts.unmarked)
     notes.push(

@@ -23,23 +23,14 @@ export async function git(args: string[], cwd: string): Promise<string | undefin
 }
 
 /**
- * Files under the paths, relative to `cwd`: those git tracks, and the untracked ones .gitignore does
- * not exclude; undefined outside a work tree. One `git ls-files` lists both (a process less than two
- * listings), each name tagged (`-t`): `?` untracked, any other tag a path in the index.
+ * Files under the paths, relative to `cwd`: those git tracks (`cached`: the index alone, quick), or
+ * the untracked ones .gitignore does not exclude (`others`: a walk of the work tree, slower);
+ * undefined outside a work tree.
  */
-export async function gitFiles(cwd: string, paths: string[]): Promise<{tracked: string[]; others: string[]} | undefined> {
-  const out = await git(
-    ['-c', 'core.quotePath=false', 'ls-files', '-z', '-t', '--cached', '--others', '--exclude-standard', '--', ...paths],
-    cwd,
-  )
-  if (out === undefined) return undefined
-  const tracked = new Set<string>()
-  const others = new Set<string>()
-  for (const entry of out.split('\0')) {
-    // "H path", "S path" (skip-worktree), "M path" (unmerged, once per stage), "? path".
-    if (entry.length > 2) (entry[0] === '?' ? others : tracked).add(entry.slice(2))
-  }
-  return {tracked: [...tracked], others: [...others]}
+export async function gitFiles(cwd: string, paths: string[], which: 'cached' | 'others'): Promise<string[] | undefined> {
+  const options = which === 'cached' ? ['--cached'] : ['--others', '--exclude-standard']
+  const out = await git(['-c', 'core.quotePath=false', 'ls-files', '-z', ...options, '--', ...paths], cwd)
+  return out === undefined ? undefined : [...new Set(out.split('\0').filter(Boolean))]
 }
 
 /** A git process whose stdout is read as a stream; its stderr is kept for the error message. */

@@ -59,24 +59,31 @@ export interface ScanWorkerResult {
 
 /** The files to scan under the paths. */
 export interface FilesToScan {
-  /** Relative to `cwd`, `/`-separated, sorted. */
+  /** Relative to `cwd`, `/`-separated, sorted: in a work tree those git tracks, elsewhere every file found. */
   files: string[]
   /** Listed by git (in a work tree). */
   git: boolean
-  /** Those of them git tracks (none outside a work tree). */
-  tracked: string[]
+  /** In a work tree, the untracked files .gitignore does not exclude (none elsewhere), sorted: listed while the others are scanned. */
+  untracked: Promise<string[]>
 }
 
 /**
- * The files to scan under the paths: in a work tree, those git tracks and the untracked ones
- * .gitignore does not exclude; elsewhere, with `walk`, every regular file.
+ * The files to scan under the paths: in a work tree, those git tracks and, later, the untracked
+ * ones .gitignore does not exclude (finding them walks the work tree, while reading the index is
+ * quick); elsewhere, with `walk`, every regular file.
  */
 export async function filesToScan(cwd: string, paths: string[], walk = true): Promise<FilesToScan> {
-  const listed = await gitFiles(cwd, paths)
-  if (listed) return {files: [...new Set([...listed.tracked, ...listed.others])].sort(), git: true, tracked: listed.tracked}
+  const untracked = gitFiles(cwd, paths, 'others')
+  untracked.catch(() => {}) // awaited by the caller when the tracked files are listed
+  const tracked = await gitFiles(cwd, paths, 'cached')
+  if (tracked) {
+    const later = untracked.then((others) => (others ?? []).sort())
+    later.catch(() => {}) // not awaited when nothing is looked for
+    return {files: tracked.sort(), git: true, untracked: later}
+  }
   const files: string[] = []
   for (const p of walk ? paths : []) walkFiles(cwd, path.normalize(p), files)
-  return {files: [...new Set(files)].sort(), git: false, tracked: []}
+  return {files: [...new Set(files)].sort(), git: false, untracked: Promise.resolve([])}
 }
 
 function walkFiles(cwd: string, rel: string, out: string[]): void {
@@ -131,22 +138,49 @@ export class ScanWorkers {
 }
 
 /**
- * Scans the files for the index's values with the main thread and the workers; each hit becomes
- * a finding (in no particular order across files when threads share the work).
+ * Scans the files for the index's values with the main thread and the workers, then the files of
+ * `later` (the untracked files, listed meanwhile: usually few) with the main thread alone; each hit
+ * becomes a finding (in no particular order across files when threads share the work).
  */
 export async function scanFiles(
   index: ScanIndex,
   cwd: string,
   files: string[],
+  later: Promise<string[]>,
   report: (f: ValueFinding) => void,
   workers: ScanWorkers,
 ): Promise<FileScanStats & {threads: number}> {
   // Names relative to the working directory are opened as they are (the kernel walks fewer directories).
   const base = path.resolve(cwd) === process.cwd() ? '' : path.resolve(cwd) + path.sep
-  const found = (file: number, line: number, needles: ReturnType<ScanIndex['match']>) => {
+  const stats = await scanShared(index, base, files, report, workers)
+  const more = await later
+  if (more.length) {
+    const alone = new FileScanner(index, base, more, reportTo(more, report))
+    alone.scan(0, more.length)
+    stats.files += alone.stats.files
+    stats.bytes += alone.stats.bytes
+    stats.skipped += alone.stats.skipped
+  }
+  return stats
+}
+
+/** What the index found in files[file] at a line, as findings. */
+function reportTo(files: string[], report: (f: ValueFinding) => void) {
+  return (file: number, line: number, needles: ReturnType<ScanIndex['match']>) => {
     for (const n of needles ?? [])
       report({kind: 'value', file: files[file] as string, line, secret: n.secret, key: n.key, ...(n.line ? {valueLine: n.line} : {})})
   }
+}
+
+/** The files scanned by the main thread and the workers (a worker's texts matched by the main thread; text-ring.ts). */
+async function scanShared(
+  index: ScanIndex,
+  base: string,
+  files: string[],
+  report: (f: ValueFinding) => void,
+  workers: ScanWorkers,
+): Promise<FileScanStats & {threads: number}> {
+  const found = reportTo(files, report)
   const main = new FileScanner(index, base, files, found)
   const filter = index.tagFilter()
   const helpers = workers.take(index, files.length)

@@ -150,9 +150,18 @@ describe('secretctl scan', () => {
     writeFileSync(path.join(dir, 'src/37/f52.ts'), `x\ny\nV7=${values.V7}\n`)
     // The last file of the list is scanned by a worker whenever there is one (kept for it).
     writeFileSync(path.join(dir, 'src/99/f99.ts'), `V9=${values.V9}\n`)
+    // An untracked file (listed apart, scanned after the tracked ones).
+    mkdirSync(path.join(dir, 'src/untracked'))
+    writeFileSync(path.join(dir, 'src/untracked/new.ts'), `// a note\nconst v = "${values.V5}"\n`)
     const planted = await scanJson(dir)
     expect(planted.exitCode).toBe(1)
-    expect(where(planted.json)).toEqual(['src/37/f51.ts:2 many/V3', 'src/37/f52.ts:3 many/V7', 'src/99/f99.ts:1 many/V9'])
+    expect(where(planted.json)).toEqual([
+      'src/37/f51.ts:2 many/V3',
+      'src/37/f52.ts:3 many/V7',
+      'src/99/f99.ts:1 many/V9',
+      'src/untracked/new.ts:2 many/V5',
+    ])
+    expect(planted.json.stats.files).toBe(r.json.stats.files + 1)
   }, 240_000)
 
   it('--threads: the files shared by threads give the same findings as one thread', async () => {
