@@ -266,7 +266,8 @@ export function evaluate(ms, {sizes}) {
     paired(ms, null, (rep) => (scan(base).has(rep) && scan(ours).has(rep) ? f(scan(base).get(rep), scan(ours).get(rep)) : undefined))
   ratios.scan = {
     // The scanning of the files (listing, reading, matching), from the scan's own clock, against git grep's whole process.
-    // The listing runs while the state is read; phaseMs counts its whole time all the same, afterIndexMs does not.
+    // The tracked files' listing (the one the scan starts from) runs while the state is read; phaseMs counts its whole
+    // time all the same, afterIndexMs does not. The untracked files' listing runs while the tracked ones are scanned.
     filesPhase: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.phaseMs),
     filesAfterIndex: scanRatio('scan.gitGrep', 'scan.files', (g, m) => (m.afterIndexMs ? g.wallMs / m.afterIndexMs : undefined)),
     filesProcess: scanRatio('scan.gitGrep', 'scan.files', (g, m) => g.wallMs / m.wallMs),
@@ -463,7 +464,7 @@ export function renderMarkdown(result) {
     out.push(`| scan, tree: scanning phase MB/s | — | ${range(scn.filesPhaseMBps, 0)} |`)
     out.push(`| scan, tree: git grep -F MB/s (whole process) | — | ${range(scn.gitGrepMBps, 0)} |`)
     out.push(
-      `| scan, tree: secretctl scanning phase rate ÷ git grep -F rate (the listing counted whole) | — | ${range(scn.filesPhase, 3)} |`,
+      `| scan, tree: secretctl scanning phase rate ÷ git grep -F rate (the tracked listing counted whole) | — | ${range(scn.filesPhase, 3)} |`,
     )
     if (scn.filesAfterIndex)
       out.push(

@@ -40,8 +40,8 @@ export async function scanGroup({work, cli, node, env, run, last, log, runs}) {
     })
     const files = await run('scan.files', null, rep, node, [cli, 'scan', '-d', project, '-o', 'json'], {cwd: repo, env})
     const f = JSON.parse(files.stdout).stats
-    // The phase: the scanning of the files from the state's index being ready, plus the listing's whole
-    // time although it runs while the state is read (as when it ran after it): the judged figure.
+    // The phase: the scanning of the files from the state's index being ready, plus the whole time of the
+    // listing it starts from (the tracked files) although it runs while the state is read: the judged figure.
     Object.assign(last(), {
       bytes: f.bytes,
       files: f.files,
