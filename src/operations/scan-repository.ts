@@ -76,7 +76,7 @@ export async function scanRepository(req: ScanRequest): Promise<ScanResult> {
   // Started first, so that they start while the state is read and the files are listed; stopped at the end if unused.
   const workers = new ScanWorkers(req.staged ? 1 : req.threads)
   // The listings (git processes) run while the state is read, too.
-  const listing = timed(filesToScan(req.cwd, paths, !req.staged))
+  const listing = timed(filesToScan(req.cwd, paths, req.staged))
   listing.catch(() => {}) // awaited below, unless reading the state fails first
   try {
     return await scanWith(req, paths, workers, listing, started)

@@ -70,10 +70,11 @@ export interface FilesToScan {
 /**
  * The files to scan under the paths: in a work tree, those git tracks and, later, the untracked
  * ones .gitignore does not exclude (finding them walks the work tree, while reading the index is
- * quick); elsewhere, with `walk`, every regular file.
+ * quick); elsewhere every regular file. `onlyTracked` (`--staged`, which reads no file but the
+ * tracked `.env` ones): neither the untracked files nor the walk.
  */
-export async function filesToScan(cwd: string, paths: string[], walk = true): Promise<FilesToScan> {
-  const untracked = gitFiles(cwd, paths, 'others')
+export async function filesToScan(cwd: string, paths: string[], onlyTracked = false): Promise<FilesToScan> {
+  const untracked = onlyTracked ? Promise.resolve(undefined) : gitFiles(cwd, paths, 'others')
   untracked.catch(() => {}) // awaited by the caller when the tracked files are listed
   const tracked = await gitFiles(cwd, paths, 'cached')
   if (tracked) {
@@ -82,7 +83,7 @@ export async function filesToScan(cwd: string, paths: string[], walk = true): Pr
     return {files: tracked.sort(), git: true, untracked: later}
   }
   const files: string[] = []
-  for (const p of walk ? paths : []) walkFiles(cwd, path.normalize(p), files)
+  for (const p of onlyTracked ? [] : paths) walkFiles(cwd, path.normalize(p), files)
   return {files: [...new Set(files)].sort(), git: false, untracked: Promise.resolve([])}
 }
 

@@ -48,6 +48,10 @@ describe('filesToScan', () => {
     const sub = await filesToScan(path.join(dir, 'sub'), ['.'])
     expect(sub.files).toEqual(['b.ts', 'space name.txt'])
     expect(await sub.untracked).toEqual(['new.ts'])
+    // For --staged: the tracked files alone.
+    const staged = await filesToScan(dir, ['.'], true)
+    expect(staged.files).toEqual(listed.files)
+    expect(await staged.untracked).toEqual([])
   })
 
   it('outside a work tree: every regular file but .git, node_modules and .secretctl', async () => {
