@@ -64,7 +64,19 @@ export interface FilesToScan {
   /** Listed by git (in a work tree). */
   git: boolean
   /** In a work tree, the untracked files .gitignore does not exclude (none elsewhere), sorted: listed while the others are scanned. */
-  untracked: Promise<string[]>
+  untracked: Listing
+}
+
+/** A list still being made: `files` is set once `done` has settled. */
+export interface Listing {
+  done: Promise<string[]>
+  files?: string[]
+}
+
+function listing(done: Promise<string[]>): Listing {
+  const l: Listing = {done}
+  done.then((files) => (l.files = files)).catch(() => {}) // a failure is the awaiting caller's to see
+  return l
 }
 
 /**
@@ -77,14 +89,10 @@ export async function filesToScan(cwd: string, paths: string[], onlyTracked = fa
   const untracked = onlyTracked ? Promise.resolve(undefined) : gitFiles(cwd, paths, 'others')
   untracked.catch(() => {}) // awaited by the caller when the tracked files are listed
   const tracked = await gitFiles(cwd, paths, 'cached')
-  if (tracked) {
-    const later = untracked.then((others) => (others ?? []).sort())
-    later.catch(() => {}) // not awaited when nothing is looked for
-    return {files: tracked.sort(), git: true, untracked: later}
-  }
+  if (tracked) return {files: tracked.sort(), git: true, untracked: listing(untracked.then((others) => (others ?? []).sort()))}
   const files: string[] = []
   for (const p of onlyTracked ? [] : paths) walkFiles(cwd, path.normalize(p), files)
-  return {files: [...new Set(files)].sort(), git: false, untracked: Promise.resolve([])}
+  return {files: [...new Set(files)].sort(), git: false, untracked: listing(Promise.resolve([]))}
 }
 
 function walkFiles(cwd: string, rel: string, out: string[]): void {
@@ -139,22 +147,25 @@ export class ScanWorkers {
 }
 
 /**
- * Scans the files for the index's values with the main thread and the workers, then the files of
- * `later` (the untracked files, listed meanwhile: usually few) with the main thread alone; each hit
- * becomes a finding (in no particular order across files when threads share the work).
+ * Scans the files for the index's values with the main thread and the workers; each hit becomes a
+ * finding (in no particular order across files when threads share the work). The untracked files
+ * join them when they are listed by then, or when the tracked files are too few to share out;
+ * otherwise the main thread scans them alone once the others are done (they are usually few).
  */
 export async function scanFiles(
   index: ScanIndex,
   cwd: string,
-  files: string[],
-  later: Promise<string[]>,
+  tracked: string[],
+  untracked: Listing,
   report: (f: ValueFinding) => void,
   workers: ScanWorkers,
 ): Promise<FileScanStats & {threads: number}> {
   // Names relative to the working directory are opened as they are (the kernel walks fewer directories).
   const base = path.resolve(cwd) === process.cwd() ? '' : path.resolve(cwd) + path.sep
+  const together = untracked.files ?? (tracked.length < PARALLEL_MIN_FILES ? await untracked.done : undefined)
+  const files = together?.length ? [...tracked, ...together].sort() : tracked
   const stats = await scanShared(index, base, files, report, workers)
-  const more = await later
+  const more = together ? [] : await untracked.done
   if (more.length) {
     const alone = new FileScanner(index, base, more, reportTo(more, report))
     alone.scan(0, more.length)
