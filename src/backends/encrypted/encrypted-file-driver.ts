@@ -18,7 +18,7 @@ import {BackendError} from '../../errors.js'
 import type {SecretValues, StateStore} from '../../state/types.js'
 import type {EncryptedConfig} from './encrypted-config.js'
 import {readStoreFile, writeStoreFile} from './file-store.js'
-import {emptyStoreDocument, putSecret, readSecret, removeSecret, secretVersion, type StoreDocument} from './store-document.js'
+import {emptyStoreDocument, readSecret, secretVersion, type StoreDocument, StoreEdit} from './store-document.js'
 import type {StoreUnlocker} from './store-unlocker.js'
 import type {ValueCipher} from './value-cipher.js'
 
@@ -128,21 +128,21 @@ export class EncryptedFileDriver implements BackendDriver {
         doc = emptyStoreDocument(created.header)
         cipher = created.cipher
       } else if (doc && puts) cipher = await this.unlocker.unlock(doc)
+      // The group's changes go into one copy of the document (the cached one stays what the file holds until it is replaced).
+      const edit = doc ? new StoreEdit(doc) : undefined
       let changed = false
       for (const q of group) {
         const c = q.change
-        if (!doc) {
+        if (!edit) {
           settled.push({q, version: null}) // a delete from a store that does not exist: nothing to delete
           continue
         }
         if (c.op === 'remove') {
-          const next = removeSecret(doc, c.name)
-          changed ||= next !== doc
-          doc = next
+          changed = edit.remove(c.name) || changed
           settled.push({q, version: null})
           continue
         }
-        const current = Object.hasOwn(doc.secrets, c.name) ? String(secretVersion(doc, c.name)) : null
+        const current = Object.hasOwn(edit.doc.secrets, c.name) ? String(secretVersion(edit.doc, c.name)) : null
         if (c.ifVersion !== undefined && c.ifVersion !== current) {
           q.reject(
             new BackendError(
@@ -153,11 +153,11 @@ export class EncryptedFileDriver implements BackendDriver {
           )
           continue
         }
-        doc = putSecret(doc, cipher as ValueCipher, c.name, c.values)
+        edit.put(cipher as ValueCipher, c.name, c.values)
         changed = true
-        settled.push({q, version: secretVersion(doc, c.name)})
+        settled.push({q, version: secretVersion(edit.doc, c.name)})
       }
-      if (doc && changed) await this.save(doc)
+      if (edit && changed) await this.save(edit.doc)
     } catch (err) {
       for (const q of group) if (!settled.some((s) => s.q === q)) q.reject(err)
       for (const s of settled) s.q.reject(err)

@@ -143,21 +143,51 @@ export function secretVersion(doc: StoreDocument, secret: string): number {
   return Object.hasOwn(doc.versions, secret) ? doc.versions[secret]! : 0
 }
 
+/**
+ * Changes to a document made on one copy of its maps, taken when the edit starts: a group of n
+ * changes to a store of N secrets costs N + n, where a new document at each change cost N each (an
+ * apply creating 10,000 secrets in one file spent two thirds of its time copying maps). The
+ * document edited from is left as it was (it may be the cache of what the file holds).
+ */
+export class StoreEdit {
+  readonly doc: StoreDocument
+
+  constructor(from: StoreDocument) {
+    // Spread defines properties: a secret called `__proto__` stays an ordinary entry.
+    this.doc = {...from, secrets: {...from.secrets}, versions: {...from.versions}}
+  }
+
+  /** One secret's values sealed in (replacing all its keys), its write counter one up. */
+  put(cipher: ValueCipher, secret: string, values: SecretValues): void {
+    defineEntry(this.doc.secrets, secret, cipher.sealSecret(secret, values))
+    defineEntry(this.doc.versions, secret, secretVersion(this.doc, secret) + 1)
+  }
+
+  /** One secret taken out; false when the store has none of that name. */
+  remove(secret: string): boolean {
+    if (!Object.hasOwn(this.doc.secrets, secret)) return false
+    delete this.doc.secrets[secret]
+    delete this.doc.versions[secret]
+    return true
+  }
+}
+
+/** An entry set as an own property, whatever its name (assignment to `__proto__` would set the prototype). */
+function defineEntry<T>(map: Record<string, T>, name: string, value: T): void {
+  Object.defineProperty(map, name, {value, writable: true, enumerable: true, configurable: true})
+}
+
 /** The document with one secret's values sealed in (replacing all its keys), its write counter one up. */
 export function putSecret(doc: StoreDocument, cipher: ValueCipher, secret: string, values: SecretValues): StoreDocument {
-  // Spread and fromEntries define properties: a secret called `__proto__` stays an ordinary entry.
-  return {
-    ...doc,
-    secrets: {...doc.secrets, ...Object.fromEntries([[secret, cipher.sealSecret(secret, values)]])},
-    versions: {...doc.versions, ...Object.fromEntries([[secret, secretVersion(doc, secret) + 1]])},
-  }
+  const edit = new StoreEdit(doc)
+  edit.put(cipher, secret, values)
+  return edit.doc
 }
 
 /** The document without one secret (unchanged when it has none). */
 export function removeSecret(doc: StoreDocument, secret: string): StoreDocument {
-  if (!Object.hasOwn(doc.secrets, secret)) return doc
-  const others = <T>(map: Record<string, T>) => Object.fromEntries(Object.entries(map).filter(([name]) => name !== secret))
-  return {...doc, secrets: others(doc.secrets), versions: others(doc.versions)}
+  const edit = new StoreEdit(doc)
+  return edit.remove(secret) ? edit.doc : doc
 }
 
 /** One secret's values, or undefined when the store has no such secret; an altered envelope throws CorruptValueError. */

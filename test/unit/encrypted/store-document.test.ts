@@ -11,6 +11,7 @@ import {
   removeSecret,
   secretVersion,
   type StoreDocument,
+  StoreEdit,
   unlockStore,
 } from '../../../src/backends/encrypted/store-document.js'
 import {CANARY_NEW_PASSWORD, CANARY_PASSWORD, CANARY_VALUE, caught, errorText, expectNoCanary, FAST_ARGON2ID} from './helpers.js'
@@ -64,6 +65,36 @@ describe('store document', () => {
     expect(Object.keys(removed.secrets)).toEqual(['db'])
     expect(removeSecret(removed, 'github')).toBe(removed)
     expectNoCanary(JSON.stringify(next))
+  })
+
+  it('an edit makes many changes on one copy: the same document as one change at a time, the original untouched', async () => {
+    const {doc, cipher} = await storeWith({a: {K: 'x'}, gone: {K: 'g'}})
+    const before = JSON.stringify(doc)
+    const edit = new StoreEdit(doc)
+    edit.put(cipher, 'a', {K: 'y'})
+    edit.put(cipher, '__proto__', {K: 'p'})
+    edit.put(cipher, 'b', {K: CANARY_VALUE})
+    expect(edit.remove('gone')).toBe(true)
+    expect(edit.remove('never')).toBe(false)
+    expect(JSON.stringify(doc)).toBe(before)
+    let oneByOne = putSecret(putSecret(putSecret(doc, cipher, 'a', {K: 'y'}), cipher, '__proto__', {K: 'p'}), cipher, 'b', {
+      K: CANARY_VALUE,
+    })
+    oneByOne = removeSecret(oneByOne, 'gone')
+    for (const d of [edit.doc, oneByOne]) {
+      expect(Object.keys(d.secrets)).toEqual(['a', '__proto__', 'b'])
+      expect(d.versions).toEqual(
+        Object.fromEntries([
+          ['a', 2],
+          ['__proto__', 1],
+          ['b', 1],
+        ]),
+      )
+      expect(Object.getPrototypeOf(d.secrets)).toBe(Object.prototype)
+      expect(readSecret(d, cipher, '__proto__')).toEqual({K: 'p'})
+      expect(readSecret(d, cipher, 'b')).toEqual({K: CANARY_VALUE})
+    }
+    expectNoCanary(JSON.stringify(edit.doc))
   })
 
   it('counts the writes of each secret: the version the file variant reports', async () => {
