@@ -4,6 +4,7 @@
  * before the state is opened, so bad input never touches the state.
  */
 import {loadManifests} from '../manifests/load-manifests.js'
+import {FieldPositions} from '../manifests/field-positions.js'
 import type {DesiredModel} from '../manifests/types.js'
 import {resolveValues, type ResolvedValues} from '../sources/resolve-values.js'
 import type {StateAccess} from '../state/open-state.js'
@@ -49,6 +50,10 @@ export interface PreparedModel {
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
   const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
+  // Where each field of a secret was declared is read only to place resolveValues' messages (a secret's
+  // own position, `at`, stays for the plan's): held on, it was ~18 MiB of the peak of planning 100,000
+  // secrets (docs/performance.md, sixth round). A model the caller prepared is the caller's.
+  if (!prepared) for (const secret of desired.secrets) secret.fields = FieldPositions.none
   const state = await openStateFor(desired.config, desired.environment, opts)
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY
   const drivers = new DriverPool(state, concurrency, opts.env, {dir: opts.dir, prompt: opts.prompt})
