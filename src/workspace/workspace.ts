@@ -12,6 +12,7 @@ import type {StateStore} from '../state/types.js'
 import {DriverPool} from '../backends/driver-pool.js'
 import {environmentChoice, openStateFor} from './environment-state.js'
 import type {CredentialPrompt} from '../backends/driver.js'
+import type {ApplyValues} from '../apply/packed-values.js'
 
 export interface WorkspaceOptions {
   dir: string
@@ -32,7 +33,8 @@ export interface WorkspaceOptions {
 
 export interface Workspace {
   desired: DesiredModel
-  values: ResolvedValues
+  /** As resolved, or packed outside the heap by an apply once planning has read them (apply-manifests.ts). */
+  values: ResolvedValues | ApplyValues
   state: StateStore
   drivers: DriverPool
   concurrency: number
