@@ -11,7 +11,7 @@ import {applyContextOf, applyDeclarations, applyPlan} from '../apply/apply-plan.
 import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
-import {collectGarbage} from '../workspace/collect-garbage.js'
+import {boundHeapGrowth, collectGarbage} from '../workspace/collect-garbage.js'
 import {setFingerprintsAside} from '../apply/fingerprints-aside.js'
 import {packedValues} from '../apply/packed-values.js'
 import type {LockInfo} from '../state/state-lock.js'
@@ -74,6 +74,9 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       // collected before the fingerprints are packed, the packing's buffers and garbage go into the
       // space freed instead of onto a heap full of it (that moment was the move's peak).
       ws.desired = applyDeclarations(ws.desired)
+      // The migration holds a third of what planning did: its heap may grow as V8 likes, with the
+      // limit set from the collection below (collect-garbage.ts).
+      boundHeapGrowth(false)
       if (large) collectGarbage()
       // Until the apply ends, the plan's source fingerprints wait outside the heap (fingerprints-aside.ts).
       const restoreFingerprints = setFingerprintsAside(plan)

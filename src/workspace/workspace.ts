@@ -5,6 +5,7 @@
  */
 import {loadManifests} from '../manifests/load-manifests.js'
 import {FieldPositions} from '../manifests/field-positions.js'
+import {boundHeapGrowth} from './collect-garbage.js'
 import type {DesiredModel} from '../manifests/types.js'
 import {resolveValues, type ResolvedValues} from '../sources/resolve-values.js'
 import type {StateAccess} from '../state/open-state.js'
@@ -43,6 +44,9 @@ export interface Workspace {
 
 export const DEFAULT_CONCURRENCY = 16
 
+/** Below this many secrets planning's heap stays small (~200 MiB of RSS at 10,000): no bound on its growth (collect-garbage.ts). */
+const BOUND_HEAP_FROM_SECRETS = 10_000
+
 /** A desired model and its values prepared by the caller instead of loaded from the directory (bootstrap). */
 export interface PreparedModel {
   desired: DesiredModel
@@ -51,6 +55,8 @@ export interface PreparedModel {
 
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
   const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
+  // Until a large run has made its plan (an apply then gives V8 back its own rule: apply-manifests.ts).
+  if (desired.secrets.length >= BOUND_HEAP_FROM_SECRETS) boundHeapGrowth(true)
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
   // Where each field of a secret was declared is read only to place resolveValues' messages (a secret's
   // own position, `at`, stays for the plan's): held on, it was ~18 MiB of the peak of planning 100,000
