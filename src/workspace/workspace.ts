@@ -44,8 +44,11 @@ export interface Workspace {
 
 export const DEFAULT_CONCURRENCY = 16
 
-/** Below this many secrets planning's heap stays small (~200 MiB of RSS at 10,000): no bound on its growth (collect-garbage.ts). */
-const BOUND_HEAP_FROM_SECRETS = 10_000
+/**
+ * Manifests this large (10,000 secrets of a line or two each) bound the heap's growth while they are
+ * parsed and planned (collect-garbage.ts); below it the heap stays small (~200 MiB of RSS at 10,000).
+ */
+const BOUND_HEAP_FROM_BYTES = 1 << 20
 
 /** A desired model and its values prepared by the caller instead of loaded from the directory (bootstrap). */
 export interface PreparedModel {
@@ -54,9 +57,11 @@ export interface PreparedModel {
 }
 
 export async function openWorkspace(opts: WorkspaceOptions, prepared?: PreparedModel): Promise<Workspace> {
-  const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts)))
-  // Until a large run has made its plan (an apply then gives V8 back its own rule: apply-manifests.ts).
-  if (desired.secrets.length >= BOUND_HEAP_FROM_SECRETS) boundHeapGrowth(true)
+  // From the parsing of large manifests until the plan is made (an apply then gives V8 back its own rule: apply-manifests.ts).
+  const onRead = (bytes: number) => {
+    if (bytes >= BOUND_HEAP_FROM_BYTES) boundHeapGrowth(true)
+  }
+  const desired = prepared?.desired ?? (await loadManifests(opts.dir, environmentChoice(opts), onRead))
   const values = prepared?.values ?? (await resolveValues(desired, {env: opts.env, allowUndecryptable: opts.allowUndecryptable ?? false}))
   // Where each field of a secret was declared is read only to place resolveValues' messages (a secret's
   // own position, `at`, stays for the plan's): held on, it was ~18 MiB of the peak of planning 100,000

@@ -4,7 +4,8 @@
  * as soon as planning has read them is the plan made with them as resolved (a re-plan reads them packed).
  */
 import {rmSync} from 'node:fs'
-import {afterEach, describe, expect, it} from 'vitest'
+import v8 from 'node:v8'
+import {afterEach, describe, expect, it, vi} from 'vitest'
 import {withWorkspace} from '../../../src/workspace/workspace.js'
 import {makePlan} from '../../../src/plan/make-plan.js'
 import {packedValues, PackedValues} from '../../../src/apply/packed-values.js'
@@ -12,15 +13,16 @@ import {writeTree} from '../manifests/temp-tree.js'
 
 const dirs: string[] = []
 afterEach(() => {
+  vi.restoreAllMocks()
   for (const dir of dirs.splice(0)) rmSync(dir, {recursive: true, force: true})
 })
 
-function project(): string {
+function project(padding = ''): string {
   const dir = writeTree({
-    'secrets.yaml': [
+    'secrets.yaml': `${padding}${[
       'kind: Secret\nname: app\ndata:\n  A: {fromFile: values/the-value-of-app}\n  B: {fromEnv: APP_B}\n',
       'kind: Secret\nname: gen\ndata:\n  G: {generate: {length: 16}}\n',
-    ].join('---\n'),
+    ].join('---\n')}`,
     'values/the-value-of-app': 'app-value',
   })
   dirs.push(dir)
@@ -36,6 +38,16 @@ describe('openWorkspace', () => {
       expect(app?.data.A).toMatchObject({declaredPath: 'values/the-value-of-app'})
       expect(ws.values.get('app')?.get('A')).toMatchObject({value: 'app-value'})
     })
+  })
+})
+
+describe('the heap’s growth while large manifests are planned', () => {
+  it('is bounded from the reading of a mebibyte of manifests on, not for fewer', async () => {
+    const set = vi.spyOn(v8, 'setFlagsFromString')
+    await withWorkspace({dir: project(), env: {APP_B: 'b'}, stateAccess: 'read-or-empty'}, async () => {})
+    expect(set).not.toHaveBeenCalledWith('--heap-growing-percent=30')
+    await withWorkspace({dir: project(`# ${'x'.repeat(1 << 20)}\n`), env: {APP_B: 'b'}, stateAccess: 'read-or-empty'}, async () => {})
+    expect(set).toHaveBeenCalledWith('--heap-growing-percent=30')
   })
 })
 
