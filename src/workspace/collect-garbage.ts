@@ -12,7 +12,7 @@
  *
  * While a large project is planned, what is live only grows (declarations, rows, fingerprints, the
  * plan), and the heap grew to about twice what planning held at its end: with the heap bounded to
- * 30 % over what is live, the move of 100,000 peaked ~50 MiB lower and `plan` ~90 MiB, for a few
+ * 30 % over what is live, the move of 100,000 peaked ~60 MiB lower and `plan` ~85 MiB, for a few
  * more full collections (docs/performance.md, sixth round). V8 reads the flag at each collection.
  */
 import v8 from 'node:v8'
