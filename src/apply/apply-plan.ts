@@ -14,7 +14,7 @@ import type {DriverPool} from '../backends/driver-pool.js'
 import {kindOf} from '../backends/registry.js'
 import {BackendError, PlanError, StateError} from '../errors.js'
 import type {ResolvedValues} from '../sources/resolve-values.js'
-import {PackedValues, type ApplyValues} from './packed-values.js'
+import {packedValues, type ApplyValues} from './packed-values.js'
 import type {ApplyResult, ChangeOutcome, MoveSummary, Outcome} from './types.js'
 import {describeError} from './describe-error.js'
 import {liveRow, writeSecret, type LiveRow} from './write-secret.js'
@@ -46,12 +46,12 @@ export interface ApplyContext {
  * so that a caller can let go of the workspace's declarations and values for the apply.
  */
 export function applyContextOf(
-  ws: Pick<ApplyContext, 'state' | 'desired' | 'drivers' | 'concurrency'> & {values: ResolvedValues},
+  ws: Pick<ApplyContext, 'state' | 'desired' | 'drivers' | 'concurrency'> & {values: ResolvedValues | ApplyValues},
   env: NodeJS.ProcessEnv,
   onOutcome?: ApplyContext['onOutcome'],
 ): ApplyContext {
   const {state, drivers, concurrency} = ws
-  const values = new PackedValues(ws.values)
+  const values = packedValues(ws.values)
   return {
     state,
     desired: applyDeclarations(ws.desired),

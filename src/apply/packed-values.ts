@@ -57,6 +57,11 @@ export class PackedValues implements ApplyValues {
   }
 }
 
+/** The values packed; values already packed as they are. */
+export function packedValues(values: ResolvedValues | ApplyValues): ApplyValues {
+  return values instanceof Map ? new PackedValues(values) : values
+}
+
 /** The secret's values packed; undefined when one is not plain. */
 function pack(keys: ReadonlyMap<string, ResolvedValue>): Packed | undefined {
   const packed: Packed = []

@@ -28,8 +28,11 @@ import {interpolateDocument} from '../environments/interpolate.js'
 import type {ParsedDocument} from './positions.js'
 import {valueDocumentFormat} from '../sources/registry.js'
 
-/** Loads the manifests of `dir` for an environment (`--env` / SECRETCTL_ENV, else the default; none without `environments:`). */
-export async function loadManifests(dir: string, choice: EnvironmentChoice = {}): Promise<DesiredModel> {
+/**
+ * Loads the manifests of `dir` for an environment (`--env` / SECRETCTL_ENV, else the default; none
+ * without `environments:`). `onRead` is told how many bytes the files hold before they are parsed.
+ */
+export async function loadManifests(dir: string, choice: EnvironmentChoice = {}, onRead?: (bytes: number) => void): Promise<DesiredModel> {
   const root = path.resolve(dir)
   const info = await stat(root).catch(() => undefined)
   if (!info) throw new UsageError(`manifests directory ${dir} does not exist`, 'pass the directory with -d DIR')
@@ -61,6 +64,7 @@ export async function loadManifests(dir: string, choice: EnvironmentChoice = {})
       })
     }
   }
+  onRead?.([...contents.values()].reduce((sum, content) => sum + content.length, 0))
   return buildModel(root, {configs: found.configs, manifests: found.manifests}, contents, problems, choice)
 }
 

@@ -11,8 +11,9 @@ import {applyContextOf, applyDeclarations, applyPlan} from '../apply/apply-plan.
 import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
-import {collectGarbage} from '../workspace/collect-garbage.js'
+import {boundHeapGrowth, collectGarbage} from '../workspace/collect-garbage.js'
 import {setFingerprintsAside} from '../apply/fingerprints-aside.js'
+import {packedValues} from '../apply/packed-values.js'
 import type {LockInfo} from '../state/state-lock.js'
 import {planContext, type PlanContext} from './plan-manifests.js'
 
@@ -52,7 +53,9 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
   // An unknown value can never be written: apply resolves every value or fails, naming what it could not decrypt.
   return withWorkspace({...req, stateAccess: req.saved ? 'write' : 'create', allowUndecryptable: false}, (ws) => {
     const planNow = async () => {
-      if (!req.saved) return makePlan(ws, req)
+      // Packed outside the heap as soon as planning has read them, the values are not live at the peak
+      // of planning, the plan's making (docs/performance.md, sixth round). A re-plan reads them packed.
+      if (!req.saved) return makePlan(ws, req, () => (ws.values = packedValues(ws.values)))
       await assertPlanCurrent(req.saved, ws)
       return req.saved
     }
@@ -68,9 +71,12 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       const large = plan.changes.length >= COLLECT_FROM_CHANGES
       // The plan is made: of the declarations the apply needs only what applyDeclarations keeps
       // (docs/performance.md, peak RSS at 100,000). A large plan: what made it is garbage now, and
-      // collected before the fingerprints and values are packed, the packing's buffers and garbage go
-      // into the space freed instead of onto a heap full of it (that moment was the move's peak).
+      // collected before the fingerprints are packed, the packing's buffers and garbage go into the
+      // space freed instead of onto a heap full of it (that moment was the move's peak).
       ws.desired = applyDeclarations(ws.desired)
+      // The migration holds a third of what planning did: its heap may grow as V8 likes, with the
+      // limit set from the collection below (collect-garbage.ts).
+      boundHeapGrowth(false)
       if (large) collectGarbage()
       // Until the apply ends, the plan's source fingerprints wait outside the heap (fingerprints-aside.ts).
       const restoreFingerprints = setFingerprintsAside(plan)

@@ -57,7 +57,11 @@ export async function sourceFingerprints(ws: Workspace): Promise<Record<string, 
   return out
 }
 
-export async function makePlan(ws: Workspace, opts: PlanOptions = {}): Promise<Plan> {
+/**
+ * `valuesRead` is called once the values' fingerprints are taken: planning reads no value after that
+ * (an apply packs them outside the heap then, apply-manifests.ts).
+ */
+export async function makePlan(ws: Workspace, opts: PlanOptions = {}, valuesRead?: () => void): Promise<Plan> {
   const [meta, backends, secrets, retainedCopies] = await Promise.all([
     ws.state.meta(),
     ws.state.listBackends(),
@@ -65,6 +69,7 @@ export async function makePlan(ws: Workspace, opts: PlanOptions = {}): Promise<P
     ws.state.listRetainedCopies(),
   ])
   const desiredKeys = await desiredFingerprints(ws)
+  valuesRead?.()
   const declared = new Map(ws.desired.secrets.map((s) => [s.name, s]))
   const desiredNames = new Set(declared.keys())
   const backendMetadata = new Map<string, SecretMetadata>()

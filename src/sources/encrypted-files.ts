@@ -13,7 +13,7 @@ import {DecryptedFileCache} from '../formats/decrypted-file-cache.js'
 import {discoverAgeIdentities, type AgeIdentitySet} from '../formats/age-identities.js'
 import {EncryptedFileError} from '../formats/format-errors.js'
 import type {ResolveContext, ResolvedValue, ValueFileReport} from './source-kind.js'
-import {readValueBytes, resolvedPath, type FileRoots} from './value-files.js'
+import {ownCopy, readValueBytes, resolvedPath, type FileRoots} from './value-files.js'
 
 /** The JSON Schema of a `{file, key}` source field (`fromSops`, `fromEnvFile`): a file and a key in it. */
 export function fileKeySchema(file: string, key: string): object {
@@ -31,7 +31,7 @@ export function fileKeySchema(file: string, key: string): object {
 /** A `{file, key}` field as written, with the file resolved against the manifest file's directory. */
 export function fileKeyOf(raw: unknown, here: string): {path: string; declaredPath: string; key: string} {
   const {file, key} = raw as {file: string; key: string}
-  return {path: resolvedPath(here, file), declaredPath: file, key}
+  return {path: resolvedPath(here, file), declaredPath: ownCopy(file), key}
 }
 
 /** SHA-256 (hex) of a value's ciphertext as committed: the digest a plan without the key compares. */
