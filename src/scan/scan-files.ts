@@ -169,11 +169,15 @@ export async function scanFiles(
   if (more.length) {
     const alone = new FileScanner(index, base, more, reportTo(more, report))
     alone.scan(0, more.length)
-    stats.files += alone.stats.files
-    stats.bytes += alone.stats.bytes
-    stats.skipped += alone.stats.skipped
+    addCounts(stats, alone.stats)
   }
   return stats
+}
+
+function addCounts(stats: FileScanStats, more: FileScanStats): void {
+  stats.files += more.files
+  stats.bytes += more.bytes
+  stats.skipped += more.skipped
 }
 
 /** What the index found in files[file] at a line, as findings. */
@@ -231,9 +235,7 @@ async function scanShared(
   }
   const stats = {...main.stats, threads: helpers.length + 1}
   for (const r of await reports) {
-    stats.files += r.stats.files
-    stats.bytes += r.stats.bytes
-    stats.skipped += r.stats.skipped
+    addCounts(stats, r.stats)
     for (const h of r.hits) found(h.file, h.line, index.match(h.bytes, 0, h.bytes.length))
   }
   return stats
