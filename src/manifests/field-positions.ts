@@ -13,21 +13,44 @@ const PATHS = new Map<string, string>()
 /** Lines below the document's first field and columns, in one number: both fit a small integer for any sane manifest. */
 const COLUMNS = 65536
 
+/** Where the positions of a file's documents come from when they are first asked for (quick-documents.ts). */
+export interface DeferredPositions {
+  /** The positions of the file's document number `index` (counting every document, empty ones too). */
+  fieldsOf(index: number): FieldPositions
+}
+
+type Flat = ReadonlyArray<string | number | readonly [number, number]>
+
 export class FieldPositions {
   /** No fields known (a model built in code, not read from a file). */
   static readonly none = new FieldPositions('', [0])
 
   /**
    * The first field's line, then path, place, path, place, …: a place is (line − that first line) ×
-   * COLUMNS + column, or [line, column] for a column past COLUMNS.
+   * COLUMNS + column, or [line, column] for a column past COLUMNS. Undefined until asked for, for
+   * the positions of a document read without them (`deferred`).
    */
-  readonly #flat: ReadonlyArray<string | number | readonly [number, number]>
+  #flat: Flat | undefined
+  #source: DeferredPositions | undefined
+  readonly #index: number
 
   private constructor(
     readonly file: string,
-    flat: Array<string | number | readonly [number, number]>,
+    flat: Flat | undefined,
+    source?: DeferredPositions,
+    index = 0,
   ) {
     this.#flat = flat
+    this.#source = source
+    this.#index = index
+  }
+
+  /**
+   * The positions of document number `index` of a file read without them: worked out from `source`
+   * the first time one is asked for. Nearly every run asks for none: only a message points at file:line.
+   */
+  static deferred(file: string, source: DeferredPositions, index: number): FieldPositions {
+    return new FieldPositions(file, undefined, source, index)
   }
 
   /** From positions in one file, in the order given. */
@@ -41,6 +64,10 @@ export class FieldPositions {
   }
 
   get(path: string): SourcePosition | undefined {
+    if (!this.#flat) {
+      this.#flat = (this.#source as DeferredPositions).fieldsOf(this.#index).#flat ?? [0]
+      this.#source = undefined
+    }
     const flat = this.#flat
     for (let i = 1; i < flat.length; i += 2) {
       if (flat[i] !== path) continue

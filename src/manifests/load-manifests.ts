@@ -12,6 +12,7 @@ import {ManifestErrors, UsageError, type ManifestProblem} from '../errors.js'
 import type {BackendManifest, DesiredModel, SecretManifest} from './types.js'
 import {compareCodeUnits, discoverFiles} from './discover-files.js'
 import {parseDocuments} from './parse-documents.js'
+import {readDocumentsQuickly} from './quick-documents.js'
 import {KIND_NAMES, matchKind} from './kinds.js'
 import {checkLiteralValues} from './literal-values.js'
 import {loadValidators, validateSchema} from './validate-schema.js'
@@ -93,6 +94,26 @@ async function buildModel(
   problems: ManifestProblem[],
   choice: EnvironmentChoice,
 ): Promise<DesiredModel> {
+  // Quickly first (quick-documents.ts). A quickly read document cannot point at its fields exactly:
+  // when anything is wrong, the files are read again with their syntax trees, for the messages.
+  if (problems.length === 0) {
+    try {
+      return await buildModelReading(root, found, contents, [], choice, true)
+    } catch (error) {
+      if (!(error instanceof ManifestErrors)) throw error
+    }
+  }
+  return buildModelReading(root, found, contents, problems, choice, false)
+}
+
+async function buildModelReading(
+  root: string,
+  found: {configs: string[]; manifests: string[]},
+  contents: Map<string, Buffer>,
+  problems: ManifestProblem[],
+  choice: EnvironmentChoice,
+  quickly: boolean,
+): Promise<DesiredModel> {
   await loadValidators()
   const read = (files: string[]) =>
     files.flatMap((file) => {
@@ -113,7 +134,8 @@ async function buildModel(
   const secretDecls: SecretDeclaration[] = []
   const valueFiles = new Map<string, string>()
   for (const {file, absPath, text} of read(found.manifests)) {
-    for (const doc of parseDocuments(file, absPath, text, problems)) {
+    const documents = (quickly && readDocumentsQuickly(file, absPath, text)) || parseDocuments(file, absPath, text, problems)
+    for (const doc of documents) {
       const value = doc.value as Record<string, unknown>
       const valueFormat = valueDocumentFormat(value)
       if (valueFormat) {

@@ -5,13 +5,13 @@
  */
 import {Composer, isMap, isScalar, LineCounter, Parser} from 'yaml'
 import type {ManifestProblem} from '../errors.js'
-import {positionAt, type ParsedDocument} from './positions.js'
+import {positionAt, type TreeDocument} from './positions.js'
 
 /**
  * The file's documents, one at a time as the parser completes them, so that a file of thousands
  * of documents never holds all their syntax trees at once. Problems go into `problems`.
  */
-export function* parseDocuments(file: string, absPath: string, text: string, problems: ManifestProblem[]): Generator<ParsedDocument> {
+export function* parseDocuments(file: string, absPath: string, text: string, problems: ManifestProblem[]): Generator<TreeDocument> {
   const lines = new LineCounter()
   const parser = new Parser(lines.addNewLine)
   const composer = new Composer({prettyErrors: false, uniqueKeys: true})
@@ -41,7 +41,7 @@ export function* parseDocuments(file: string, absPath: string, text: string, pro
       problems.push({...at, field: '', message: `invalid YAML: ${yamlMessage((error as Error).message)}`})
       continue
     }
-    yield {file, absPath, lines, root, value, at}
+    yield {file, absPath, tree: {lines, root}, value, at}
   }
 }
 

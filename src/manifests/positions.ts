@@ -13,14 +13,27 @@ export interface ParsedDocument {
   file: string
   /** Absolute path of the file. */
   absPath: string
-  lines: LineCounter
-  /** The document's top node (a mapping for a well-formed manifest). */
-  root: ParsedNode
+  /**
+   * The syntax tree, to point at any node; absent for a document read quickly (quick-documents.ts),
+   * which knows where it starts and finds its fields' positions only when one is asked for.
+   */
+  tree?: DocumentTree
+  /** A quickly read document's field positions, worked out when first asked for. */
+  fields?: FieldPositions
   /** The document as plain data. */
   value: unknown
   /** Where the document's content starts. */
   at: SourcePosition
 }
+
+export interface DocumentTree {
+  lines: LineCounter
+  /** The document's top node (a mapping for a well-formed manifest). */
+  root: ParsedNode
+}
+
+/** A document read with its syntax tree (parse-documents.ts). */
+export type TreeDocument = ParsedDocument & {tree: DocumentTree}
 
 /**
  * What the checks across documents keep of one: where it starts and where its fields are, without
@@ -66,8 +79,8 @@ interface Located {
 }
 
 /** Walks `segments` (mapping keys or sequence indexes) from the document's root. */
-export function locate(doc: ParsedDocument, segments: readonly string[]): Located {
-  let node: Node = doc.root
+export function locate(doc: TreeDocument, segments: readonly string[]): Located {
+  let node: Node = doc.tree.root
   let key: Node | undefined
   for (const segment of segments) {
     const next = child(node, segment)
@@ -98,15 +111,19 @@ function keyText(pair: Pair): string {
 
 /** Position of a field: its key (`on: 'key'`) or its value, falling back to the nearest node. */
 export function fieldPosition(doc: ParsedDocument, segments: readonly string[], on: 'key' | 'value' = 'value'): SourcePosition {
-  if (segments.length === 0) return doc.at
-  const found = locate(doc, segments)
+  // A quickly read document's problems are never shown: the loader reads the file again, with its
+  // syntax trees, when it finds any problem (load-manifests.ts), so that every message points exactly.
+  if (segments.length === 0 || !doc.tree) return doc.at
+  const found = locate(doc as TreeDocument, segments)
   const node = on === 'key' ? (found.key ?? found.value ?? found.nearest) : (found.value ?? found.key ?? found.nearest)
-  if (node === doc.root) return doc.at
-  return node.range ? positionAt(doc.file, doc.lines, node.range[0]) : doc.at
+  if (node === doc.tree.root) return doc.at
+  return node.range ? positionAt(doc.file, doc.tree.lines, node.range[0]) : doc.at
 }
 
 /** Dotted path → position (of the value, or of the key when the value is empty) for every field. */
 export function fieldPositions(doc: ParsedDocument): FieldPositions {
+  if (!doc.tree) return doc.fields ?? FieldPositions.none
+  const {lines, root} = doc.tree
   const out: Array<[string, {line: number; column: number}]> = []
   const visit = (node: Node, prefix: string): void => {
     if (isMap(node)) {
@@ -114,18 +131,18 @@ export function fieldPositions(doc: ParsedDocument): FieldPositions {
         const path = prefix ? `${prefix}.${keyText(pair)}` : keyText(pair)
         const value = pair.value as Node | null
         const at = (value?.range ? value : isPair(pair) && isScalar(pair.key) ? pair.key : undefined)?.range
-        if (at) out.push([path, lineAndColumn(doc.lines, at[0])])
+        if (at) out.push([path, lineAndColumn(lines, at[0])])
         if (value) visit(value, path)
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => {
         const path = prefix ? `${prefix}.${i}` : String(i)
         const range = (item as Node | null)?.range
-        if (range) out.push([path, lineAndColumn(doc.lines, range[0])])
+        if (range) out.push([path, lineAndColumn(lines, range[0])])
         if (item) visit(item as Node, path)
       })
     }
   }
-  visit(doc.root, '')
+  visit(root, '')
   return FieldPositions.of(doc.file, out)
 }

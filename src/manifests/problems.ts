@@ -16,7 +16,7 @@ export function problemAt(
   message: string,
   opts: {hint?: string; on?: 'key' | 'value'} = {},
 ): ManifestProblem {
-  const at = 'root' in doc ? fieldPosition(doc, segments, opts.on) : placedFieldPosition(doc, segments)
+  const at = 'value' in doc ? fieldPosition(doc, segments, opts.on) : placedFieldPosition(doc, segments)
   return {file: at.file, line: at.line, column: at.column, field: dotted(segments), message, ...(opts.hint ? {hint: opts.hint} : {})}
 }
 

@@ -105,8 +105,8 @@ async function dataLines(rel: string, abs: string, text: string): Promise<Set<nu
     const from = found.key?.range ?? found.value?.range
     const to = found.value?.range ?? found.key?.range
     if (!from || !to) continue
-    const first = positionAt(rel, doc.lines, from[0]).line
-    const last = positionAt(rel, doc.lines, Math.max(to[1] - 1, to[0])).line
+    const first = positionAt(rel, doc.tree.lines, from[0]).line
+    const last = positionAt(rel, doc.tree.lines, Math.max(to[1] - 1, to[0])).line
     for (let l = first; l <= last; l++) lines.add(l)
   }
   return lines
