@@ -11,7 +11,7 @@ import {applyContextOf, applyDeclarations, applyPlan} from '../apply/apply-plan.
 import {assertStateRecords} from '../apply/state-writes.js'
 import type {ApplyProgress, ApplyResult, ChangeOutcome} from '../apply/types.js'
 import {UsageError} from '../errors.js'
-import {boundHeapGrowth, collectGarbage} from '../workspace/collect-garbage.js'
+import {boundHeapGrowth, collectGarbage, heapInUse} from '../workspace/collect-garbage.js'
 import {setFingerprintsAside} from '../apply/fingerprints-aside.js'
 import {packedValues} from '../apply/packed-values.js'
 import type {LockInfo} from '../state/state-lock.js'
@@ -19,6 +19,13 @@ import {planContext, type PlanContext} from './plan-manifests.js'
 
 /** Below this many changes the heap stays small (~200 MiB of RSS at 10,000) and a full collection would only cost time. */
 const COLLECT_FROM_CHANGES = 10_000
+
+/**
+ * Nor when the heap is this small once the plan is made: a move of 10,000 one-key secrets had ~36 MB in use
+ * there (~21 MB live), and its two full collections below were ~50 ms before the first request for nothing
+ * (`--trace-gc`); at 100,000 it is ~220 MB, where they keep the migration's heap down (docs/performance.md).
+ */
+const COLLECT_FROM_HEAP_BYTES = 64 * 1024 * 1024
 
 export interface ApplyRequest extends WorkspaceOptions, PlanOptions {
   /** A plan saved by `plan --out`, applied exactly (no approval asked). */
@@ -68,7 +75,7 @@ export async function applyManifests(req: ApplyRequest): Promise<ApplyOutcome> {
       await assertStateRecords(plan, ws.state)
       if (req.approve && !(await req.approve(plan))) return {plan, context, result: null, cancelled: true}
       await req.progress?.start(plan.changes.length)
-      const large = plan.changes.length >= COLLECT_FROM_CHANGES
+      const large = plan.changes.length >= COLLECT_FROM_CHANGES && heapInUse() >= COLLECT_FROM_HEAP_BYTES
       // The plan is made: of the declarations the apply needs only what applyDeclarations keeps
       // (docs/performance.md, peak RSS at 100,000). A large plan: what made it is garbage now, and
       // collected before the fingerprints are packed, the packing's buffers and garbage go into the

@@ -172,18 +172,27 @@ function keyChanges(
   return {keys: out, repaired, reencrypted}
 }
 
+/** A change's reason: the refusal (if any), then the reasons, in one line. */
+function joinReasons(refused: string | undefined, reasons: string[]): string {
+  return [refused, ...reasons].filter(Boolean).join('; ')
+}
+
+/** The keys with change `c`, not among `repaired`. A function rather than a closure made per secret (the bundle names each closure it makes). */
+function keysWith(keys: Record<string, KeyChange>, c: KeyChange, repaired: string[]): string[] {
+  return Object.keys(keys).filter((k) => keys[k] === c && !repaired.includes(k))
+}
+
 function describeKeyChanges(keys: Record<string, KeyChange>, repaired: string[], backend: string): string[] {
-  const by = (c: KeyChange) => Object.keys(keys).filter((k) => keys[k] === c && !repaired.includes(k))
   const parts: string[] = []
-  const changed = by('changed')
+  const changed = keysWith(keys, 'changed', repaired)
   if (changed.length) parts.push(`value of ${changed.join(', ')} changed`)
-  const added = by('added')
+  const added = keysWith(keys, 'added', repaired)
   if (added.length) parts.push(`key${added.length > 1 ? 's' : ''} ${added.join(', ')} added`)
-  const removed = by('removed')
+  const removed = keysWith(keys, 'removed', repaired)
   if (removed.length) parts.push(`key${removed.length > 1 ? 's' : ''} ${removed.join(', ')} removed`)
-  const regen = by('regenerated')
+  const regen = keysWith(keys, 'regenerated', repaired)
   if (regen.length) parts.push(`${regen.join(', ')} due for regeneration`)
-  const unknown = by('unknown')
+  const unknown = keysWith(keys, 'unknown', repaired)
   if (unknown.length)
     parts.push(
       `value of ${unknown.join(', ')} possibly changed: ${unknown.length > 1 ? 'their ciphertexts are not the ones' : 'its ciphertext is not the one'} last applied, and cannot be decrypted here`,
@@ -225,8 +234,16 @@ export function computePlan(input: PlanInput): Plan {
   const trustRoot = trustRootSecretNames(desired)
   const desiredBackendNames = new Set([DEFAULT_BACKEND, ...desired.backends.map((b) => b.name)])
   const declaredType = new Map(desired.backends.map((b) => [b.name, b.type]))
-  const capabilities = (backend: string): BackendCapabilities =>
-    kindOf(declaredType.get(backend) ?? liveBackends.get(backend)?.type ?? TRUST_ROOT_TYPE, backend).capabilities
+  // Asked several times per secret, of a few backends.
+  const capabilitiesOf = new Map<string, BackendCapabilities>()
+  const capabilities = (backend: string): BackendCapabilities => {
+    let found = capabilitiesOf.get(backend)
+    if (!found) {
+      found = kindOf(declaredType.get(backend) ?? liveBackends.get(backend)?.type ?? TRUST_ROOT_TYPE, backend).capabilities
+      capabilitiesOf.set(backend, found)
+    }
+    return found
+  }
 
   // Backends: create or update, then the default switch.
   for (const b of [...desired.backends].sort(byName)) {
@@ -369,7 +386,6 @@ export function computePlan(input: PlanInput): Plan {
     const owner = ownershipAt(live.backend === to ? currentMeta : input.destinationMetadata?.get(s.name), s, to)
     if (owner.note) reasons.push(owner.note)
     if (owner.refused) warnings.push(`${address}: ${owner.refused}`)
-    const reason = () => [owner.refused, ...reasons].filter(Boolean).join('; ')
     const extras = {
       keys,
       ...(drift ? {drift: true} : {}),
@@ -398,7 +414,7 @@ export function computePlan(input: PlanInput): Plan {
         name: s.name,
         action: 'move',
         phase,
-        reason: reason(),
+        reason: joinReasons(owner.refused, reasons),
         before,
         after,
         from: live.backend,
@@ -415,7 +431,17 @@ export function computePlan(input: PlanInput): Plan {
         readOnlyErrors.push(`${where}: secret ${s.name} on ${to} would change, but ${to} is read-only`)
         continue
       }
-      changes.push({address, kind: 'secret', name: s.name, action: 'update', phase, reason: reason(), before, after, ...extras})
+      changes.push({
+        address,
+        kind: 'secret',
+        name: s.name,
+        action: 'update',
+        phase,
+        reason: joinReasons(owner.refused, reasons),
+        before,
+        after,
+        ...extras,
+      })
     }
   }
   if (placementErrors.length) {
@@ -532,6 +558,8 @@ export function computePlan(input: PlanInput): Plan {
 
 /** The value files that could not be decrypted, each with the keys planned from their ciphertexts and where the manifests name them. */
 function undecryptableFiles(desiredKeys: Map<string, ReadonlyMap<string, DesiredKey>>): UndecryptableFile[] {
+  // Usually none: found without sorting every secret's name and keys.
+  if (!anyUnknown(desiredKeys)) return []
   const byFile = new Map<string, UndecryptableFile>()
   for (const name of [...desiredKeys.keys()].sort()) {
     const keys = desiredKeys.get(name) as ReadonlyMap<string, DesiredKey>
@@ -544,6 +572,11 @@ function undecryptableFiles(desiredKeys: Map<string, ReadonlyMap<string, Desired
     }
   }
   return [...byFile.values()].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0))
+}
+
+function anyUnknown(desiredKeys: Map<string, ReadonlyMap<string, DesiredKey>>): boolean {
+  for (const keys of desiredKeys.values()) for (const k of keys.values()) if (k.unknown) return true
+  return false
 }
 
 function undecryptableWarning(u: UndecryptableFile): string {

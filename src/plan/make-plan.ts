@@ -75,9 +75,16 @@ export async function makePlan(ws: Workspace, opts: PlanOptions = {}, valuesRead
   const backendMetadata = new Map<string, SecretMetadata>()
   const liveFingerprints = new Map<string, Record<string, string>>()
   const limit = pLimit(ws.concurrency)
+  // Asked per secret, of a few backends.
+  const marks = new Map<string, boolean>()
   const marksOwnership = (backend: string) => {
-    const type = ws.desired.backends.find((b) => b.name === backend)?.type ?? backends.find((b) => b.name === backend)?.type
-    return type !== undefined && kindOf(type, backend).capabilities.marksOwnership === true
+    let found = marks.get(backend)
+    if (found === undefined) {
+      const type = ws.desired.backends.find((b) => b.name === backend)?.type ?? backends.find((b) => b.name === backend)?.type
+      found = type !== undefined && kindOf(type, backend).capabilities.marksOwnership === true
+      marks.set(backend, found)
+    }
+    return found
   }
   const pruned = (s: SecretRecord) => opts.prune === true && !desiredNames.has(s.name) && marksOwnership(s.backend)
   const destinationMetadata = new Map<string, SecretMetadata>()

@@ -44,7 +44,7 @@ export async function resolveValues(model: DesiredModel, opts: ResolveOptions): 
   const problems: ManifestProblem[] = []
   const cache = new Map<string, unknown>()
   const roots = fileRoots(model)
-  const run = {env: opts.env, roots, cache, ...(opts.describeFile ? {describeFile: opts.describeFile} : {})}
+  const run: RunContext = {env: opts.env, roots, cache, ...(opts.describeFile ? {describeFile: opts.describeFile} : {})}
   for (const secret of model.secrets) {
     if (secret.placementOnly || (only && !only.has(secret.name))) continue
     out.set(secret.name, await resolveSecret(secret, run, problems, opts.allowUndecryptable ?? false))
@@ -64,41 +64,68 @@ function dedupe(problems: ManifestProblem[]): ManifestProblem[] {
   })
 }
 
+/** The run's part of every source's context. */
+type RunContext = Pick<ResolveContext, 'env' | 'roots' | 'cache' | 'describeFile'>
+
+/**
+ * What a source is given for one key (or one secret-level file): an object of one shape with `report` on its
+ * prototype, where an object spread from the run's with a closure per key was a tenth of resolving 10,000 values.
+ */
+class SourceContext implements ResolveContext {
+  readonly env: NodeJS.ProcessEnv
+  readonly roots: ResolveContext['roots']
+  readonly cache: Map<string, unknown>
+  readonly describeFile: ResolveContext['describeFile']
+
+  constructor(
+    run: RunContext,
+    readonly who: string,
+    private readonly secret: SecretManifest,
+    private readonly field: string,
+    private readonly problems: ManifestProblem[],
+  ) {
+    this.env = run.env
+    this.roots = run.roots
+    this.cache = run.cache
+    this.describeFile = run.describeFile
+  }
+
+  report(message: string, hint?: string): void {
+    const at = positionOf(this.secret, this.field)
+    this.problems.push({file: at.file, line: at.line, column: at.column, field: this.field, message, ...(hint ? {hint} : {})})
+  }
+}
+
+function positionOf(secret: SecretManifest, field: string) {
+  return secret.fields.get(field) ?? secret.at
+}
+
 async function resolveSecret(
   secret: SecretManifest,
-  run: Pick<ResolveContext, 'env' | 'roots' | 'cache' | 'describeFile'>,
+  run: RunContext,
   problems: ManifestProblem[],
   allowUndecryptable: boolean,
 ): Promise<ReadonlyMap<string, ResolvedValue>> {
-  const positionOf = (field: string) => secret.fields.get(field) ?? secret.at
-  const context = (field: string, who: string): ResolveContext => ({
-    ...run,
-    who,
-    report(message, hint) {
-      const at = positionOf(field)
-      problems.push({file: at.file, line: at.line, column: at.column, field, message, ...(hint ? {hint} : {})})
-    },
-  })
   for (const file of secret.fileSources) {
     const kind = sourceKind(file.kind)
-    if (kind.level === 'secret') await kind.open(file, context(kind.field, `secret ${secret.name}`))
+    if (kind.level === 'secret') await kind.open(file, new SourceContext(run, `secret ${secret.name}`, secret, kind.field, problems))
   }
   const values = new FewKeysMap<ResolvedValue>()
   for (const [key, source] of Object.entries(secret.data)) {
     const kind = sourceKind(source.kind)
     const field = kind.level === 'key' ? `data.${key}.${kind.field}` : kind.field
-    const ctx = context(field, `secret ${secret.name}, key ${key}`)
+    const ctx = new SourceContext(run, `secret ${secret.name}, key ${key}`, secret, field, problems)
     const value = await kind.resolve(source, ctx)
     if (!value) continue
     if (value.unknown && !allowUndecryptable) {
       // A secret-level file says it once for all of its keys.
       const who = kind.level === 'key' ? ctx.who : `secret ${secret.name}`
       const hint = `${value.unknown.hint ? `${value.unknown.hint}; ` : ''}a plan without the keys can go on with --allow-undecryptable`
-      problems.push({...where(positionOf(field)), field, message: `${who}: cannot decrypt ${value.unknown.reason}`, hint})
+      problems.push({...where(positionOf(secret, field)), field, message: `${who}: cannot decrypt ${value.unknown.reason}`, hint})
       continue
     }
     if (value.unknown) {
-      const at = positionOf(field)
+      const at = positionOf(secret, field)
       values.set(key, {...value, unknown: {...value.unknown, declared: {at: `${at.file}:${at.line}:${at.column}`, field}}})
     } else values.set(key, value)
   }

@@ -67,9 +67,42 @@ export function readValueFile(absPath: string, roots: FileRoots): FileRead {
 
 /** The file's bytes under the same rules (for binary formats such as an age file), or why it cannot be used. */
 export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
+  const checks = rootChecks(roots)
   // As written first (whether a file outside exists is not the manifests' business), then where a link leads.
-  const written = outsideRoots(path.resolve(absPath), roots, false)
+  const resolved = path.resolve(absPath)
+  const written = outsideRoots(resolved, checks, false)
   if (written) return written
+  return readDirectly(resolved, checks) ?? readResolved(absPath, checks)
+}
+
+/**
+ * The usual file in fewer system calls: its folder's real path resolved once per run (files share a few
+ * folders) and the file itself opened without following a link (O_NOFOLLOW), so that the path opened is its
+ * real path. Anything else (the file a link, a folder or the file missing, outside the roots: every refusal)
+ * is undefined and goes the whole way (readResolved), which gives every message; the file read here is the
+ * one readResolved would read. realpath(3) of a value file was one readlink() per component of its path
+ * (docs/performance.md, "Issue 18").
+ */
+function readDirectly(resolved: string, checks: RootChecks): BytesRead | undefined {
+  if (NO_FOLLOW === undefined) return undefined
+  const folder = checks.realFolder(path.dirname(resolved))
+  if (folder === undefined) return undefined
+  const real = path.join(folder, path.basename(resolved))
+  if (outsideRoots(real, checks, true)) return undefined
+  let fd: number
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK | NO_FOLLOW)
+  } catch {
+    return undefined
+  }
+  return readOpened(fd)
+}
+
+/** Not on Windows, where the fast path (readDirectly) is not taken. */
+const NO_FOLLOW: number | undefined = constants.O_NOFOLLOW
+
+/** The file's real path with one realpath(3) call, checked against the roots, then opened and read. */
+function readResolved(absPath: string, checks: RootChecks): BytesRead {
   let real: string
   try {
     // One realpath(3) call: Node's own realpathSync lstat()s every component from JavaScript, which was
@@ -78,7 +111,7 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
   } catch (error) {
     return {ok: false, problem: fsReason(error)}
   }
-  const refused = outsideRoots(real, roots, true)
+  const refused = outsideRoots(real, checks, true)
   if (refused) return refused
   let fd: number
   try {
@@ -87,6 +120,11 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
   } catch (error) {
     return {ok: false, problem: fsReason(error)}
   }
+  return readOpened(fd)
+}
+
+/** An opened value file's bytes if it is a regular file within the size limit; closes it. */
+function readOpened(fd: number): BytesRead {
   try {
     const info = fstatSync(fd)
     if (info.isDirectory()) return {ok: false, problem: 'is a directory'}
@@ -106,7 +144,8 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
       const n = readSync(fd, buffer, length, buffer.length - length, null)
       if (n === 0) break
       length += n
-      if (length === buffer.length) break
+      // A regular file reads whole at once: one read of its size needs no second to see its end.
+      if (length === buffer.length || length === info.size) break
     }
     if (length > MAX_VALUE_FILE_BYTES) return {ok: false, problem: `is larger than ${MAX_VALUE_FILE_BYTES / 1024 / 1024} MiB`}
     return {ok: true, bytes: buffer.subarray(0, length)}
@@ -117,14 +156,51 @@ export function readValueBytes(absPath: string, roots: FileRoots): BytesRead {
   }
 }
 
+/** A FileRoots' directories as written and resolved, worked out once: every value file of a run is checked against them. */
+interface RootChecks {
+  dir: {written: string; real: string}
+  state: {written: string; real: string}
+  allowed: {written: string; real: string}[]
+  /** A folder's real path, resolved once per run; undefined if it cannot be resolved. */
+  realFolder(folder: string): string | undefined
+}
+
+const checksOf = new WeakMap<FileRoots, RootChecks>()
+
+function rootChecks(roots: FileRoots): RootChecks {
+  let checks = checksOf.get(roots)
+  if (!checks) {
+    const both = (p: string) => ({written: path.resolve(p), real: realOrSelf(p)})
+    const dir = both(roots.dir)
+    const folders = new Map<string, string | undefined>()
+    checks = {
+      dir,
+      state: {written: path.join(dir.written, '.secretctl'), real: path.join(dir.real, '.secretctl')},
+      allowed: roots.allowed.map(both),
+      realFolder(folder) {
+        if (folders.has(folder)) return folders.get(folder)
+        let real: string | undefined
+        try {
+          real = realpathSync.native(folder)
+        } catch {
+          real = undefined
+        }
+        folders.set(folder, real)
+        return real
+      },
+    }
+    checksOf.set(roots, checks)
+  }
+  return checks
+}
+
 /** Refuses a resolved path outside the allowed roots, or inside the state directory. */
-function outsideRoots(real: string, roots: FileRoots, resolved: boolean): FileRefusal | undefined {
-  const dir = resolved ? realOrSelf(roots.dir, roots) : path.resolve(roots.dir)
-  if (within(real, path.join(dir, '.secretctl'))) {
+function outsideRoots(real: string, checks: RootChecks, resolved: boolean): FileRefusal | undefined {
+  const side = resolved ? 'real' : 'written'
+  if (within(real, checks.state[side])) {
     return {ok: false, problem: 'is inside .secretctl/, where the state lives', hint: 'value files cannot be read from the state directory'}
   }
-  if (within(real, dir) || roots.allowed.some((root) => within(real, resolved ? realOrSelf(root, roots) : path.resolve(root))))
-    return undefined
+  if (within(real, checks.dir[side]) || checks.allowed.some((root) => within(real, root[side]))) return undefined
   return {
     ok: false,
     problem: resolved ? `is outside the manifests directory (resolved to ${real})` : 'is outside the manifests directory',
@@ -133,29 +209,22 @@ function outsideRoots(real: string, roots: FileRoots, resolved: boolean): FileRe
 }
 
 function within(file: string, root: string): boolean {
+  // Without path.relative where paths are compared as strings (POSIX): both are absolute and normalized here.
+  if (path.sep === '/' && root.length > 1) {
+    if (!file.startsWith(root)) return false
+    if (file.length === root.length) return true
+    return file[root.length] === '/' && !file.startsWith('..', root.length + 1)
+  }
   const rel = path.relative(root, file)
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
-/** Each FileRoots' directories resolved once: every value file of a run is checked against the same few. */
-const resolvedRoots = new WeakMap<FileRoots, Map<string, string>>()
-
-function realOrSelf(p: string, roots: FileRoots): string {
-  let resolved = resolvedRoots.get(roots)
-  if (!resolved) {
-    resolved = new Map()
-    resolvedRoots.set(roots, resolved)
+function realOrSelf(p: string): string {
+  try {
+    return realpathSync.native(p)
+  } catch {
+    return path.resolve(p)
   }
-  let real = resolved.get(p)
-  if (real === undefined) {
-    try {
-      real = realpathSync.native(p)
-    } catch {
-      real = path.resolve(p)
-    }
-    resolved.set(p, real)
-  }
-  return real
 }
 
 /** Why a file could not be read, from its error code only (never its content). */

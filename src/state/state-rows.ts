@@ -28,12 +28,22 @@ export async function pagedSecrets(page: (after: string | undefined) => Promise<
   // alike): one string each instead of a copy per row (three timestamps per row were 11 MiB at 100,000).
   const shared = new Map<string, string>()
   const out: SecretRecord[] = []
-  let after: string | undefined
+  // Promise.resolve: a knex query runs when it is awaited, and the next page's should run at once.
+  let pending = Promise.resolve(page(undefined))
   for (;;) {
-    const rows = await page(after)
-    for (const r of rows) out.push(toSecret(r, shared))
-    if (rows.length < ROWS_PER_PAGE) return out
-    after = (rows.at(-1) as SecretRow).name
+    const rows = await pending
+    const full = rows.length === ROWS_PER_PAGE
+    // The next page is read (on the database's side: SQLite's worker thread, or the server) while this
+    // one is made into records, instead of after: a page's query was an idle wait of the main thread.
+    if (full) pending = Promise.resolve(page((rows.at(-1) as SecretRow).name))
+    try {
+      for (const r of rows) out.push(toSecret(r, shared))
+    } catch (err) {
+      // A damaged row: the page read meanwhile is not waited for, and its failure (if any) not reported twice.
+      if (full) pending.catch(() => undefined)
+      throw err
+    }
+    if (!full) return out
   }
 }
 
@@ -94,23 +104,27 @@ export function toBackend(r: BackendRow): BackendRecord {
 
 /** `shared`: strings already seen in earlier rows of the same read, reused instead of copied. */
 export function toSecret(r: SecretRow, shared?: Map<string, string>): SecretRecord {
-  const one = (text: string): string => (shared ? intern(shared, text) : text)
   const keys = sortKeys(parseJson<Record<string, KeyRecord>>(r.keys) ?? {})
   for (const record of Object.values(keys)) {
-    if (typeof record.source === 'string') record.source = one(record.source)
-    if (typeof record.writtenAt === 'string') record.writtenAt = one(record.writtenAt)
+    if (typeof record.source === 'string') record.source = one(shared, record.source)
+    if (typeof record.writtenAt === 'string') record.writtenAt = one(shared, record.writtenAt)
   }
   return {
     id: Number(r.id),
     name: r.name,
     backendId: Number(r.backend_id),
-    backend: one(r.backend),
+    backend: one(shared, r.backend),
     externalRef: r.external_ref,
     keys,
     backendVersion: r.backend_version === null ? null : String(r.backend_version),
-    createdAt: one(r.created_at),
-    updatedAt: one(r.updated_at),
+    createdAt: one(shared, r.created_at),
+    updatedAt: one(shared, r.updated_at),
   }
+}
+
+/** A function, not a closure per row: the bundle wraps each closure it makes in a call that names it (esbuild's keepNames). */
+function one(shared: Map<string, string> | undefined, text: string): string {
+  return shared ? intern(shared, text) : text
 }
 
 /** SQLite returns booleans as 0/1, Postgres as true/false. */
@@ -129,6 +143,11 @@ export function parseJson<T>(text: string | null): T | null {
 }
 
 export function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
+  // Rows are written sorted: read back, they usually are already (one object less per row read).
+  const names = Object.keys(obj)
+  let sorted = true
+  for (let i = 1; i < names.length && sorted; i++) sorted = (names[i - 1] as string) < (names[i] as string)
+  if (sorted) return obj
   return Object.fromEntries(
     Object.keys(obj)
       .sort()

@@ -28,6 +28,11 @@ export function collectGarbage(): void {
   collect()
 }
 
+/** Bytes of the heap in use now, garbage included (no collection is made to know it). */
+export function heapInUse(): number {
+  return v8.getHeapStatistics().used_heap_size
+}
+
 let bounded = false
 
 /** Bounds the heap's growth to 30 % over what is live (true), or gives V8 back its own rule (false; nothing when not bounded here). */

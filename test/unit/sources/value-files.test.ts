@@ -77,6 +77,55 @@ describe('value files', () => {
     expect(await problems(out)).toEqual([expect.stringContaining('is outside the manifests directory (resolved to /etc/hostname)')])
   })
 
+  // Links named with a dot: the manifests' walk (discover-files.ts) skips them, the value files are what is tested.
+  it('a linked folder is followed inside the directory and refused when it leads outside, for every file in it', async () => {
+    const outside = tree({hostname: 'OUTSIDE', other: 'OUTSIDE'})
+    const dir = tree({
+      's.yaml': `kind: Secret\nname: app\ndata:\n  A: {fromFile: .in/a}\n  B: {fromFile: .out/hostname}\n  C: {fromFile: .out/other}\n  D: {fromFile: .in/link}\n`,
+      'real/a': 'inside',
+    })
+    symlinkSync(path.join(dir, 'real'), path.join(dir, '.in'))
+    symlinkSync(outside, path.join(dir, '.out'))
+    // A link to a file inside a linked folder inside the directory: both followed.
+    symlinkSync(path.join(dir, '.in', 'a'), path.join(dir, 'real', 'link'))
+    expect(await problems(dir)).toEqual([
+      expect.stringContaining(
+        `data.B.fromFile: secret app, key B: file .out/hostname is outside the manifests directory (resolved to ${path.join(outside, 'hostname')})`,
+      ),
+      expect.stringContaining(
+        `data.C.fromFile: secret app, key C: file .out/other is outside the manifests directory (resolved to ${path.join(outside, 'other')})`,
+      ),
+    ])
+    const inside = tree({
+      's.yaml': 'kind: Secret\nname: app\ndata:\n  A: {fromFile: .in/a}\n  D: {fromFile: .in/link}\n',
+      'real/a': 'inside',
+    })
+    symlinkSync(path.join(inside, 'real'), path.join(inside, '.in'))
+    symlinkSync('a', path.join(inside, 'real', 'link'))
+    const values = (await resolveValues(await loadManifests(inside), {env: {}})).get('app')
+    expect([values?.get('A')?.value, values?.get('D')?.value]).toEqual(['inside', 'inside'])
+    // The manifests directory itself reached through a link (as /tmp is on macOS).
+    const viaLink = `${inside}-link`
+    symlinkSync(inside, viaLink)
+    const linked = (await resolveValues(await loadManifests(viaLink), {env: {}})).get('app')
+    expect([linked?.get('A')?.value, linked?.get('D')?.value]).toEqual(['inside', 'inside'])
+  })
+
+  it('a link (named with a dot: the manifest walk skips it) to the state or to a missing file is refused with its own reason', async () => {
+    const dir = tree({
+      's.yaml': `kind: Secret\nname: app\ndata:\n  A: {fromFile: .st/state.db}\n  B: {fromFile: .gone/x}\n  C: {fromFile: .dangling}\n`,
+      '.secretctl/state.db': 'x',
+    })
+    symlinkSync(path.join(dir, '.secretctl'), path.join(dir, '.st'))
+    symlinkSync(path.join(dir, 'nowhere'), path.join(dir, '.gone'))
+    symlinkSync(path.join(dir, 'nowhere'), path.join(dir, '.dangling'))
+    expect(await problems(dir)).toEqual([
+      expect.stringContaining('file .st/state.db is inside .secretctl/, where the state lives'),
+      expect.stringContaining('file .gone/x does not exist'),
+      expect.stringContaining('file .dangling does not exist'),
+    ])
+  })
+
   it('binary content and files past the size limit are refused clearly, naming the file', async () => {
     expect(await problems(tree({'s.yaml': fromFile('bin'), bin: Buffer.from([0x41, 0xff, 0xfe, 0x42])}))).toEqual([
       expect.stringContaining('file bin is not UTF-8 text'),
