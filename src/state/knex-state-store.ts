@@ -51,8 +51,14 @@ import {
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
 
-/** Rows per multi-row INSERT: at 8 bindings a row, well under SQLite's limit of bound variables. */
-const ROWS_PER_INSERT = 100
+/**
+ * Rows per multi-row INSERT: a whole group commit's (group-commit.ts, at most 500 writes) in one
+ * statement, since each statement costs the main thread about as much as its rows (node-sqlite3
+ * hands every statement to a worker thread twice: docs/performance.md). At 8 bindings a row that is
+ * 4,000, under the 32,766 bound variables of the SQLite sqlite3 bundles (since 3.32) and Postgres's
+ * 65,535. (A SQLite built with the old limit of 999 fails the group, whose writes then go one by one.)
+ */
+const ROWS_PER_INSERT = 500
 
 /**
  * The hot multi-row INSERTs of a group commit, as SQL written once per row count rather than built by
@@ -139,6 +145,10 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
   private retainedHasPending?: Promise<boolean>
+  /** Whether this store holds the state lock (acquireLock): nothing else writes the state meanwhile. */
+  private lockHeld = false
+  /** Known while the lock is held: the state has no retained copies (writePlacements looked, and recorded none since). */
+  private noRetainedCopies = false
   private readonly file?: string
 
   constructor(
@@ -468,8 +478,17 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   // ---- lock ----
 
-  acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle> {
-    return acquireLock(this.db, this.dialect, holder, {timeoutMs: opts.timeoutMs, now: this.now})
+  async acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle> {
+    const handle = await acquireLock(this.db, this.dialect, holder, {timeoutMs: opts.timeoutMs, now: this.now})
+    this.lockHeld = true
+    return {
+      ...handle,
+      release: () => {
+        this.lockHeld = false
+        this.noRetainedCopies = false
+        return handle.release()
+      },
+    }
   }
 
   listLocks(): Promise<LockInfo[]> {
@@ -520,8 +539,10 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
       await trx.raw(rowsInsert(SECRET_UPSERT, rows), values.slice(from * width, (from + rows) * width))
     }
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
-    // retained copies at all: one look saves a delete per group.)
-    const anyRetained = await trx('retained_copies').first('id')
+    // retained copies at all: one look saves a delete per group, and while this store holds the lock
+    // and has recorded none, one look saves the next ones: nothing else may write the state then.)
+    const anyRetained = this.noRetainedCopies ? undefined : await trx('retained_copies').first('id')
+    if (!anyRetained && this.lockHeld) this.noRetainedCopies = true
     const byBackend = anyRetained
       ? namesBy(
           names.map((name, i) => ({name, backendId: backendIds[i] as number})),
@@ -535,6 +556,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     }
     for (const p of placements) {
       if (!p.retainOn || p.retainOn.backend === p.backend) continue
+      this.noRetainedCopies = false
       await trx('retained_copies')
         .insert({
           secret_name: p.name,

@@ -5,6 +5,7 @@ import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
 import type {KeyRecord, StateStore} from '../../../src/state/types.js'
 import {stateFactories, placement} from '../../support/state-factories.js'
 import {openState} from '../../../src/state/open-state.js'
+import {currentProcess} from '../../../src/state/lock-holder-process.js'
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
 const place = placement
@@ -177,6 +178,30 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       expect(await state.listRetainedCopies()).toEqual([])
       await store.deleteRetainedCopy('gh', 'bao') // none left: nothing to do, no error
       expect(await state.listRetainedCopies()).toEqual([])
+    })
+
+    it('while it holds the lock: a copy retained after a look found none is still dropped when the secret comes back', async () => {
+      // The store skips the look for retained copies while it holds the lock and has recorded none since it last looked.
+      const handle = await state.acquireLock({...currentProcess(), actor: 'tester', command: 'apply'}, {timeoutMs: 0})
+      try {
+        await state.upsertBackend(bao)
+        await state.putSecret(place({name: 'gh', rowData: {A: 'one'}})) // looks: none
+        await state.putSecret(place({name: 'other', rowData: {B: 'two'}})) // none known
+        await state.putSecret(
+          place({
+            name: 'gh',
+            backend: 'bao',
+            externalRef: 'secret/gh',
+            backendVersion: '1',
+            retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
+          }),
+        )
+        expect((await state.listRetainedCopies()).map((c) => c.backend)).toEqual(['default'])
+        await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'one'}}))
+        expect(await state.listRetainedCopies()).toEqual([])
+      } finally {
+        await handle.release()
+      }
     })
 
     it('deletes a row and its data', async () => {
