@@ -128,9 +128,10 @@ export class HttpTransport {
               method: method as Dispatcher.HttpMethod,
               headers: opts.headers,
               body: opts.body,
-              // undici's own timeouts tick in coarse steps (about a second): a backstop; the deadline is the limit.
-              headersTimeout: this.timeoutMs,
-              bodyTimeout: this.timeoutMs,
+              // The attempt's deadline covers headers and body; undici's own timeouts (coarse, about a second,
+              // and each a timer per request) would only ever fire after it, so they are off.
+              headersTimeout: 0,
+              bodyTimeout: 0,
             },
             handler,
           )

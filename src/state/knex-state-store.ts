@@ -144,6 +144,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   /** The hot writes of an apply (placements, deletes, audit rows) commit in groups. */
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
+  private lastStamp = {ms: Number.NaN, text: ''}
   private retainedHasPending?: Promise<boolean>
   /** Whether this store holds the state lock (acquireLock): nothing else writes the state meanwhile. */
   private lockHeld = false
@@ -600,8 +601,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   // ---- helpers ----
 
+  /** The clock's time as ISO text; the text of the last millisecond asked is kept (a group commit stamps hundreds alike). */
   private timestamp(): string {
-    return this.now().toISOString()
+    const at = this.now()
+    if (at.getTime() !== this.lastStamp.ms) this.lastStamp = {ms: at.getTime(), text: at.toISOString()}
+    return this.lastStamp.text
   }
 
   private async metaRow(q: Knex | Knex.Transaction): Promise<{lineage: string; serial: number | string; salt: string}> {
