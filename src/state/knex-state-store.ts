@@ -74,8 +74,6 @@ interface RowsInsert {
   conflict?: string
   /** SQL by row count. */
   sql: Map<number, string>
-  /** SQLite's statement taking the rows as one JSON text (jsonInsert). */
-  json?: string
 }
 
 const SECRET_UPSERT: RowsInsert = {
@@ -103,31 +101,18 @@ interface AuditInsert {
   detail: string | null
 }
 
-/** SQLite's INSERT of the rows in one JSON text (an array of rows, each an array of values in `columns` order): its one binding. */
-function jsonInsert(insert: RowsInsert): string {
-  insert.json ??= `insert into ${quoted(insert.table)} (${insert.columns.map(quoted).join(', ')}) select ${insert.columns
-    .map((_, i) => `json_extract("value", '$[${i}]')`)
-    .join(', ')} from json_each(?) where true${onConflict(insert)}`
-  return insert.json
-}
-
 /** The INSERT of `rows` rows (bindings: each row's values in `columns` order). */
 function rowsInsert(insert: RowsInsert, rows: number): string {
   let sql = insert.sql.get(rows)
   if (sql === undefined) {
+    const q = (name: string) => `"${name}"`
     const row = `(${insert.columns.map(() => '?').join(', ')})`
-    sql = `insert into ${quoted(insert.table)} (${insert.columns.map(quoted).join(', ')}) values ${Array(rows).fill(row).join(', ')}${onConflict(insert)}`
+    sql = `insert into ${q(insert.table)} (${insert.columns.map(q).join(', ')}) values ${Array(rows).fill(row).join(', ')}`
+    if (insert.conflict && insert.merge)
+      sql += ` on conflict (${q(insert.conflict)}) do update set ${insert.merge.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
     insert.sql.set(rows, sql)
   }
   return sql
-}
-
-const quoted = (name: string) => `"${name}"`
-
-/** The statement's upsert clause (`where true` before it keeps SQLite from reading it as part of a SELECT's join). */
-function onConflict(insert: RowsInsert): string {
-  if (!insert.conflict || !insert.merge) return ''
-  return ` on conflict (${quoted(insert.conflict)}) do update set ${insert.merge.map((c) => `${quoted(c)} = excluded.${quoted(c)}`).join(', ')}`
 }
 interface AuditDbRow {
   id: number
@@ -160,8 +145,6 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
   private lastStamp = {ms: Number.NaN, text: ''}
-  /** Whether this SQLite has its JSON functions (insertRows). */
-  private sqliteJson?: Promise<boolean>
   private retainedHasPending?: Promise<boolean>
   /** Whether this store holds the state lock (acquireLock): nothing else writes the state meanwhile. */
   private lockHeld = false
@@ -532,15 +515,15 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   /** Create rows or flip them to new placements; forget copies retained where they now are; record copies left behind. */
   private readonly writePlacements: BatchWriter<SecretPlacement & {at: string}> = async (trx, placements) => {
-    // Each row's values in SECRET_UPSERT's column order.
-    const rows: Array<Array<string | number | null>> = []
+    // Bindings in SECRET_UPSERT's column order, a row after another (see rowsInsert).
+    const values: Array<string | number | null> = []
     const names: string[] = []
     const backendIds: number[] = []
     for (const p of placements) {
       const backendId = await this.backendId(trx, p.backend)
       names.push(p.name)
       backendIds.push(backendId)
-      rows.push([
+      values.push(
         p.name,
         backendId,
         p.externalRef ?? null,
@@ -549,9 +532,13 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
         p.backendVersion ?? null,
         p.at,
         p.at,
-      ])
+      )
     }
-    await this.insertRows(trx, SECRET_UPSERT, rows)
+    for (let from = 0; from < placements.length; from += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, placements.length - from)
+      const width = SECRET_UPSERT.columns.length
+      await trx.raw(rowsInsert(SECRET_UPSERT, rows), values.slice(from * width, (from + rows) * width))
+    }
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
     // retained copies at all: one look saves a delete per group, and while this store holds the lock
     // and has recorded none, one look saves the next ones: nothing else may write the state then.)
@@ -604,35 +591,11 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     }
   }
 
-  private readonly insertAudit: BatchWriter<AuditInsert> = (trx, rows) =>
-    this.insertRows(
-      trx,
-      AUDIT_INSERT,
-      rows.map((r) => [r.at, r.run_id, r.actor, r.address, r.action, r.outcome, r.detail]),
-    )
-
-  /**
-   * Inserts `rows` (each its values in `insert.columns` order). On SQLite, all of them as one JSON
-   * text bound to one parameter and unpacked by SQLite (json_each): a statement of thousands of
-   * bindings cost the main thread about a microsecond per binding in knex and in node-sqlite3, and
-   * SQLite reads the text on its worker thread (docs/performance.md). Elsewhere (Postgres), and on a
-   * SQLite without JSON functions, multi-row VALUES.
-   */
-  private async insertRows(trx: Knex.Transaction, insert: RowsInsert, rows: Array<Array<string | number | null>>): Promise<void> {
-    if (rows.length === 0) return
-    if (this.dialect === 'sqlite') {
-      this.sqliteJson ??= trx.raw(`select json_extract('[1]', '$[0]') as v`).then(
-        () => true,
-        () => false,
-      )
-      if (await this.sqliteJson) {
-        await trx.raw(jsonInsert(insert), [JSON.stringify(rows)])
-        return
-      }
-    }
-    for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-      const chunk = rows.slice(from, from + ROWS_PER_INSERT)
-      await trx.raw(rowsInsert(insert, chunk.length), chunk.flat())
+  private readonly insertAudit: BatchWriter<AuditInsert> = async (trx, rows) => {
+    for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+      const values: Array<string | null> = []
+      for (const r of chunk) values.push(r.at, r.run_id, r.actor, r.address, r.action, r.outcome, r.detail)
+      await trx.raw(rowsInsert(AUDIT_INSERT, chunk.length), values)
     }
   }
 
