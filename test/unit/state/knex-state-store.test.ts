@@ -242,6 +242,32 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       expect(await state.listAudit()).toHaveLength(60)
     })
 
+    it('a group keeps every character of what it writes, in order (names, values, keys, versions, audit details)', async () => {
+      await state.upsertBackend(bao)
+      const odd = ['quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcødé ✓ 🔑', '\u2028\u2029', "it's", '[1,"x"]', '{"K":"v"}', '']
+      const written = odd.map((text, i) => ({
+        name: `odd${i}`,
+        rowData: i % 2 ? null : {K: text},
+        keys: {K: {...key(`f${i}`), source: `file:${text}`}},
+        backendVersion: i % 2 ? String(i + 1) : null,
+        externalRef: i % 2 ? `secret/${text}` : null,
+      }))
+      await Promise.all([
+        ...written.map((w, i) => state.putSecret(place({...w, backend: i % 2 ? 'bao' : 'default'}))),
+        ...odd.map((text, i) =>
+          state.audit({runId: 'r', actor: 'a', address: `secret.odd${i}`, action: 'create', outcome: 'applied', detail: text}),
+        ),
+      ])
+      for (const [i, w] of written.entries()) {
+        const row = await state.getSecret(w.name)
+        expect([row?.keys, row?.backendVersion, row?.externalRef]).toEqual([w.keys, w.backendVersion, w.externalRef])
+        expect(await state.readRowData(w.name)).toEqual(w.rowData)
+        expect(row?.backend).toBe(i % 2 ? 'bao' : 'default')
+      }
+      const audit = (await state.listAudit()).reverse()
+      expect(audit.map((a) => [a.address, a.detail])).toEqual(odd.map((text, i) => [`secret.odd${i}`, text]))
+    })
+
     it('each row read issued at once gets its own row; onBackend filters by placement', async () => {
       await state.upsertBackend(bao)
       const names = Array.from({length: 40}, (_, i) => `r${i}`)
