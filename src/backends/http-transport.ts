@@ -11,6 +11,7 @@ import pLimit, {type LimitFunction} from 'p-limit'
 import pRetry from 'p-retry'
 import type {Dispatcher, Pool} from 'undici'
 import {BackendError} from '../errors.js'
+import {Deadlines, type Expiring} from './attempt-deadlines.js'
 
 export interface TlsSettings {
   /** PEM certificate authorities to trust instead of Node's bundle. */
@@ -100,6 +101,7 @@ export class HttpTransport {
   private readonly basePath: string
   private readonly limit: LimitFunction
   private readonly timeoutMs: number
+  private readonly deadlines: Deadlines
   private pool?: Pool
 
   constructor(private readonly opts: TransportOptions) {
@@ -107,34 +109,35 @@ export class HttpTransport {
     this.basePath = basePathOf(this.url)
     this.limit = pLimit(opts.concurrency ?? 16)
     this.timeoutMs = opts.timeoutMs ?? 15_000
+    this.deadlines = new Deadlines(this.timeoutMs)
   }
 
   /** One attempt, no retry, inside the in-flight bound: any HTTP answer, or a TransportError when none came. */
   attempt(method: string, path: string, opts: AttemptOptions = {}): Promise<HttpAnswer> {
     return this.limit(async () => {
-      // The whole attempt, headers and body. (undici's own headersTimeout and bodyTimeout tick in
-      // coarse steps, about a second: a backstop, not the limit.) A timer cleared when the attempt
-      // ends, not AbortSignal.timeout: its timer stays until it fires, and a migration sending
-      // thousands of requests a second held tens of thousands of them (docs/performance.md).
-      const abort = new AbortController()
-      const timer = setTimeout(() => abort.abort(new DOMException('the attempt timed out', 'TimeoutError')), this.timeoutMs)
+      const pool = await this.connections()
       try {
-        const res = await (await this.connections()).request({
-          path: `${this.basePath}${path}`,
-          method: method as Dispatcher.HttpMethod,
-          headers: opts.headers,
-          body: opts.body,
-          signal: abort.signal,
-          headersTimeout: this.timeoutMs,
-          bodyTimeout: this.timeoutMs,
+        // undici's dispatch API with a handler that gathers the answer (answer-handler below), not its request
+        // API: that one makes a stream for each body and an async resource and abort listener for each request,
+        // about a fifth of a migration's CPU in undici (docs/performance.md). The same pool and options.
+        return await new Promise<HttpAnswer>((resolve, reject) => {
+          const handler = new AnswerHandler(resolve, reject, this.deadlines)
+          pool.dispatch(
+            {
+              path: `${this.basePath}${path}`,
+              method: method as Dispatcher.HttpMethod,
+              headers: opts.headers,
+              body: opts.body,
+              // The attempt's deadline covers headers and body; undici's own timeouts (coarse, about a second,
+              // and each a timer per request) would only ever fire after it, so they are off.
+              headersTimeout: 0,
+              bodyTimeout: 0,
+            },
+            handler,
+          )
         })
-        // Should the body not arrive after the status line, a write may have landed: the caller says so.
-        const text = await res.body.text()
-        return {status: res.statusCode, headers: res.headers, text}
       } catch (err) {
         throw transportFailure(err, this.timeoutMs)
-      } finally {
-        clearTimeout(timer)
       }
     })
   }
@@ -143,9 +146,18 @@ export class HttpTransport {
    * Runs `fn` again while it throws a retryable TransportError, with exponential backoff, and at
    * least the wait a `Retry-After` asked for. `fn` gets the attempt's number (1, 2, …).
    */
-  retrying<T>(fn: (attemptNumber: number) => Promise<T>, retry = true): Promise<T> {
+  async retrying<T>(fn: (attemptNumber: number) => Promise<T>, retry = true): Promise<T> {
+    // The first attempt outside p-retry: most calls succeed at once, and p-retry's set-up per call was a
+    // few per cent of a migration's CPU (docs/performance.md). A failure goes to p-retry as its first
+    // attempt's, so what follows (backoff, Retry-After, giving up) is p-retry's as before.
+    let first: unknown
+    try {
+      return await fn(1)
+    } catch (err) {
+      first = err
+    }
     const cap = this.opts.maxRetryAfterMs ?? 30_000
-    return pRetry(fn, {
+    return pRetry((attemptNumber) => (attemptNumber === 1 ? Promise.reject(first) : fn(attemptNumber)), {
       retries: retry ? (this.opts.retries ?? 3) : 0,
       minTimeout: this.opts.minRetryMs ?? 100,
       maxTimeout: this.opts.maxRetryMs ?? 2_000,
@@ -173,7 +185,8 @@ export class HttpTransport {
         throw new TransportError('the url is not valid', false)
       }
       // Loaded on first use: a run that never talks to a server does not pay for loading undici.
-      const {Pool} = await import('undici')
+      const {Pool, util} = await import('undici')
+      parseHeaders ??= util.parseHeaders
       this.pool ??= new Pool(origin, {
         connections: this.opts.concurrency ?? 16,
         connect: {timeout: this.timeoutMs, ...(this.opts.tls ?? {})},
@@ -188,6 +201,79 @@ export class HttpTransport {
     this.pool = undefined
     await pool?.close()
   }
+}
+
+/** undici's parser of raw response headers (as its request API uses), set when undici is first loaded. */
+let parseHeaders: ((raw: Buffer[]) => HttpAnswer['headers']) | undefined
+
+/**
+ * Gathers one attempt's answer from undici's dispatch callbacks (undici's Dispatcher.dispatch handler):
+ * the status and headers of the final answer (1xx ones are skipped, as undici's request API does), the body
+ * as text, and a failure as undici reports it. Its deadline aborts it as a signal did: before the request is on
+ * a connection the abort waits for it, after that it ends the attempt at once.
+ */
+class AnswerHandler implements Dispatcher.DispatchHandlers, Expiring {
+  due = 0
+  private abort?: (err?: Error) => void
+  private timedOut?: Error
+  private status = 0
+  private headers: HttpAnswer['headers'] = {}
+  private readonly chunks: Buffer[] = []
+  private length = 0
+  private settled = false
+
+  constructor(
+    private readonly resolve: (answer: HttpAnswer) => void,
+    private readonly reject: (err: unknown) => void,
+    private readonly deadlines: Deadlines,
+  ) {
+    deadlines.start(this)
+  }
+
+  expire(): void {
+    this.timedOut = new DOMException('the attempt timed out', 'TimeoutError')
+    this.abort?.(this.timedOut)
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort
+    if (this.timedOut) abort(this.timedOut)
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true
+    this.status = statusCode
+    this.headers = (parseHeaders as NonNullable<typeof parseHeaders>)(rawHeaders)
+    return true
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk)
+    this.length += chunk.length
+    return true
+  }
+
+  onComplete(): void {
+    if (this.settled) return
+    this.settled = true
+    this.deadlines.close(this)
+    this.resolve({status: this.status, headers: this.headers, text: bodyText(this.chunks, this.length)})
+  }
+
+  onError(err: Error): void {
+    if (this.settled) return
+    this.settled = true
+    this.deadlines.close(this)
+    this.reject(err)
+  }
+}
+
+/** The body as UTF-8 text, a byte-order mark skipped (as undici's `body.text()`). */
+function bodyText(chunks: Buffer[], length: number): string {
+  if (length === 0) return ''
+  const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, length)
+  const bom = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf
+  return body.toString('utf8', bom ? 3 : 0)
 }
 
 function basePathOf(url: string): string {

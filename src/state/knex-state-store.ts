@@ -51,8 +51,69 @@ import {
 /** How many secret names a refused backend delete lists. */
 const NAMES_SHOWN = 5
 
-/** Rows per multi-row INSERT: at 8 bindings a row, well under SQLite's limit of bound variables. */
-const ROWS_PER_INSERT = 100
+/**
+ * Rows per multi-row INSERT: a whole group commit's (group-commit.ts, at most 500 writes) in one
+ * statement, since each statement costs the main thread about as much as its rows (node-sqlite3
+ * hands every statement to a worker thread twice: docs/performance.md). At 8 bindings a row that is
+ * 4,000, under the 32,766 bound variables of the SQLite sqlite3 bundles (since 3.32) and Postgres's
+ * 65,535. (A SQLite built with the old limit of 999 fails the group, whose writes then go one by one.)
+ */
+const ROWS_PER_INSERT = 500
+
+/**
+ * The hot multi-row INSERTs of a group commit, as SQL written once per row count rather than built by
+ * knex's query builder for every group (compiling 100 rows of bindings was about a tenth of the state's
+ * CPU in a migration: docs/performance.md). Plain SQL both SQLite and Postgres take (`ON CONFLICT … DO
+ * UPDATE SET … = excluded.…`, double-quoted names), the statements knex built for them.
+ */
+interface RowsInsert {
+  table: string
+  columns: readonly string[]
+  /** Columns an existing row (by `conflict`) takes from the new one. */
+  merge?: readonly string[]
+  conflict?: string
+  /** SQL by row count. */
+  sql: Map<number, string>
+}
+
+const SECRET_UPSERT: RowsInsert = {
+  table: 'secrets',
+  columns: ['name', 'backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at', 'created_at'],
+  conflict: 'name',
+  merge: ['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'],
+  sql: new Map(),
+}
+
+const AUDIT_INSERT: RowsInsert = {
+  table: 'audit',
+  columns: ['at', 'run_id', 'actor', 'address', 'action', 'outcome', 'detail'],
+  sql: new Map(),
+}
+
+/** An audit row's columns, as AUDIT_INSERT binds them. */
+interface AuditInsert {
+  at: string
+  run_id: string
+  actor: string
+  address: string
+  action: string
+  outcome: string
+  detail: string | null
+}
+
+/** The INSERT of `rows` rows (bindings: each row's values in `columns` order). */
+function rowsInsert(insert: RowsInsert, rows: number): string {
+  let sql = insert.sql.get(rows)
+  if (sql === undefined) {
+    const q = (name: string) => `"${name}"`
+    const row = `(${insert.columns.map(() => '?').join(', ')})`
+    sql = `insert into ${q(insert.table)} (${insert.columns.map(q).join(', ')}) values ${Array(rows).fill(row).join(', ')}`
+    if (insert.conflict && insert.merge)
+      sql += ` on conflict (${q(insert.conflict)}) do update set ${insert.merge.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
+    insert.sql.set(rows, sql)
+  }
+  return sql
+}
 interface AuditDbRow {
   id: number
   at: string
@@ -83,7 +144,12 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
   /** The hot writes of an apply (placements, deletes, audit rows) commit in groups. */
   private readonly writes: GroupCommit
   private readonly backendIds = new Map<string, number>()
+  private lastStamp = {ms: Number.NaN, text: ''}
   private retainedHasPending?: Promise<boolean>
+  /** Whether this store holds the state lock (acquireLock): nothing else writes the state meanwhile. */
+  private lockHeld = false
+  /** Known while the lock is held: the state has no retained copies (writePlacements looked, and recorded none since). */
+  private noRetainedCopies = false
   private readonly file?: string
 
   constructor(
@@ -413,8 +479,17 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   // ---- lock ----
 
-  acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle> {
-    return acquireLock(this.db, this.dialect, holder, {timeoutMs: opts.timeoutMs, now: this.now})
+  async acquireLock(holder: LockHolder, opts: {timeoutMs: number}): Promise<StateLockHandle> {
+    const handle = await acquireLock(this.db, this.dialect, holder, {timeoutMs: opts.timeoutMs, now: this.now})
+    this.lockHeld = true
+    return {
+      ...handle,
+      release: () => {
+        this.lockHeld = false
+        this.noRetainedCopies = false
+        return handle.release()
+      },
+    }
   }
 
   listLocks(): Promise<LockInfo[]> {
@@ -440,32 +515,39 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   /** Create rows or flip them to new placements; forget copies retained where they now are; record copies left behind. */
   private readonly writePlacements: BatchWriter<SecretPlacement & {at: string}> = async (trx, placements) => {
-    const rows = []
+    // Bindings in SECRET_UPSERT's column order, a row after another (see rowsInsert).
+    const values: Array<string | number | null> = []
+    const names: string[] = []
+    const backendIds: number[] = []
     for (const p of placements) {
-      rows.push({
-        name: p.name,
-        backend_id: await this.backendId(trx, p.backend),
-        external_ref: p.externalRef,
-        data: toJson(p.rowData),
-        keys: JSON.stringify(sortKeys(p.keys)),
-        backend_version: p.backendVersion,
-        updated_at: p.at,
-        created_at: p.at,
-      })
+      const backendId = await this.backendId(trx, p.backend)
+      names.push(p.name)
+      backendIds.push(backendId)
+      values.push(
+        p.name,
+        backendId,
+        p.externalRef ?? null,
+        toJson(p.rowData),
+        JSON.stringify(sortKeys(p.keys)),
+        p.backendVersion ?? null,
+        p.at,
+        p.at,
+      )
     }
-    for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
-      await trx('secrets')
-        .insert(chunk)
-        .onConflict('name')
-        .merge(['backend_id', 'external_ref', 'data', 'keys', 'backend_version', 'updated_at'])
+    for (let from = 0; from < placements.length; from += ROWS_PER_INSERT) {
+      const rows = Math.min(ROWS_PER_INSERT, placements.length - from)
+      const width = SECRET_UPSERT.columns.length
+      await trx.raw(rowsInsert(SECRET_UPSERT, rows), values.slice(from * width, (from + rows) * width))
     }
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
-    // retained copies at all: one look saves a delete per group.)
-    const anyRetained = await trx('retained_copies').first('id')
+    // retained copies at all: one look saves a delete per group, and while this store holds the lock
+    // and has recorded none, one look saves the next ones: nothing else may write the state then.)
+    const anyRetained = this.noRetainedCopies ? undefined : await trx('retained_copies').first('id')
+    if (!anyRetained && this.lockHeld) this.noRetainedCopies = true
     const byBackend = anyRetained
       ? namesBy(
-          rows,
-          (r) => r.backend_id,
+          names.map((name, i) => ({name, backendId: backendIds[i] as number})),
+          (r) => r.backendId,
           (r) => r.name,
         )
       : new Map<number, string[]>()
@@ -475,6 +557,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     }
     for (const p of placements) {
       if (!p.retainOn || p.retainOn.backend === p.backend) continue
+      this.noRetainedCopies = false
       await trx('retained_copies')
         .insert({
           secret_name: p.name,
@@ -508,14 +591,21 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     }
   }
 
-  private readonly insertAudit: BatchWriter<Record<string, string | null>> = async (trx, rows) => {
-    for (const chunk of chunks(rows, ROWS_PER_INSERT)) await trx('audit').insert(chunk)
+  private readonly insertAudit: BatchWriter<AuditInsert> = async (trx, rows) => {
+    for (const chunk of chunks(rows, ROWS_PER_INSERT)) {
+      const values: Array<string | null> = []
+      for (const r of chunk) values.push(r.at, r.run_id, r.actor, r.address, r.action, r.outcome, r.detail)
+      await trx.raw(rowsInsert(AUDIT_INSERT, chunk.length), values)
+    }
   }
 
   // ---- helpers ----
 
+  /** The clock's time as ISO text; the text of the last millisecond asked is kept (a group commit stamps hundreds alike). */
   private timestamp(): string {
-    return this.now().toISOString()
+    const at = this.now()
+    if (at.getTime() !== this.lastStamp.ms) this.lastStamp = {ms: at.getTime(), text: at.toISOString()}
+    return this.lastStamp.text
   }
 
   private async metaRow(q: Knex | Knex.Transaction): Promise<{lineage: string; serial: number | string; salt: string}> {

@@ -42,6 +42,25 @@ function segments(...parts: string[]): string {
     .join('/')
 }
 
+/**
+ * kvPaths for one config, its mount and pathPrefix encoded once instead of at every request (a
+ * migration asks for two paths per secret): the same paths.
+ */
+export function kvPathsOf(c: OpenBaoConfig): {ref(name: string): string; data(name: string): string; metadata(name: string): string} {
+  const ref = kvPaths.ref(c, '')
+  const data = segments(c.mount, 'data', c.pathPrefix)
+  const metadata = segments(c.mount, 'metadata', c.pathPrefix)
+  const join = (base: string, tail: string) => (base && tail ? `${base}/${tail}` : base || tail)
+  // A name is one segment unless it holds a `/`.
+  const plain = (name: string) => (name.includes('/') ? name.split('/').filter(Boolean).join('/') : name)
+  const encoded = (name: string) => (name.includes('/') ? segments(name) : encodeURIComponent(name))
+  return {
+    ref: (name) => join(ref, plain(name)),
+    data: (name) => join(data, encoded(name)),
+    metadata: (name) => join(metadata, encoded(name)),
+  }
+}
+
 export const kvPaths = {
   /** `mount/pathPrefix/name`: the external reference the state records. */
   ref: (c: OpenBaoConfig, name: string) =>

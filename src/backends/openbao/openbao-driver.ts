@@ -19,7 +19,7 @@ import {
   type BaoResponse,
   type ErrorScope,
 } from './openbao-errors.js'
-import {kvPaths, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
+import {kvPaths, kvPathsOf, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
 import {OPENBAO_CAPABILITIES} from './openbao-kind.js'
 import {NEVER_SENT} from '../http-transport.js'
 
@@ -34,6 +34,7 @@ export class OpenBaoDriver implements BackendDriver {
   readonly capabilities = OPENBAO_CAPABILITIES
   readonly name: string
   private readonly config: OpenBaoConfig
+  private readonly paths: ReturnType<typeof kvPathsOf>
   private readonly client: OpenBaoClient
   private readonly scope: ErrorScope
   private token?: Promise<string>
@@ -44,6 +45,7 @@ export class OpenBaoDriver implements BackendDriver {
   ) {
     this.name = ctx.backend.name
     this.config = openBaoConfig(ctx.backend.config)
+    this.paths = kvPathsOf(this.config)
     this.client = new OpenBaoClient({
       ...options,
       backend: this.name,
@@ -56,7 +58,7 @@ export class OpenBaoDriver implements BackendDriver {
 
   /** Where a secret of this name lives: `mount/pathPrefix/name`, the external reference the state records. */
   refFor(secretName: string): string {
-    return kvPaths.ref(this.config, secretName)
+    return this.paths.ref(secretName)
   }
 
   /** The trust root's token, read on first use and kept for the driver's life (a failed read is tried again next time). */
@@ -93,7 +95,7 @@ export class OpenBaoDriver implements BackendDriver {
   }
 
   async metadata(secretName: string): Promise<SecretMetadata> {
-    const path = kvPaths.metadata(this.config, secretName)
+    const path = this.paths.metadata(secretName)
     const r = await this.call('GET', path)
     // current_version stays the latest even when that version is soft-deleted or destroyed: the
     // secret "exists" with that version, and plan's version compare flags the drift.
@@ -103,7 +105,7 @@ export class OpenBaoDriver implements BackendDriver {
       // The narrow policy of mcpctl's guide grants data read but no metadata read: the data read
       // answers the version too (its value stays in memory and is dropped). A planner token reads
       // metadata and never gets here; a token refused both ways gets the metadata 403.
-      const data = await this.call('GET', kvPaths.data(this.config, secretName))
+      const data = await this.call('GET', this.paths.data(secretName))
       if ((data.status === 200 || isMissing(data)) && data.body?.data?.metadata) {
         return {exists: true, version: this.version(data.body.data.metadata.version, 'GET', path)}
       }
@@ -113,7 +115,7 @@ export class OpenBaoDriver implements BackendDriver {
   }
 
   async read(secretName: string): Promise<SecretValues | undefined> {
-    const path = kvPaths.data(this.config, secretName)
+    const path = this.paths.data(secretName)
     const r = await this.call('GET', path)
     // A 404 with `{"errors":[]}` is missing; so is KV v2's 404 success body of a soft-deleted or
     // destroyed latest version (`data.data` null). Any other 404 is an error (see isMissing).
@@ -139,7 +141,7 @@ export class OpenBaoDriver implements BackendDriver {
   }
 
   async write(secretName: string, values: SecretValues, opts: WriteOptions = {}): Promise<WriteResult> {
-    const path = kvPaths.data(this.config, secretName)
+    const path = this.paths.data(secretName)
     const attempted: Attempted = {operation: 'writing', method: 'POST', path}
     // KV v2's check-and-set: 0 = must not exist, n = must be at version n.
     const cas = opts.ifVersion === undefined ? undefined : opts.ifVersion === null ? 0 : Number(opts.ifVersion)
@@ -195,7 +197,7 @@ export class OpenBaoDriver implements BackendDriver {
   async delete(secretName: string): Promise<void> {
     // DELETE on the metadata path removes every version and the metadata: a DELETE on the data
     // path only soft-deletes the latest version, leaving the values recoverable on the server.
-    const path = kvPaths.metadata(this.config, secretName)
+    const path = this.paths.metadata(secretName)
     const r = await this.call('DELETE', path)
     if (r.status === 204 || r.status === 200 || isMissing(r)) return
     throw responseError(this.scope, {operation: 'deleting', method: 'DELETE', path}, r)

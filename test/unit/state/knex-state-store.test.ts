@@ -5,6 +5,7 @@ import type {KnexStateStore} from '../../../src/state/knex-state-store.js'
 import type {KeyRecord, StateStore} from '../../../src/state/types.js'
 import {stateFactories, placement} from '../../support/state-factories.js'
 import {openState} from '../../../src/state/open-state.js'
+import {currentProcess} from '../../../src/state/lock-holder-process.js'
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
 const place = placement
@@ -179,6 +180,30 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       expect(await state.listRetainedCopies()).toEqual([])
     })
 
+    it('while it holds the lock: a copy retained after a look found none is still dropped when the secret comes back', async () => {
+      // The store skips the look for retained copies while it holds the lock and has recorded none since it last looked.
+      const handle = await state.acquireLock({...currentProcess(), actor: 'tester', command: 'apply'}, {timeoutMs: 0})
+      try {
+        await state.upsertBackend(bao)
+        await state.putSecret(place({name: 'gh', rowData: {A: 'one'}})) // looks: none
+        await state.putSecret(place({name: 'other', rowData: {B: 'two'}})) // none known
+        await state.putSecret(
+          place({
+            name: 'gh',
+            backend: 'bao',
+            externalRef: 'secret/gh',
+            backendVersion: '1',
+            retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
+          }),
+        )
+        expect((await state.listRetainedCopies()).map((c) => c.backend)).toEqual(['default'])
+        await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'one'}}))
+        expect(await state.listRetainedCopies()).toEqual([])
+      } finally {
+        await handle.release()
+      }
+    })
+
     it('deletes a row and its data', async () => {
       await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
       await state.deleteSecret('gh')
@@ -215,6 +240,32 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
       expect(rows.map((r) => r.name)).toEqual(names)
       expect(rows.filter((r) => r.backend === 'bao')).toHaveLength(30)
       expect(await state.listAudit()).toHaveLength(60)
+    })
+
+    it('a group keeps every character of what it writes, in order (names, values, keys, versions, audit details)', async () => {
+      await state.upsertBackend(bao)
+      const odd = ['quote " and \\ backslash', 'line\nbreak\ttab', 'ünïcødé ✓ 🔑', '\u2028\u2029', "it's", '[1,"x"]', '{"K":"v"}', '']
+      const written = odd.map((text, i) => ({
+        name: `odd${i}`,
+        rowData: i % 2 ? null : {K: text},
+        keys: {K: {...key(`f${i}`), source: `file:${text}`}},
+        backendVersion: i % 2 ? String(i + 1) : null,
+        externalRef: i % 2 ? `secret/${text}` : null,
+      }))
+      await Promise.all([
+        ...written.map((w, i) => state.putSecret(place({...w, backend: i % 2 ? 'bao' : 'default'}))),
+        ...odd.map((text, i) =>
+          state.audit({runId: 'r', actor: 'a', address: `secret.odd${i}`, action: 'create', outcome: 'applied', detail: text}),
+        ),
+      ])
+      for (const [i, w] of written.entries()) {
+        const row = await state.getSecret(w.name)
+        expect([row?.keys, row?.backendVersion, row?.externalRef]).toEqual([w.keys, w.backendVersion, w.externalRef])
+        expect(await state.readRowData(w.name)).toEqual(w.rowData)
+        expect(row?.backend).toBe(i % 2 ? 'bao' : 'default')
+      }
+      const audit = (await state.listAudit()).reverse()
+      expect(audit.map((a) => [a.address, a.detail])).toEqual(odd.map((text, i) => [`secret.odd${i}`, text]))
     })
 
     it('each row read issued at once gets its own row; onBackend filters by placement', async () => {
