@@ -91,15 +91,7 @@ const AUDIT_INSERT: RowsInsert = {
 }
 
 /** An audit row's columns, as AUDIT_INSERT binds them. */
-interface AuditInsert {
-  at: string
-  run_id: string
-  actor: string
-  address: string
-  action: string
-  outcome: string
-  detail: string | null
-}
+type AuditInsert = Omit<AuditDbRow, 'id'>
 
 /** The INSERT of `rows` rows (bindings: each row's values in `columns` order). */
 function rowsInsert(insert: RowsInsert, rows: number): string {

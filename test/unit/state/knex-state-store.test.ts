@@ -9,6 +9,16 @@ import {currentProcess} from '../../../src/state/lock-holder-process.js'
 
 const key = (fingerprint: string): KeyRecord => ({fingerprint, source: 'env', writtenAt: '2025-01-01T00:00:00.000Z'})
 const place = placement
+
+/** gh moved to bao with a copy kept on default (`keepSource`). */
+const movedToBaoKeepingDefault = () =>
+  place({
+    name: 'gh',
+    backend: 'bao',
+    externalRef: 'secret/gh',
+    backendVersion: '1',
+    retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
+  })
 const bao = {name: 'bao', type: 'openbao', description: 'shared', config: {url: 'http://127.0.0.1:8200', mount: 'secret'}, rotation: null}
 
 describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore (%s)', (_name, factory) => {
@@ -144,15 +154,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
     it('records a retained copy on a keepSource move and drops it when the secret comes back', async () => {
       await state.upsertBackend(bao)
       await state.putSecret(place({name: 'gh', rowData: {A: 'one'}}))
-      await state.putSecret(
-        place({
-          name: 'gh',
-          backend: 'bao',
-          externalRef: 'secret/gh',
-          backendVersion: '1',
-          retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
-        }),
-      )
+      await state.putSecret(movedToBaoKeepingDefault())
       const copies = await state.listRetainedCopies()
       expect(copies).toEqual([{secretName: 'gh', backend: 'default', externalRef: null, pending: false, createdAt: expect.any(String)}])
       const store = state as KnexStateStore
@@ -187,15 +189,7 @@ describe.each(stateFactories().map((f) => [f.name, f] as const))('KnexStateStore
         await state.upsertBackend(bao)
         await state.putSecret(place({name: 'gh', rowData: {A: 'one'}})) // looks: none
         await state.putSecret(place({name: 'other', rowData: {B: 'two'}})) // none known
-        await state.putSecret(
-          place({
-            name: 'gh',
-            backend: 'bao',
-            externalRef: 'secret/gh',
-            backendVersion: '1',
-            retainOn: {backend: 'default', externalRef: null, rowData: {A: 'one'}},
-          }),
-        )
+        await state.putSecret(movedToBaoKeepingDefault())
         expect((await state.listRetainedCopies()).map((c) => c.backend)).toEqual(['default'])
         await state.putSecret(place({name: 'gh', backend: 'default', rowData: {A: 'one'}}))
         expect(await state.listRetainedCopies()).toEqual([])
