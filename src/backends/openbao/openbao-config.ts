@@ -42,36 +42,37 @@ function segments(...parts: string[]): string {
     .join('/')
 }
 
+/** A config's KV v2 paths for a secret name. */
+export interface KvPaths {
+  /** `mount/pathPrefix/name`: the external reference the state records (`name` '' for the folder). */
+  ref(name: string): string
+  /** `mount/data/pathPrefix/name`: the values (read, write). */
+  data(name: string): string
+  /** `mount/metadata/pathPrefix/name`: versions (read), every version (delete). */
+  metadata(name: string): string
+  /** `mount/metadata/pathPrefix`: the folder listed. */
+  list(): string
+}
+
 /**
- * kvPaths for one config, its mount and pathPrefix encoded once instead of at every request (a
- * migration asks for two paths per secret): the same paths.
+ * The KV v2 paths of one config, its mount and pathPrefix encoded once, not at every request (a
+ * migration asks for two paths per secret). Empty segments are dropped (no `//`); a name is one
+ * segment unless it holds a `/`.
  */
-export function kvPathsOf(c: OpenBaoConfig): {ref(name: string): string; data(name: string): string; metadata(name: string): string} {
-  const ref = kvPaths.ref(c, '')
+export function kvPathsOf(c: OpenBaoConfig): KvPaths {
+  const ref = [c.mount, c.pathPrefix]
+    .flatMap((p) => p.split('/'))
+    .filter(Boolean)
+    .join('/')
   const data = segments(c.mount, 'data', c.pathPrefix)
   const metadata = segments(c.mount, 'metadata', c.pathPrefix)
   const join = (base: string, tail: string) => (base && tail ? `${base}/${tail}` : base || tail)
-  // A name is one segment unless it holds a `/`.
   const plain = (name: string) => (name.includes('/') ? name.split('/').filter(Boolean).join('/') : name)
   const encoded = (name: string) => (name.includes('/') ? segments(name) : encodeURIComponent(name))
   return {
     ref: (name) => join(ref, plain(name)),
     data: (name) => join(data, encoded(name)),
     metadata: (name) => join(metadata, encoded(name)),
+    list: () => metadata,
   }
-}
-
-export const kvPaths = {
-  /** `mount/pathPrefix/name`: the external reference the state records. */
-  ref: (c: OpenBaoConfig, name: string) =>
-    [c.mount, c.pathPrefix, name]
-      .flatMap((p) => p.split('/'))
-      .filter(Boolean)
-      .join('/'),
-  /** `mount/data/pathPrefix/name`: the values (read, write). */
-  data: (c: OpenBaoConfig, name: string) => segments(c.mount, 'data', c.pathPrefix, name),
-  /** `mount/metadata/pathPrefix/name`: versions (read), every version (delete). */
-  metadata: (c: OpenBaoConfig, name: string) => segments(c.mount, 'metadata', c.pathPrefix, name),
-  /** `mount/metadata/pathPrefix`: the folder listed. */
-  list: (c: OpenBaoConfig) => segments(c.mount, 'metadata', c.pathPrefix),
 }

@@ -19,7 +19,7 @@ import {
   type BaoResponse,
   type ErrorScope,
 } from './openbao-errors.js'
-import {kvPaths, kvPathsOf, openBaoConfig, type OpenBaoConfig} from './openbao-config.js'
+import {kvPathsOf, openBaoConfig, type KvPaths, type OpenBaoConfig} from './openbao-config.js'
 import {OPENBAO_CAPABILITIES} from './openbao-kind.js'
 import {NEVER_SENT} from '../http-transport.js'
 
@@ -34,7 +34,7 @@ export class OpenBaoDriver implements BackendDriver {
   readonly capabilities = OPENBAO_CAPABILITIES
   readonly name: string
   private readonly config: OpenBaoConfig
-  private readonly paths: ReturnType<typeof kvPathsOf>
+  private readonly paths: KvPaths
   private readonly client: OpenBaoClient
   private readonly scope: ErrorScope
   private token?: Promise<string>
@@ -212,7 +212,7 @@ export class OpenBaoDriver implements BackendDriver {
   async listFolder(): Promise<{secrets: string[]; folders: string[]}> {
     // GET ?list=true rather than the LIST method: fetch (undici) cannot be relied on to send a
     // non-standard method, and OpenBao treats both the same.
-    const path = kvPaths.list(this.config)
+    const path = this.paths.list()
     const r = await this.call('GET', `${path}?list=true`)
     if (isMissing(r)) return {secrets: [], folders: []}
     if (r.status !== 200) throw responseError(this.scope, {operation: 'listing', method: 'LIST', path}, r)
@@ -229,7 +229,7 @@ export class OpenBaoDriver implements BackendDriver {
 
   /** The folder the backend's secrets are in: `mount/pathPrefix` as the state writes references, and its two parts. */
   folder(): {ref: string; mount: string; pathPrefix: string} {
-    return {ref: kvPaths.ref(this.config, ''), mount: this.config.mount, pathPrefix: this.config.pathPrefix}
+    return {ref: this.paths.ref(''), mount: this.config.mount, pathPrefix: this.config.pathPrefix}
   }
 
   close(): Promise<void> {

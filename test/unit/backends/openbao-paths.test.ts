@@ -1,9 +1,22 @@
 /**
  * kvPathsOf (a config's mount and pathPrefix encoded once, for the driver's requests) gives the
- * paths kvPaths gives, for every shape of mount, prefix and name.
+ * paths of the plain rule below, for every shape of mount, prefix and name.
  */
 import {describe, expect, it} from 'vitest'
-import {kvPaths, kvPathsOf, type OpenBaoConfig} from '../../../src/backends/openbao/openbao-config.js'
+import {kvPathsOf, type OpenBaoConfig} from '../../../src/backends/openbao/openbao-config.js'
+
+/** The rule, written plainly: the parts split at `/`, empty segments dropped, each URL-encoded (the ref: not encoded). */
+const parts = (...ps: string[]) => ps.flatMap((p) => p.split('/')).filter(Boolean)
+const segments = (...ps: string[]) =>
+  parts(...ps)
+    .map(encodeURIComponent)
+    .join('/')
+const kvPaths = {
+  ref: (c: OpenBaoConfig, name: string) => parts(c.mount, c.pathPrefix, name).join('/'),
+  data: (c: OpenBaoConfig, name: string) => segments(c.mount, 'data', c.pathPrefix, name),
+  metadata: (c: OpenBaoConfig, name: string) => segments(c.mount, 'metadata', c.pathPrefix, name),
+  list: (c: OpenBaoConfig) => segments(c.mount, 'metadata', c.pathPrefix),
+}
 
 const config = (mount: string, pathPrefix: string): OpenBaoConfig => ({
   url: 'http://127.0.0.1:1',
@@ -31,6 +44,7 @@ describe('kvPathsOf', () => {
           kvPaths.metadata(c, name),
         ])
       }
+      expect(paths.list()).toBe(kvPaths.list(c))
     }
   })
 })
