@@ -3,7 +3,7 @@
  * parser's position (never with a code frame: that would print the file's text); empty
  * documents are skipped; a document that is not a mapping cannot be a manifest.
  */
-import {Composer, isMap, isScalar, LineCounter, Parser} from 'yaml'
+import {Composer, type Document, isMap, isScalar, LineCounter, Parser} from 'yaml'
 import type {ManifestProblem} from '../errors.js'
 import {positionAt, type TreeDocument} from './positions.js'
 
@@ -12,10 +12,8 @@ import {positionAt, type TreeDocument} from './positions.js'
  * of documents never holds all their syntax trees at once. Problems go into `problems`.
  */
 export function* parseDocuments(file: string, absPath: string, text: string, problems: ManifestProblem[]): Generator<TreeDocument> {
-  const lines = new LineCounter()
-  const parser = new Parser(lines.addNewLine)
-  const composer = new Composer({prettyErrors: false, uniqueKeys: true})
-  for (const doc of composer.compose(parser.parse(text), false, text.length)) {
+  const {lines, documents} = composeDocuments(text)
+  for (const doc of documents) {
     if (doc.errors.length > 0) {
       // One mistake often trips several parser errors at the same place: report the first.
       const places = new Set<string>()
@@ -43,6 +41,16 @@ export function* parseDocuments(file: string, absPath: string, text: string, pro
     }
     yield {file, absPath, tree: {lines, root}, value, at}
   }
+}
+
+/**
+ * The file's YAML documents as `yaml` composes them, every one (empty and broken ones too), one
+ * syntax tree at a time, and the line counter their ranges are read with.
+ */
+export function composeDocuments(text: string): {lines: LineCounter; documents: Generator<Document.Parsed>} {
+  const lines = new LineCounter()
+  const composer = new Composer({prettyErrors: false, uniqueKeys: true})
+  return {lines, documents: composer.compose(new Parser(lines.addNewLine).parse(text), false, text.length)}
 }
 
 /** The parser's message, first line only, lower-cased start to read as part of ours. */

@@ -122,8 +122,11 @@ export function fieldPosition(doc: ParsedDocument, segments: readonly string[], 
 
 /** Dotted path → position (of the value, or of the key when the value is empty) for every field. */
 export function fieldPositions(doc: ParsedDocument): FieldPositions {
-  if (!doc.tree) return doc.fields ?? FieldPositions.none
-  const {lines, root} = doc.tree
+  return doc.tree ? treeFieldPositions(doc.file, doc.tree) : (doc.fields ?? FieldPositions.none)
+}
+
+/** The same, from a document's syntax tree. */
+export function treeFieldPositions(file: string, {lines, root}: DocumentTree): FieldPositions {
   const out: Array<[string, {line: number; column: number}]> = []
   const visit = (node: Node, prefix: string): void => {
     if (isMap(node)) {
@@ -144,5 +147,5 @@ export function fieldPositions(doc: ParsedDocument): FieldPositions {
     }
   }
   visit(root, '')
-  return FieldPositions.of(doc.file, out)
+  return FieldPositions.of(file, out)
 }

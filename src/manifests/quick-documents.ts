@@ -16,9 +16,11 @@
  * with parse-documents.ts when any problem is found, so that every message is the one it always was.
  */
 import {CORE_SCHEMA, loadAll} from 'js-yaml'
-import {Composer, isMap, LineCounter, Parser} from 'yaml'
+import {isMap} from 'yaml'
+import type {SourcePosition} from '../errors.js'
 import {FieldPositions, type DeferredPositions} from './field-positions.js'
-import {fieldPositions, type ParsedDocument} from './positions.js'
+import {composeDocuments} from './parse-documents.js'
+import {treeFieldPositions, type ParsedDocument} from './positions.js'
 
 /** What only the slow path reads right: node properties and aliases, directives, complex keys, tabs, `"#`, a marker with content. */
 const SLOW_SYNTAX = /(?:^|[\s,[{])[&*!]|^%|(?:^|[\s,[{])\?(?:\s|$)|\t|["']#|^(?:---|\.\.\.)[ ]+[^#\s]/m
@@ -43,7 +45,7 @@ export function readDocumentsQuickly(file: string, absPath: string, text: string
   } catch {
     return undefined
   }
-  const starts = documentStarts(text)
+  const starts = documentStarts(file, text)
   if (starts.length !== values.length) return undefined
   const positions = new FilePositions(file, text)
   const docs: ParsedDocument[] = []
@@ -52,7 +54,7 @@ export function readDocumentsQuickly(file: string, absPath: string, text: string
     if (value === null || value === undefined) continue
     const at = starts[index]
     if (!at || !isPlainMapping(value) || !readAlike(value)) return undefined
-    docs.push({file, absPath, value, at: {file, line: at.line, column: at.column}, fields: FieldPositions.deferred(file, positions, index)})
+    docs.push({file, absPath, value, at, fields: FieldPositions.deferred(file, positions, index)})
   }
   return docs
 }
@@ -80,8 +82,8 @@ function readAlike(value: unknown): boolean {
  * Lines that are blank or only a comment are not content. Exact for the files readDocumentsQuickly
  * takes (no directive, nothing after a marker but a comment); its count is checked against js-yaml's.
  */
-function documentStarts(text: string): Array<{line: number; column: number} | undefined> {
-  const starts: Array<{line: number; column: number} | undefined> = []
+function documentStarts(file: string, text: string): Array<SourcePosition | undefined> {
+  const starts: Array<SourcePosition | undefined> = []
   let open = false
   let line = 0
   for (let from = 0; from <= text.length; line++) {
@@ -102,7 +104,7 @@ function documentStarts(text: string): Array<{line: number; column: number} | un
       starts.push(undefined)
       open = true
     }
-    if (starts[starts.length - 1] === undefined) starts[starts.length - 1] = {line: line + 1, column: first - start + 1}
+    if (starts[starts.length - 1] === undefined) starts[starts.length - 1] = {file, line: line + 1, column: first - start + 1}
   }
   return starts
 }
@@ -132,16 +134,11 @@ class FilePositions implements DeferredPositions {
 }
 
 function documentFieldPositions(file: string, text: string): FieldPositions[] {
-  const lines = new LineCounter()
-  const composer = new Composer({prettyErrors: false, uniqueKeys: true})
+  const {lines, documents} = composeDocuments(text)
   const out: FieldPositions[] = []
-  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text), false, text.length)) {
+  for (const doc of documents) {
     const root = doc.contents
-    out.push(
-      root && isMap(root)
-        ? fieldPositions({file, absPath: '', tree: {lines, root}, value: undefined, at: {file, line: 1, column: 1}})
-        : FieldPositions.none,
-    )
+    out.push(root && isMap(root) ? treeFieldPositions(file, {lines, root}) : FieldPositions.none)
   }
   return out
 }

@@ -148,11 +148,7 @@ export function sortKeys<T>(obj: Record<string, T>): Record<string, T> {
   let sorted = true
   for (let i = 1; i < names.length && sorted; i++) sorted = (names[i - 1] as string) < (names[i] as string)
   if (sorted) return obj
-  return Object.fromEntries(
-    Object.keys(obj)
-      .sort()
-      .map((k) => [k, obj[k]!]),
-  )
+  return Object.fromEntries(names.sort().map((k) => [k, obj[k]!]))
 }
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
