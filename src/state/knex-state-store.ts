@@ -507,29 +507,25 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
 
   /** Create rows or flip them to new placements; forget copies retained where they now are; record copies left behind. */
   private readonly writePlacements: BatchWriter<SecretPlacement & {at: string}> = async (trx, placements) => {
-    // Bindings in SECRET_UPSERT's column order, a row after another (see rowsInsert).
-    const values: Array<string | number | null> = []
-    const names: string[] = []
-    const backendIds: number[] = []
-    for (const p of placements) {
-      const backendId = await this.backendId(trx, p.backend)
-      names.push(p.name)
-      backendIds.push(backendId)
-      values.push(
-        p.name,
-        backendId,
-        p.externalRef ?? null,
-        toJson(p.rowData),
-        JSON.stringify(sortKeys(p.keys)),
-        p.backendVersion ?? null,
-        p.at,
-        p.at,
-      )
-    }
-    for (let from = 0; from < placements.length; from += ROWS_PER_INSERT) {
-      const rows = Math.min(ROWS_PER_INSERT, placements.length - from)
-      const width = SECRET_UPSERT.columns.length
-      await trx.raw(rowsInsert(SECRET_UPSERT, rows), values.slice(from * width, (from + rows) * width))
+    const placed: Array<{name: string; backendId: number}> = []
+    for (const chunk of chunks(placements, ROWS_PER_INSERT)) {
+      // Bindings in SECRET_UPSERT's column order, a row after another (see rowsInsert).
+      const values: Array<string | number | null> = []
+      for (const p of chunk) {
+        const backendId = await this.backendId(trx, p.backend)
+        placed.push({name: p.name, backendId})
+        values.push(
+          p.name,
+          backendId,
+          p.externalRef ?? null,
+          toJson(p.rowData),
+          JSON.stringify(sortKeys(p.keys)),
+          p.backendVersion ?? null,
+          p.at,
+          p.at,
+        )
+      }
+      await trx.raw(rowsInsert(SECRET_UPSERT, chunk.length), values)
     }
     // Back on a backend where a copy was retained: the row is now the copy. (Usually there are no
     // retained copies at all: one look saves a delete per group, and while this store holds the lock
@@ -538,7 +534,7 @@ export class KnexStateStore implements StateStore, RetainedCopyStore, KindStateS
     if (!anyRetained && this.lockHeld) this.noRetainedCopies = true
     const byBackend = anyRetained
       ? namesBy(
-          names.map((name, i) => ({name, backendId: backendIds[i] as number})),
+          placed,
           (r) => r.backendId,
           (r) => r.name,
         )
