@@ -54,9 +54,8 @@ const NAMES_SHOWN = 5
 /**
  * Rows per multi-row INSERT: a whole group commit's (group-commit.ts, at most 500 writes) in one
  * statement, since each statement costs the main thread about as much as its rows (node-sqlite3
- * hands every statement to a worker thread twice: docs/performance.md). At 8 bindings a row that is
- * 4,000, under the 32,766 bound variables of the SQLite sqlite3 bundles (since 3.32) and Postgres's
- * 65,535. (A SQLite built with the old limit of 999 fails the group, whose writes then go one by one.)
+ * hands every statement to a worker thread twice: docs/performance.md). On SQLite the rows are one
+ * bound JSON array (rowsFromJson); on Postgres, at 8 bindings a row, 4,000, under its 65,535.
  */
 const ROWS_PER_INSERT = 500
 
@@ -100,34 +99,35 @@ const AUDIT_INSERT: RowsInsert = {
 /** An audit row's columns, as AUDIT_INSERT binds them. */
 type AuditInsert = Omit<AuditDbRow, 'id'>
 
+/** `insert into "table" ("column", …)`, the start of both forms of an insert. */
+function insertInto(insert: RowsInsert): string {
+  return `insert into "${insert.table}" (${insert.columns.map((c) => `"${c}"`).join(', ')})`
+}
+
+/** ` on conflict ("key") do update set "column" = excluded."column", …` for an upsert; '' for a plain insert. */
+function onConflict(insert: RowsInsert): string {
+  if (!insert.conflict || !insert.merge) return ''
+  return ` on conflict ("${insert.conflict}") do update set ${insert.merge.map((c) => `"${c}" = excluded."${c}"`).join(', ')}`
+}
+
 /** The INSERT of `rows` rows (bindings: each row's values in `columns` order). */
 function rowsInsert(insert: RowsInsert, rows: number): string {
   let sql = insert.sql.get(rows)
   if (sql === undefined) {
-    const q = (name: string) => `"${name}"`
     const row = `(${insert.columns.map(() => '?').join(', ')})`
-    sql = `insert into ${q(insert.table)} (${insert.columns.map(q).join(', ')}) values ${Array(rows).fill(row).join(', ')}`
-    if (insert.conflict && insert.merge)
-      sql += ` on conflict (${q(insert.conflict)}) do update set ${insert.merge.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
+    sql = `${insertInto(insert)} values ${Array(rows).fill(row).join(', ')}${onConflict(insert)}`
     insert.sql.set(rows, sql)
   }
   return sql
 }
+
 /**
  * SQLite: the INSERT of the rows of one JSON array of arrays (each row's values in `columns` order), bound
  * as its one parameter. `->>` gives a JSON string as text, a number as an integer or real, null as NULL:
  * the values the bindings gave. (`where true` lets SQLite's parser tell the upsert clause from a join's.)
  */
 function rowsFromJson(insert: RowsInsert): string {
-  if (insert.fromJson === undefined) {
-    const q = (name: string) => `"${name}"`
-    let sql = `insert into ${q(insert.table)} (${insert.columns.map(q).join(', ')}) select ${insert.columns
-      .map((_, i) => `value ->> ${i}`)
-      .join(', ')} from json_each(?) where true`
-    if (insert.conflict && insert.merge)
-      sql += ` on conflict (${q(insert.conflict)}) do update set ${insert.merge.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`
-    insert.fromJson = sql
-  }
+  insert.fromJson ??= `${insertInto(insert)} select ${insert.columns.map((_, i) => `value ->> ${i}`).join(', ')} from json_each(?) where true${onConflict(insert)}`
   return insert.fromJson
 }
 
