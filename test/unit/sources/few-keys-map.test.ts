@@ -28,5 +28,26 @@ describe('FewKeysMap', () => {
     reference.set('K5', -1).set('NEW', 7)
     expect([...map]).toEqual([...reference])
     for (const key of [...reference.keys(), 'absent']) expect(map.get(key)).toBe(reference.get(key))
+    expect([...map.keys()]).toEqual([...reference.keys()])
+    expect([...map.values()]).toEqual([...reference.values()])
+    const seen: Array<[string, number]> = []
+    map.forEach((value, key, self) => {
+      expect(self).toBe(map)
+      seen.push([key, value])
+    })
+    expect(seen).toEqual([...reference.entries()])
+  })
+
+  it('iterates the entries as they were when the iterator was made, each iterator on its own', () => {
+    const map = new FewKeysMap<number>().set('A', 1).set('B', 2)
+    const first = map.entries()
+    const keys = map.keys()
+    expect(first.next().value).toEqual(['A', 1])
+    expect([...map.entries()]).toEqual([
+      ['A', 1],
+      ['B', 2],
+    ])
+    expect([...keys]).toEqual(['A', 'B'])
+    expect([...first]).toEqual([['B', 2]])
   })
 })
