@@ -38,7 +38,7 @@ describe('FewKeysMap', () => {
     expect(seen).toEqual([...reference.entries()])
   })
 
-  it('iterates the entries as they were when the iterator was made, each iterator on its own', () => {
+  it('gives each iterator of a map its own position', () => {
     const map = new FewKeysMap<number>().set('A', 1).set('B', 2)
     const first = map.entries()
     const keys = map.keys()
