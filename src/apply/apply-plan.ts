@@ -76,6 +76,14 @@ export function applyDeclarations(desired: DesiredModel): DesiredModel {
  */
 const SECRETS_PER_REQUEST_SLOT = 16
 
+/**
+ * Changes past their backend's part that may wait for their row's group commit. A change frees
+ * its slot as soon as the backend has its write, so a commit that is slow (an fsync taking a third
+ * of a second after 100,000 value files were written) no longer holds every slot and leaves the
+ * backend idle; this bounds what waits meanwhile (docs/performance.md, the tenth round).
+ */
+const AWAITING_COMMIT = 4096
+
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   // Before any backend is written: a change the state cannot record must not be made at all.
   if (!ctx.stateWritesChecked) await assertStateRecords(plan, ctx.state)
@@ -131,8 +139,11 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     ctx.onOutcome?.(changeOutcome(c, outcome, detail, warnings))
   }
 
-  /** Runs the plan's change number `at`, the phase's change number `index`. */
-  const run = async (at: number, index: number) => {
+  /**
+   * Runs the plan's change number `at`, the phase's change number `index`. `backendDone` is called
+   * once the change's backend requests are made, before its state write commits (or not at all).
+   */
+  const run = async (at: number, index: number, backendDone?: () => void) => {
     const c = plan.changes[at] as Change
     const phaseRows = rows
     const blocked = touchedBackends(c).find((b) => failedBackends.has(b))
@@ -140,7 +151,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     // The plan found an object secretctl does not own in the way: nothing is touched.
     if (c.kind === 'secret' && c.refused) return record(c, at, 'failed', c.refused)
     try {
-      const warnings = await executeChange(c, ctx, now, phaseRows && (() => phaseRows.take(index)))
+      const warnings = await executeChange(c, ctx, now, phaseRows && (() => phaseRows.take(index)), backendDone)
       record(c, at, 'applied', c.reason, warnings)
     } catch (err) {
       if (c.kind === 'backend' && (c.action === 'create' || c.action === 'update')) failedBackends.set(c.name, describeError(err))
@@ -172,7 +183,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       await checkHealth(batch, ctx, failedBackends)
       // p-map takes the next change only as one finishes: queueing all of them up front (p-limit) held
       // the first write back by 90 ms at 10,000 changes, and by a second at 100,000 (docs/performance.md).
-      await pMap(places, run, {concurrency: Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT})
+      await runPipelined(places, run, Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT)
       rows = undefined
     } else {
       if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
@@ -204,6 +215,41 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     ...(moves.length ? {moves} : {}),
     ok: summary.failed === 0 && summary.skipped === 0,
   }
+}
+
+/**
+ * Runs every change of `places` with `run`, `slots` at a time until each one's backend part is
+ * done (`run` calls `backendDone`, or returns); then it waits for its state write apart, up to
+ * AWAITING_COMMIT of them. Settles once every change has.
+ */
+async function runPipelined(
+  places: number[],
+  run: (at: number, index: number, backendDone: () => void) => Promise<void>,
+  slots: number,
+): Promise<void> {
+  const awaitingCommit = new Set<Promise<void>>()
+  let failure: {error: unknown} | undefined
+  await pMap(
+    places,
+    async (at, index) => {
+      let backendDone!: () => void
+      const slotFree = new Promise<void>((resolve) => (backendDone = resolve))
+      const change = run(at, index, backendDone).finally(backendDone)
+      awaitingCommit.add(change)
+      change.then(
+        () => awaitingCommit.delete(change),
+        (error: unknown) => {
+          awaitingCommit.delete(change)
+          failure ??= {error}
+        },
+      )
+      await slotFree
+      while (awaitingCommit.size > AWAITING_COMMIT) await Promise.race(awaitingCommit).catch(() => {})
+    },
+    {concurrency: slots},
+  )
+  while (awaitingCommit.size > 0) await Promise.allSettled([...awaitingCommit])
+  if (failure) throw failure.error
 }
 
 /** Outcomes by code (0: the change did not run), and the code of each. */
@@ -249,16 +295,16 @@ async function checkHealth(batch: Change[], ctx: ApplyContext, failed: Map<strin
 }
 
 /** Runs one change; returns warnings for things that failed after the change took effect. */
-async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRow): Promise<string[]> {
+async function executeChange(c: Change, ctx: ApplyContext, now: () => Date, live: LiveRow, backendDone?: () => void): Promise<string[]> {
   switch (c.kind) {
     case 'backend':
       return applyBackendChange(c, ctx)
     case 'token':
       return rotateToken(c, ctx, now)
     case 'secret':
-      if (c.action === 'delete') return deleteSecret(c, ctx, live)
+      if (c.action === 'delete') return deleteSecret(c, ctx, live, backendDone)
       if (c.recordOnly && c.action !== 'move') return recordSecret(c, ctx, now, await liveRow(c.name, ctx, live))
-      return writeSecret(c, ctx, now, live)
+      return writeSecret(c, ctx, now, live, backendDone)
   }
 }
 
@@ -307,7 +353,7 @@ async function rotateToken(c: TokenRotate, ctx: ApplyContext, now: () => Date): 
   return outcome.warnings
 }
 
-async function deleteSecret(c: SecretDelete, ctx: ApplyContext, row: LiveRow): Promise<string[]> {
+async function deleteSecret(c: SecretDelete, ctx: ApplyContext, row: LiveRow, backendDone?: () => void): Promise<string[]> {
   if (c.copies) {
     for (const backend of c.copies) {
       await (await ctx.drivers.get(backend)).delete(c.name)
@@ -319,6 +365,7 @@ async function deleteSecret(c: SecretDelete, ctx: ApplyContext, row: LiveRow): P
   if (!live) return []
   // A read-only backend keeps its value: only the record goes.
   if (!c.forgetOnly) await (await ctx.drivers.get(live.backend)).delete(c.name)
+  backendDone?.()
   await ctx.state.deleteSecret(c.name)
   return []
 }

@@ -225,4 +225,60 @@ describe('applyPlan', () => {
       await server.close()
     }
   })
+  it('a state commit that is slow does not stop the moves: every secret reaches the backend while the first commit waits', async () => {
+    const server = await startOpenBaoTestServer()
+    try {
+      const state = await factory.create()
+      const bao = backendManifest('bao', {
+        type: 'openbao',
+        config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'},
+      })
+      const names = Array.from({length: 300}, (_, i) => `s${String(i).padStart(3, '0')}`)
+      // Each apply takes its values out of the map as it goes: a fresh one per apply.
+      const vals = () => values({'bao-creds': {token: server.rootToken}, ...Object.fromEntries(names.map((n) => [n, {K: `value-${n}`}]))})
+      const declared = (backend?: string) =>
+        desiredModel(
+          [bao],
+          [secretManifest('bao-creds', {token: 'env'}), ...names.map((n) => secretManifest(n, {K: 'env'}, backend ? {backend} : {}))],
+        )
+      await planAndApply(state, declared(), vals())
+      server.clearLog()
+
+      // The first group of placements holds the state's one connection inside its transaction, as a
+      // commit waiting on a slow fsync does, until every secret has been written to OpenBao.
+      const store = state as unknown as {writePlacements: (trx: unknown, items: unknown[]) => Promise<void>}
+      const writePlacements = store.writePlacements
+      let release!: () => void
+      const held = new Promise<void>((resolve) => (release = resolve))
+      let heldItems = 0
+      store.writePlacements = async (trx, items) => {
+        if (heldItems === 0) {
+          heldItems = items.length
+          await held
+        }
+        return writePlacements(trx, items)
+      }
+      const written = () => server.log.filter((e) => e.method === 'POST' && e.logicalPath.startsWith('secret/data/app/s')).length
+      const applying = planAndApply(state, declared('bao'), vals())
+      let writtenWhileHeld = 0
+      try {
+        // Bounded: without the fix the writes stop at the secrets in flight (64 here) and this gives up.
+        for (let i = 0; i < 1000 && (heldItems === 0 || written() < names.length); i++) await new Promise((r) => setTimeout(r, 10))
+        writtenWhileHeld = written()
+      } finally {
+        release()
+      }
+      const {result} = await applying
+      expect(heldItems).toBeGreaterThan(0)
+      expect(heldItems).toBeLessThan(names.length)
+      expect(writtenWhileHeld).toBe(names.length)
+      expect(result.ok).toBe(true)
+      expect(result.moves).toEqual([{from: 'default', to: 'bao', moved: 300, kept: 0, failed: 0, skipped: 0}])
+      for (const n of names) expect((await state.getSecret(n))!.backend).toBe('bao')
+      expect(await state.readRowData('s000')).toBeNull()
+      expect(server.readKv('secret', 'app/s299')).toMatchObject({data: {K: 'value-s299'}})
+    } finally {
+      await server.close()
+    }
+  })
 })
