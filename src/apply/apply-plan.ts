@@ -5,7 +5,6 @@
  * a backend that holds a good copy and a re-run finishes the job.
  */
 import {randomUUID} from 'node:crypto'
-import pMap from 'p-map'
 import type {BackendChange, Change, Plan, SecretDelete, TokenRotate} from '../plan/types.js'
 import {FORMAT_VERSION, Phase, touchedBackends} from '../plan/types.js'
 import type {DesiredModel} from '../manifests/types.js'
@@ -22,6 +21,7 @@ import {PhaseRows} from './phase-rows.js'
 import {recordSecret} from './record-secret.js'
 import {resolveActor} from '../workspace/actor.js'
 import {assertStateRecords} from './state-writes.js'
+import {runPipelined} from './pipeline.js'
 
 export interface ApplyContext {
   state: StateStore
@@ -77,12 +77,11 @@ export function applyDeclarations(desired: DesiredModel): DesiredModel {
 const SECRETS_PER_REQUEST_SLOT = 16
 
 /**
- * Changes past their backend's part that may wait for their row's group commit. A change frees
- * its slot as soon as the backend has its write, so a commit that is slow (an fsync taking a third
- * of a second after 100,000 value files were written) no longer holds every slot and leaves the
- * backend idle; this bounds what waits meanwhile (docs/performance.md, the tenth round).
+ * Changes past their backend's part that may wait for their row's group commit (pipeline.ts): a
+ * commit that is slow (an fsync taking a third of a second after 100,000 value files were written)
+ * no longer holds every slot and leaves the backend idle (docs/performance.md, the tenth round).
  */
-const AWAITING_COMMIT = 4096
+const AWAITING_COMMIT = 2048
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   // Before any backend is written: a change the state cannot record must not be made at all.
@@ -183,7 +182,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
       await checkHealth(batch, ctx, failedBackends)
       // p-map takes the next change only as one finishes: queueing all of them up front (p-limit) held
       // the first write back by 90 ms at 10,000 changes, and by a second at 100,000 (docs/performance.md).
-      await runPipelined(places, run, Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT)
+      await runPipelined(places, run, {slots: Math.max(1, ctx.concurrency) * SECRETS_PER_REQUEST_SLOT, awaitingCommit: AWAITING_COMMIT})
       rows = undefined
     } else {
       if (phase === Phase.TrustRootSecrets) await checkHealth(batch, ctx, failedBackends)
@@ -215,41 +214,6 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyRes
     ...(moves.length ? {moves} : {}),
     ok: summary.failed === 0 && summary.skipped === 0,
   }
-}
-
-/**
- * Runs every change of `places` with `run`, `slots` at a time until each one's backend part is
- * done (`run` calls `backendDone`, or returns); then it waits for its state write apart, up to
- * AWAITING_COMMIT of them. Settles once every change has.
- */
-async function runPipelined(
-  places: number[],
-  run: (at: number, index: number, backendDone: () => void) => Promise<void>,
-  slots: number,
-): Promise<void> {
-  const awaitingCommit = new Set<Promise<void>>()
-  let failure: {error: unknown} | undefined
-  await pMap(
-    places,
-    async (at, index) => {
-      let backendDone!: () => void
-      const slotFree = new Promise<void>((resolve) => (backendDone = resolve))
-      const change = run(at, index, backendDone).finally(backendDone)
-      awaitingCommit.add(change)
-      change.then(
-        () => awaitingCommit.delete(change),
-        (error: unknown) => {
-          awaitingCommit.delete(change)
-          failure ??= {error}
-        },
-      )
-      await slotFree
-      while (awaitingCommit.size > AWAITING_COMMIT) await Promise.race(awaitingCommit).catch(() => {})
-    },
-    {concurrency: slots},
-  )
-  while (awaitingCommit.size > 0) await Promise.allSettled([...awaitingCommit])
-  if (failure) throw failure.error
 }
 
 /** Outcomes by code (0: the change did not run), and the code of each. */
