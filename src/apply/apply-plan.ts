@@ -81,7 +81,7 @@ const SECRETS_PER_REQUEST_SLOT = 16
  * commit that is slow (an fsync taking a third of a second after 100,000 value files were written)
  * no longer holds every slot and leaves the backend idle (docs/performance.md, the tenth round).
  */
-const AWAITING_COMMIT = 2048
+const AWAITING_COMMIT = 4096
 
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
   // Before any backend is written: a change the state cannot record must not be made at all.

@@ -2,14 +2,14 @@
  * The secret rows of a phase of an apply, read a window of changes at a time, ahead of the changes
  * that need them. Reading every row up front (one query instead of one per change) held 100,000
  * records for the whole phase, ~40 MiB at 100,000 secrets (docs/performance.md, peak RSS at
- * 100,000); a window is one read of WINDOW names, the next one read as the first change reaches the
- * one before, and dropped once its changes are done. Within a phase each secret has one change and
+ * 100,000); a window is one read of WINDOW names, the next two read as the first change reaches the
+ * one before them, and dropped once its changes are done. Within a phase each secret has one change and
  * nothing else writes the state while the apply holds the lock, so a row read just before its
  * change is the row the snapshot held.
  */
 import type {SecretRecord, StateStore} from '../state/types.js'
 
-/** Changes per window: a few times the secrets in flight, so the read ahead is done before it is needed. */
+/** Changes per window: a few times the secrets in their backend part, so the read ahead is done before it is needed. */
 const WINDOW = 2000
 
 type Rows = Map<string, SecretRecord>
@@ -36,7 +36,10 @@ export class PhaseRows {
   async take(index: number): Promise<SecretRecord | undefined> {
     const w = Math.floor(index / WINDOW)
     const rows = await (this.#window(w) as Promise<Rows>)
-    this.#window(w + 1) // read ahead
+    // Read ahead two windows: a commit that waits on a slow fsync holds the one connection, and the
+    // changes go on past it (pipeline.ts) only as far as rows are in hand.
+    this.#window(w + 1)
+    this.#window(w + 2)
     const name = this.names[index] as string
     const row = rows.get(name)
     rows.delete(name)

@@ -33,7 +33,7 @@ interface Placement {
   resolved: ReadonlyMap<string, ResolvedValue> | undefined
 }
 
-/** `backendDone`: called once the destination has the values, before the row's flip commits. */
+/** `backendDone`: called once a backend outside the state has the values, before the row's flip commits. */
 export async function writeSecret(
   c: SecretWriteChange,
   ctx: ApplyContext,
@@ -50,7 +50,8 @@ export async function writeSecret(
   const current = await readCurrent(c, p)
   const {values, keys} = await assembleValues(c, p, current, ctx, now().toISOString(), warnings)
   const written = await writeToDestination(c, p, values)
-  backendDone?.()
+  // A kind that keeps values in the state's rows has made no request: its write is the commit itself.
+  if (!dest.capabilities.storesInState) backendDone?.()
   const move = c.action === 'move' ? c : undefined
   await flipRow(p, written, keys, move, ctx)
   if (move) warnings.push(...(await deleteSource(p, move, ctx)))

@@ -17,24 +17,26 @@ function stateOf(existing: string[]) {
 }
 
 describe('PhaseRows', () => {
-  it('gives each change its row (none for a secret without one), reading a window ahead of the changes', async () => {
-    const names = Array.from({length: 4500}, (_, i) => `s-${i}`)
+  it('gives each change its row (none for a secret without one), reading two windows ahead of the changes', async () => {
+    const names = Array.from({length: 6500}, (_, i) => `s-${i}`)
     const state = stateOf(names.filter((_, i) => i % 3 !== 0))
     const rows = new PhaseRows(state, names)
     await rows.start()
     expect(state.reads.map((r) => r.length)).toEqual([2000])
     expect(await rows.take(0)).toBeUndefined()
     expect((await rows.take(1))?.name).toBe('s-1')
-    // The first take of a window reads the next one.
+    // The first take of a window reads the next two.
     expect(state.reads.map((r) => [r[0], r.length])).toEqual([
       ['s-0', 2000],
       ['s-2000', 2000],
+      ['s-4000', 2000],
     ])
     for (let i = 2; i < names.length; i++) expect((await rows.take(i))?.name).toBe(i % 3 === 0 ? undefined : names[i])
     expect(state.reads.map((r) => [r[0], r.length])).toEqual([
       ['s-0', 2000],
       ['s-2000', 2000],
-      ['s-4000', 500],
+      ['s-4000', 2000],
+      ['s-6000', 500],
     ])
     for (let i = 0; i < names.length; i++) rows.done(i)
   })
