@@ -262,8 +262,9 @@ describe('applyPlan', () => {
       const applying = planAndApply(state, declared('bao'), vals())
       let writtenWhileHeld = 0
       try {
-        // Bounded: without the fix the writes stop at the secrets in flight (64 here) and this gives up.
-        for (let i = 0; i < 1000 && (heldItems === 0 || written() < names.length); i++) await new Promise((r) => setTimeout(r, 10))
+        // Bounded, as a hang detector only (two minutes, for a machine whose CPUs are busy): without
+        // the fix the writes stop at the secrets in flight (64 here) and this gives up.
+        for (let i = 0; i < 12_000 && (heldItems === 0 || written() < names.length); i++) await new Promise((r) => setTimeout(r, 10))
         writtenWhileHeld = written()
       } finally {
         release()
