@@ -2,8 +2,9 @@
  * The secret rows of a phase of an apply, read a window of changes at a time, ahead of the changes
  * that need them. Reading every row up front (one query instead of one per change) held 100,000
  * records for the whole phase, ~40 MiB at 100,000 secrets (docs/performance.md, peak RSS at
- * 100,000); a window is one read of WINDOW names, the next two read as the first change reaches the
- * one before them, and dropped once its changes are done. Within a phase each secret has one change and
+ * 100,000); a window is one read of WINDOW names, the next one read as the first change reaches the
+ * one before, the one after that as a change reaches the middle of it, and dropped once its changes
+ * are done. Within a phase each secret has one change and
  * nothing else writes the state while the apply holds the lock, so a row read just before its
  * change is the row the snapshot held.
  */
@@ -36,10 +37,12 @@ export class PhaseRows {
   async take(index: number): Promise<SecretRecord | undefined> {
     const w = Math.floor(index / WINDOW)
     const rows = await (this.#window(w) as Promise<Rows>)
-    // Read ahead two windows: a commit that waits on a slow fsync holds the one connection, and the
-    // changes go on past it (pipeline.ts) only as far as rows are in hand.
+    // Read ahead one and a half windows or more: a commit that waits on a slow fsync holds the one
+    // connection, and the changes go on past it (pipeline.ts) only as far as rows are in hand. The
+    // second window from the middle of this one on, not at the phase's start: its rows are parsed on
+    // the main thread, where they would hold back the first request.
     this.#window(w + 1)
-    this.#window(w + 2)
+    if (index - w * WINDOW >= WINDOW / 2) this.#window(w + 2)
     const name = this.names[index] as string
     const row = rows.get(name)
     rows.delete(name)
