@@ -52,6 +52,14 @@ async function planAndApply(state: StateStore, desired: DesiredModel, vals: Reso
   return {plan, result, order}
 }
 
+/** An OpenBao backend on the test server at `url`, its token in the plaintext secret bao-creds. */
+function baoBackend(url: string) {
+  return backendManifest('bao', {
+    type: 'openbao',
+    config: {url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'},
+  })
+}
+
 describe('applyPlan', () => {
   it('applies backends, then the default switch, then secrets, and bumps the serial once', async () => {
     const state = await factory.create()
@@ -196,10 +204,7 @@ describe('applyPlan', () => {
     const server = await startOpenBaoTestServer()
     try {
       const state = await factory.create()
-      const bao = backendManifest('bao', {
-        type: 'openbao',
-        config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'},
-      })
+      const bao = baoBackend(server.url)
       const creds = secretManifest('bao-creds', {token: 'env'})
       const vals = values({'bao-creds': {token: server.rootToken}, a: {K: 'value-a'}, b: {K: 'value-b'}})
       await planAndApply(state, desiredModel([bao], [creds, secretManifest('a', {K: 'env'}), secretManifest('b', {K: 'env'})]), vals)
@@ -225,14 +230,12 @@ describe('applyPlan', () => {
       await server.close()
     }
   })
+
   it('a state commit that is slow does not stop the moves: every secret reaches the backend while the first commit waits', async () => {
     const server = await startOpenBaoTestServer()
     try {
       const state = await factory.create()
-      const bao = backendManifest('bao', {
-        type: 'openbao',
-        config: {url: server.url, tokenSecretRef: {name: 'bao-creds', key: 'token'}, mount: 'secret', pathPrefix: 'app'},
-      })
+      const bao = baoBackend(server.url)
       const names = Array.from({length: 300}, (_, i) => `s${String(i).padStart(3, '0')}`)
       // Each apply takes its values out of the map as it goes: a fresh one per apply.
       const vals = () => values({'bao-creds': {token: server.rootToken}, ...Object.fromEntries(names.map((n) => [n, {K: `value-${n}`}]))})
