@@ -328,8 +328,12 @@ async function deleteSecret(c: SecretDelete, ctx: ApplyContext, row: LiveRow, ba
   const live = await liveRow(c.name, ctx, row)
   if (!live) return []
   // A read-only backend keeps its value: only the record goes.
-  if (!c.forgetOnly) await (await ctx.drivers.get(live.backend)).delete(c.name)
-  backendDone?.()
+  if (!c.forgetOnly) {
+    const driver = await ctx.drivers.get(live.backend)
+    await driver.delete(c.name)
+    // As for writes (write-secret.ts): only a request to a backend outside the state frees the slot early.
+    if (!driver.capabilities.storesInState) backendDone?.()
+  }
   await ctx.state.deleteSecret(c.name)
   return []
 }

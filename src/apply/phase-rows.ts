@@ -4,9 +4,8 @@
  * records for the whole phase, ~40 MiB at 100,000 secrets (docs/performance.md, peak RSS at
  * 100,000); a window is one read of WINDOW names, the next one read as the first change reaches the
  * one before, the one after that as a change reaches the middle of it, and dropped once its changes
- * are done. Within a phase each secret has one change and
- * nothing else writes the state while the apply holds the lock, so a row read just before its
- * change is the row the snapshot held.
+ * are done. Within a phase each secret has one change and nothing else writes the state while the
+ * apply holds the lock, so a row read just before its change is the row the snapshot held.
  */
 import type {SecretRecord, StateStore} from '../state/types.js'
 

@@ -60,8 +60,9 @@ export async function writeSecret(
 
 /**
  * What the secret holds now: needed to keep generated keys, and for placement-only secrets. A move
- * whose values all come from the manifests' sources writes those (the plan found them equal to what
- * is recorded) and does not read its source: one request or state read less per secret moved.
+ * whose values all come from the manifests' sources writes those, as it always did (the source's
+ * copy only ever supplied generated keys), and does not read its source: a request or a state read
+ * less per secret moved, and none waiting behind a slow commit.
  */
 async function readCurrent(c: SecretWriteChange, p: Placement): Promise<SecretValues | undefined> {
   if (!p.live || !p.source) return undefined
