@@ -18,10 +18,14 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=64']
 
 /** Starts `script` (relative to `root`) under tsx; resolves with its JSON banner and the process handle. */
 export async function startServerProcess(root, script, name, args = []) {
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', path.join(root, script), '--port', '0', '--json', ...args], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, '--import', 'tsx', path.join(root, script), '--port', '0', '--json', ...args],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let stderr = ''
   child.stderr.setEncoding('utf8').on('data', (c) => (stderr = (stderr + c).slice(-4000)))
   const info = await new Promise((resolve, reject) => {
