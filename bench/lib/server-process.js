@@ -53,7 +53,9 @@ export async function startServerProcess(root, script, name, args = []) {
   })
   const url = info.address
   if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(url)) throw new Error(`unexpected server address ${url}`)
-  const agent = new http.Agent({keepAlive: true, maxSockets: 2})
+  // A connection per control request: one kept alive could be closed by the server's keep-alive timeout (5 s idle)
+  // just as the next request went out on it (a 'socket hang up' seen after a long move under disk pressure).
+  const agent = new http.Agent({keepAlive: false, maxSockets: 2})
 
   const control = (method, route, body) =>
     new Promise((resolve, reject) => {
