@@ -52,7 +52,7 @@ import {
 const NAMES_SHOWN = 5
 
 /**
- * Rows per multi-row INSERT: a whole group commit's (group-commit.ts, at most 500 writes) in one
+ * Rows per multi-row INSERT: a group commit's writes (group-commit.ts, usually fewer than 500) in one
  * statement, since each statement costs the main thread about as much as its rows (node-sqlite3
  * hands every statement to a worker thread twice: docs/performance.md). On SQLite the rows are one
  * bound JSON array (rowsFromJson); on Postgres, at 8 bindings a row, 4,000, under its 65,535.
