@@ -26,7 +26,7 @@ interface Pending {
 /**
  * Writes per transaction at most: bounds what a rolled-back group redoes one by one. Groups this large
  * form only while commits are slow (a disk busy with other writes: ~100–220 ms per commit, whatever its
- * size), when the apply keeps up to 4,096 writes waiting (apply/pipeline.ts); at 500 the commits' rate
+ * size), when the apply keeps up to 4,096 changes waiting (apply/pipeline.ts); at 500 the commits' rate
  * then held the moves up (docs/performance.md, an eleventh round).
  */
 const MAX_GROUP = 2000
