@@ -4,26 +4,35 @@ import {GroupCommit} from '../../../src/state/group-commit.js'
 
 describe('GroupCommit', () => {
   let db: Knex
+  let release = () => {}
   beforeEach(async () => {
     db = knexFactory({client: 'sqlite3', connection: {filename: ':memory:'}, useNullAsDefault: true, pool: {min: 1, max: 1}})
     await db.schema.createTable('written', (t) => t.integer('n'))
   })
-  afterEach(() => db.destroy())
+  afterEach(async () => {
+    // A held commit is let go however the test ended, or closing the database would wait for it.
+    release()
+    await db.destroy()
+  })
 
   it('writes that queue behind a slow commit go in together, up to 2,000 to a transaction, each settling once committed', async () => {
-    let release!: () => void
     const slowDisk = new Promise<void>((resolve) => (release = resolve))
+    let firstHeld!: () => void
+    const firstInTransaction = new Promise<void>((resolve) => (firstHeld = resolve))
     const groups: number[] = []
     const writer = async (trx: Knex.Transaction, items: number[]) => {
       groups.push(items.length)
       // The first commit stands for one held up by a busy disk.
-      if (items[0] === 0) await slowDisk
+      if (items[0] === 0) {
+        firstHeld()
+        await slowDisk
+      }
       for (let i = 0; i < items.length; i += 400) await trx('written').insert(items.slice(i, i + 400).map((n) => ({n})))
     }
     const commits = new GroupCommit(db)
     const settled: number[] = []
     const first = commits.write(writer, 0).then(() => settled.push(0))
-    for (let turn = 0; turn < 1000 && groups.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve))
+    await firstInTransaction
     expect(groups).toEqual([1])
 
     const queued = Array.from({length: 2500}, (_, i) => commits.write(writer, i + 1).then(() => settled.push(i + 1)))
