@@ -1,6 +1,7 @@
 import knexFactory, {type Knex} from 'knex'
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 import {GroupCommit} from '../../../src/state/group-commit.js'
+import {chunks} from '../../../src/state/state-rows.js'
 
 describe('GroupCommit', () => {
   let db: Knex
@@ -27,7 +28,7 @@ describe('GroupCommit', () => {
         firstHeld()
         await slowDisk
       }
-      for (let i = 0; i < items.length; i += 400) await trx('written').insert(items.slice(i, i + 400).map((n) => ({n})))
+      for (const chunk of chunks(items, 400)) await trx('written').insert(chunk.map((n) => ({n})))
     }
     const commits = new GroupCommit(db)
     const settled: number[] = []
