@@ -19,7 +19,7 @@ const quote = (s) => `'${String(s).replace(/'/g, "'\\''")}'`
 export async function progressGroup(ctx) {
   const {run, log, work, cliEnv, CLI, NODE} = ctx
   const sizes = (process.env.BENCH_PROGRESS_SIZES ?? '10000').split(',').map((s) => Number(s.replace(/_/g, '')))
-  const runs = Number(process.env.BENCH_PROGRESS_RUNS ?? 5)
+  const runs = Number(process.env.BENCH_PROGRESS_RUNS ?? 15)
   for (const n of sizes) {
     const template = path.join(work, `progress-n${n}-template`)
     writeValues(template, n)
