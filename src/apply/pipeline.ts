@@ -50,6 +50,7 @@ export async function runPipelined<T>(
     },
     {concurrency: bounds.slots},
   )
-  while (unfinished.size > 0) await Promise.allSettled([...unfinished])
+  // Every change was started (and added) before pMap settled, so one wait sees them all.
+  await Promise.allSettled([...unfinished])
   if (failure) throw failure.error
 }
